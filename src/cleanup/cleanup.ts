@@ -1,0 +1,212 @@
+import { orphanReason } from '../core/expected-aggregations.js';
+import { utf8Length } from '../core/json.js';
+import type { AggregationDigest, AggregationKey, Page, PageRequest, Store } from '../store/types.js';
+
+// What `agg cleanup` removes, category by category, in an order where each category sees the
+// previous ones done: expired aggregations, unused filter combinations, then the aggregations those
+// leave orphaned, orphaned chunk documents, old processed change-log entries, old finished runs.
+// Candidates are found page by page and deleted a batch at a time; every deleting call re-checks
+// the condition inside its transaction, so a row refreshed meanwhile survives (counted as kept).
+
+export const CLEANUP_CATEGORIES = ['expired', 'stale-filters', 'orphans', 'orphan-chunks', 'change-log', 'runs'] as const;
+export type CleanupCategory = (typeof CLEANUP_CATEGORIES)[number];
+
+export const CATEGORY_LABELS: Readonly<Record<CleanupCategory, string>> = {
+  expired: 'expired aggregations',
+  'stale-filters': 'unused filter combinations',
+  orphans: 'orphaned aggregations',
+  'orphan-chunks': 'orphaned chunk documents',
+  'change-log': 'processed change-log entries',
+  runs: 'finished runs',
+};
+
+export interface CleanupRequest {
+  readonly store: Store;
+  readonly categories: ReadonlySet<CleanupCategory>;
+  /** "Now" for every rule: expired means expiresAt before it; ages count back from it. */
+  readonly asOf: string;
+  readonly staleFiltersBefore: string;
+  readonly changeLogBefore: string;
+  readonly runsBefore: string;
+  readonly chunkGraceMs: number;
+  readonly batchSize: number;
+  readonly dryRun: boolean;
+  readonly sampleSize: number;
+  /** Called after every page, for progress. */
+  readonly onProgress?: (category: CleanupCategory, matched: number) => void;
+  /** Ctrl-C: stop after the current batch (every batch is complete in itself). */
+  readonly signal?: AbortSignal;
+}
+
+export interface CategoryResult {
+  readonly category: CleanupCategory;
+  /** The instant the category's rule compares against. */
+  readonly cutoff: string | null;
+  /** Candidates found (documents, for chunks). */
+  matched: number;
+  deleted: number;
+  /** Found, but no longer matching when the deleting transaction re-checked them. */
+  kept: number;
+  /** Bytes freed (or that a dry run would free): data bytes for aggregations, document JSON otherwise. */
+  bytes: number;
+  readonly sample: string[];
+}
+
+async function forEachPage<T>(next: (request: PageRequest) => Promise<Page<T>>, limit: number, each: (items: T[]) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  let cursor: string | null = null;
+  for (;;) {
+    if (signal?.aborted) return;
+    const page: Page<T> = await next({ cursor, limit });
+    if (page.items.length > 0) await each(page.items);
+    if (page.isDone) return;
+    cursor = page.cursor;
+  }
+}
+
+const short = (hash: string) => hash.slice(0, 12);
+
+export async function runCleanup(request: CleanupRequest): Promise<CategoryResult[]> {
+  const { store, batchSize } = request;
+  const maintenance = store.maintenance;
+  const results: CategoryResult[] = [];
+
+  const category = (name: CleanupCategory, cutoff: string | null): CategoryResult => {
+    const result: CategoryResult = { category: name, cutoff, matched: 0, deleted: 0, kept: 0, bytes: 0, sample: [] };
+    results.push(result);
+    return result;
+  };
+  const found = (result: CategoryResult, items: number, bytes: number, describe: () => string[]): void => {
+    result.matched += items;
+    if (request.dryRun) result.bytes += bytes;
+    if (result.sample.length < request.sampleSize) result.sample.push(...describe().slice(0, request.sampleSize - result.sample.length));
+    request.onProgress?.(result.category, result.matched);
+  };
+  const removed = (result: CategoryResult, candidates: number, outcome: { deleted: number; bytesFreed: number }): void => {
+    result.deleted += outcome.deleted;
+    result.kept += candidates - outcome.deleted;
+    result.bytes += outcome.bytesFreed;
+  };
+
+  // In a dry run nothing is deleted, so later categories must not count what earlier ones would remove.
+  const expiredKeys = new Set<string>();
+  const staleCombinations = new Set<string>();
+  const keyOf = (key: AggregationKey) => `${key.userId}\u0000${key.aggregationType}\u0000${key.filterHash}`;
+
+  if (request.categories.has('expired')) {
+    const result = category('expired', request.asOf);
+    await forEachPage(
+      (page) => store.pageExpired(request.asOf, page),
+      batchSize,
+      async (digests) => {
+        found(result, digests.length, digests.reduce((sum, d) => sum + d.metadata.bytes, 0), () =>
+          digests.map((d) => `${d.userId} ${d.aggregationType} ${short(d.filterHash)} expired ${d.expiresAt}`),
+        );
+        if (request.dryRun) for (const d of digests) expiredKeys.add(keyOf(d));
+        else removed(result, digests.length, await store.deleteAggregations(digests.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, onlyIfExpiresBefore: request.asOf }))));
+      },
+      request.signal,
+    );
+  }
+
+  if (request.categories.has('stale-filters')) {
+    const result = category('stale-filters', request.staleFiltersBefore);
+    await forEachPage(
+      (page) => maintenance.pageStaleFilterCombinations(request.staleFiltersBefore, page),
+      batchSize,
+      async (combinations) => {
+        found(result, combinations.length, combinations.reduce((sum, c) => sum + utf8Length(JSON.stringify(c)), 0), () =>
+          combinations.map((c) => `${c.userId} ${short(c.filterHash)} last used ${c.lastUsed} (${c.usageCount} use${c.usageCount === 1 ? '' : 's'})`),
+        );
+        if (request.dryRun) for (const c of combinations) staleCombinations.add(`${c.userId}\u0000${c.filterHash}`);
+        else removed(result, combinations.length, await maintenance.deleteStaleFilterCombinations(combinations, request.staleFiltersBefore));
+      },
+      request.signal,
+    );
+  }
+
+  if (request.categories.has('orphans')) {
+    const result = category('orphans', null);
+    let user: { userId: string; exists: boolean; combinations: Set<string> } | null = null;
+    let pending: AggregationDigest[] = [];
+    const flush = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      found(result, batch.length, batch.reduce((sum, d) => sum + d.metadata.bytes, 0), () =>
+        batch.map((d) => `${d.userId} ${d.aggregationType} ${short(d.filterHash)}: ${orphanWhy(d)}`),
+      );
+      if (!request.dryRun) removed(result, batch.length, await maintenance.deleteOrphanAggregations(batch));
+    };
+    const why = new Map<string, string>();
+    const orphanWhy = (d: AggregationDigest) => why.get(keyOf(d)) ?? 'orphan';
+    // Digests come in userId order: each user's records and combinations are read once.
+    await forEachPage(
+      (page) => store.pageAllDigests(page),
+      2000,
+      async (digests) => {
+        for (const digest of digests) {
+          if (expiredKeys.has(keyOf(digest))) continue;
+          if (user?.userId !== digest.userId) {
+            const [summary, combinations] = await Promise.all([store.getUser(digest.userId), store.listFilterCombinations(digest.userId)]);
+            user = {
+              userId: digest.userId,
+              exists: summary !== null,
+              combinations: new Set(combinations.map((c) => c.filterHash).filter((hash) => !staleCombinations.has(`${digest.userId}\u0000${hash}`))),
+            };
+          }
+          const reason = orphanReason({ userExists: user.exists, filterHash: digest.filterHash, combinationHashes: user.combinations });
+          if (reason === null) continue;
+          if (why.size < request.sampleSize) why.set(keyOf(digest), reason === 'user-gone' ? 'user has no records' : 'filter set in neither the grid nor the user\'s combinations');
+          pending.push(digest);
+          if (pending.length >= batchSize) await flush();
+        }
+      },
+      request.signal,
+    );
+    await flush();
+  }
+
+  if (request.categories.has('orphans')) {
+    const result = category('orphan-chunks', null);
+    await forEachPage(
+      (page) => maintenance.pageOrphanChunkSets(request.chunkGraceMs, page),
+      batchSize,
+      async (sets) => {
+        const chunks = sets.reduce((sum, s) => sum + s.chunks, 0);
+        found(result, chunks, sets.reduce((sum, s) => sum + s.bytes, 0), () => sets.map((s) => `${s.userId} ${s.aggregationType} ${short(s.filterHash)} data ${short(s.dataHash)}: ${s.chunks} chunks`));
+        if (!request.dryRun) removed(result, chunks, await maintenance.deleteOrphanChunkSets(sets, request.chunkGraceMs));
+      },
+      request.signal,
+    );
+  }
+
+  if (request.categories.has('change-log')) {
+    const result = category('change-log', request.changeLogBefore);
+    await forEachPage(
+      (page) => maintenance.pageProcessedChanges(request.changeLogBefore, page),
+      batchSize,
+      async (entries) => {
+        found(result, entries.length, entries.reduce((sum, e) => sum + utf8Length(JSON.stringify(e)), 0), () =>
+          entries.map((e) => `${e.changeId} (${e.changeType}, user ${e.userId}) changed ${e.changedAt}`),
+        );
+        if (!request.dryRun) removed(result, entries.length, await maintenance.deleteProcessedChanges(entries.map((e) => e.changeId), request.changeLogBefore));
+      },
+      request.signal,
+    );
+  }
+
+  if (request.categories.has('runs')) {
+    const result = category('runs', request.runsBefore);
+    await forEachPage(
+      (page) => maintenance.pageFinishedRuns(request.runsBefore, page),
+      batchSize,
+      async (runs) => {
+        found(result, runs.length, runs.reduce((sum, r) => sum + utf8Length(JSON.stringify(r)), 0), () => runs.map((r) => `${r.runId} (${r.command}, ${r.status}) finished ${r.finishedAt}`));
+        if (!request.dryRun) removed(result, runs.length, await maintenance.deleteFinishedRuns(runs.map((r) => r.runId), request.runsBefore));
+      },
+      request.signal,
+    );
+  }
+
+  return results;
+}

@@ -1,0 +1,36 @@
+/** Exit codes shared by every command (documented in the README). */
+export const ExitCode = {
+  ok: 0,
+  /** The command ran and found something that should fail a CI job (drift, failed users, thresholds). */
+  findings: 1,
+  /** Bad arguments, config or input files. */
+  usage: 2,
+  /** The store or another piece of infrastructure could not be used. */
+  infrastructure: 3,
+  interrupted: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error meant for the user: one line, no stack trace, a definite exit code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue = ExitCode.usage,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, ExitCode.usage);
+  }
+}
+
+export class InfrastructureError extends CliError {
+  constructor(message: string) {
+    super(message, ExitCode.infrastructure);
+  }
+}

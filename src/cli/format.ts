@@ -1,0 +1,37 @@
+import Table from 'cli-table3';
+import type { Filters } from '../core/filters.js';
+
+export function describeFilters(filters: Filters): string {
+  const parts = [`${filters.timeframe}/${filters.product}`];
+  if (filters.topics.length > 0) parts.push(`topics=${filters.topics.join('|')}`);
+  if (filters.channels.length > 0) parts.push(`channels=${filters.channels.join('|')}`);
+  return parts.join(' ');
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds - minutes * 60);
+  if (minutes < 60) return `${minutes}m${String(rest).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+
+/** A compact table: a rule under the header, none between rows. */
+export function makeTable(head: string[], options: { colAligns?: Array<'left' | 'right' | 'center'> } = {}): Table.Table {
+  return new Table({
+    // A table of label/value rows has no header at all.
+    head: head.every((cell) => cell === '') ? [] : head,
+    style: { head: [], border: [], compact: true },
+    ...(options.colAligns ? { colAligns: options.colAligns } : {}),
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+}

@@ -1,0 +1,39 @@
+import type { Store } from '../store/types.js';
+import type { Redactor } from './redact.js';
+
+export interface OutputStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  /** The underlying stream, for terminal-only output (a spinner) that never carries data. */
+  raw?: NodeJS.WriteStream;
+}
+
+/** Everything a command touches outside itself, so tests can run the CLI in-process. */
+export interface CliIo {
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** Wall clock, in epoch ms; injected so runs are reproducible in tests. */
+  readonly now: () => number;
+  /** Where Ctrl-C arrives; tests raise it themselves. */
+  readonly signal?: AbortSignal;
+  /** Tests only: supplies the store instead of resolving one from flags and environment. */
+  readonly openStore?: () => Store;
+}
+
+/** What commands get: the streams already pass through the redactor. */
+export interface CommandIo extends CliIo {
+  readonly redactor: Redactor;
+}
+
+export function processIo(signal?: AbortSignal): CliIo {
+  return {
+    stdout: Object.assign(Object.create(null) as object, { write: (t: string) => process.stdout.write(t), isTTY: process.stdout.isTTY, raw: process.stdout }),
+    stderr: Object.assign(Object.create(null) as object, { write: (t: string) => process.stderr.write(t), isTTY: process.stderr.isTTY, raw: process.stderr }),
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => Date.now(),
+    ...(signal ? { signal } : {}),
+  };
+}

@@ -1,0 +1,72 @@
+import { CommanderError } from 'commander';
+import { StoreError } from '../store/errors.js';
+import { CliError, ExitCode } from './errors.js';
+import { type CliIo, type CommandIo, type OutputStream, processIo } from './io.js';
+import { buildProgram } from './program.js';
+import { Redactor } from './redact.js';
+
+function redacting(stream: OutputStream, redactor: Redactor): OutputStream {
+  return { write: (text: string) => stream.write(redactor.apply(text)), isTTY: stream.isTTY ?? false, ...(stream.raw ? { raw: stream.raw } : {}) };
+}
+
+/** Runs the CLI with the given arguments (without `node agg`), returning the exit code. Never throws. */
+export async function runCli(args: readonly string[], external: CliIo): Promise<number> {
+  const redactor = new Redactor();
+  redactor.add(external.env.CONVEX_DEPLOY_KEY);
+  args.forEach((arg, i) => {
+    if (args[i - 1] === '--admin-key') redactor.add(arg);
+    if (arg.startsWith('--admin-key=')) redactor.add(arg.slice('--admin-key='.length));
+  });
+  const io: CommandIo = { ...external, stdout: redacting(external.stdout, redactor), stderr: redacting(external.stderr, redactor), redactor };
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io, args.includes('--debug'));
+  }
+}
+
+/** Messages can quote input (a value with a newline, a parser's excerpt): they still print as one line. */
+function oneLine(message: string): string {
+  return message.replace(/\r\n|\r|\n/g, '\\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
+}
+
+function reportError(error: unknown, io: CommandIo, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end here too, with code 0.
+    if (error.exitCode === 0) return ExitCode.ok;
+    io.stderr.write(`agg: ${error.message.replace(/^error: /, '')} (see agg --help)\n`);
+    return ExitCode.usage;
+  }
+  if (error instanceof CliError) {
+    io.stderr.write(`agg: ${oneLine(error.message)}\n`);
+    if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof StoreError) {
+    io.stderr.write(`agg: store error: ${oneLine(error.message)}\n`);
+    if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
+    return ExitCode.infrastructure;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`agg: unexpected error: ${message.split('\n')[0]}${debug ? '' : ' (run with --debug for details)'}\n`);
+  if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  return ExitCode.findings;
+}
+
+export async function main(): Promise<void> {
+  // Ctrl-C: the first one asks commands to stop at a safe point; a second one exits at once.
+  const interrupt = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(ExitCode.interrupted);
+    interrupt.abort();
+  });
+  process.on('SIGTERM', () => interrupt.abort());
+  process.exitCode = await runCli(process.argv.slice(2), processIo(interrupt.signal));
+}

@@ -1,0 +1,71 @@
+import ora, { type Ora } from 'ora';
+import type { CommandIo } from './io.js';
+import { formatDuration } from './format.js';
+
+export interface ProgressState {
+  readonly done: number;
+  /** Unknown totals print without a percentage or ETA. */
+  readonly total: number | null;
+  readonly unit: string;
+  /** A second measure, e.g. records processed. */
+  readonly detail?: string;
+}
+
+export interface Progress {
+  update(state: ProgressState): void;
+  /** Ends the display; the final line (if any) goes to stderr. */
+  stop(finalLine?: string): void;
+}
+
+const PLAIN_INTERVAL_MS = 5_000;
+
+/** Rate and ETA from the start of the work; null until there is something to extrapolate from. */
+export function describeProgress(state: ProgressState, elapsedMs: number): string {
+  const parts = [`${state.done.toLocaleString('en-US')}${state.total === null ? '' : `/${state.total.toLocaleString('en-US')}`} ${state.unit}`];
+  if (state.total !== null && state.total > 0) parts[0] += ` (${Math.floor((state.done / state.total) * 100)}%)`;
+  if (state.detail) parts.push(state.detail);
+  if (elapsedMs > 0 && state.done > 0) {
+    const perSecond = state.done / (elapsedMs / 1000);
+    parts.push(`${perSecond >= 10 ? Math.round(perSecond) : perSecond.toFixed(1)} ${state.unit}/s`);
+    if (state.total !== null && state.done < state.total) parts.push(`ETA ${formatDuration(((state.total - state.done) / perSecond) * 1000)}`);
+  }
+  return parts.join(', ');
+}
+
+/**
+ * On a terminal, an ora spinner; otherwise (CI) one plain line every few seconds. Always on stderr, so
+ * stdout stays clean for --json; `quiet` turns it off.
+ */
+export function startProgress(io: CommandIo, label: string, options: { quiet?: boolean } = {}): Progress {
+  if (options.quiet) return { update: () => undefined, stop: () => undefined };
+  const started = io.now();
+  const raw = io.stderr.raw;
+  if (io.stderr.isTTY && raw) {
+    const spinner: Ora = ora({ text: label, stream: raw, discardStdin: false }).start();
+    return {
+      update: (state) => {
+        spinner.text = `${label}: ${describeProgress(state, io.now() - started)}`;
+      },
+      stop: (finalLine) => {
+        spinner.stop();
+        if (finalLine) io.stderr.write(`${finalLine}\n`);
+      },
+    };
+  }
+  let lastPrinted = started;
+  let last: ProgressState | null = null;
+  return {
+    update: (state) => {
+      last = state;
+      const now = io.now();
+      if (now - lastPrinted >= PLAIN_INTERVAL_MS) {
+        lastPrinted = now;
+        io.stderr.write(`${label}: ${describeProgress(state, now - started)}\n`);
+      }
+    },
+    stop: (finalLine) => {
+      if (finalLine) io.stderr.write(`${finalLine}\n`);
+      else if (last) io.stderr.write(`${label}: ${describeProgress(last, io.now() - started)}\n`);
+    },
+  };
+}

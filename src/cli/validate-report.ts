@@ -1,0 +1,144 @@
+import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
+import type { Filters } from '../core/filters.js';
+import type { Finding } from '../jobs/validate-user.js';
+import type { GuardrailOutcome } from '../jobs/drift-guardrail.js';
+import { describeValue } from '../jobs/json-diff.js';
+import { VALIDATION_STATUSES, type ValidationStatus } from '../store/types.js';
+import { describeFilters, formatDuration, makeTable } from './format.js';
+
+/**
+ * The report of a validate run. Its JSON form is a stable, documented schema ("agg.validate/v1",
+ * docs/validate-report.md): findings list every aggregation that did not match, up to a cap.
+ */
+export interface ValidateReport {
+  readonly schema: 'agg.validate/v1';
+  readonly runId: string | null;
+  readonly status: string;
+  readonly generatedAt: string;
+  readonly target: string;
+  readonly seed: string | null;
+  readonly options: { types: AggregationType[]; tolerance: number; failOn: string; maxDiffs: number };
+  readonly users: { total: number; validated: number; failed: number; clean: number };
+  readonly totals: Record<ValidationStatus, number>;
+  readonly byType: Record<string, Record<ValidationStatus, number>>;
+  readonly findings: ReportFinding[];
+  readonly findingsOmitted: number;
+  readonly failures: { userId: string; error: string }[];
+  readonly repair: RepairSummary | null;
+  /** With --rollback-on-drift: what the guardrail measured and did. */
+  readonly guardrail: GuardrailOutcome | null;
+  readonly ms: number;
+  readonly exitCode: number;
+}
+
+export interface ReportFinding {
+  readonly userId: string;
+  readonly type: AggregationType;
+  readonly filterHash: string;
+  readonly filters: Filters | null;
+  readonly status: ValidationStatus;
+  readonly diffCount: number;
+  readonly diffs: { path: string; stored: unknown; fresh: unknown }[];
+}
+
+export interface RepairSummary {
+  readonly applied: boolean;
+  readonly usersToRewrite: number;
+  readonly rewrite: Partial<Record<ValidationStatus, number>>;
+  readonly orphansToDelete: number;
+  readonly written: number;
+  readonly deleted: number;
+  readonly failed: { userId: string; error: string }[];
+}
+
+export function toReportFinding(finding: Finding): ReportFinding {
+  return {
+    userId: finding.userId,
+    type: finding.aggregationType,
+    filterHash: finding.filterHash,
+    filters: finding.filters,
+    status: finding.status,
+    diffCount: finding.diffCount,
+    diffs: finding.diffs.map((d) => ({ path: d.path, stored: d.stored, fresh: d.fresh })),
+  };
+}
+
+function findingLine(finding: ReportFinding): string {
+  const where = `${finding.userId} · ${finding.type} · ${finding.filters ? describeFilters(finding.filters) : finding.filterHash.slice(0, 12)}`;
+  return `${where}: ${finding.status}`;
+}
+
+function diffLine(finding: ReportFinding, diff: ReportFinding['diffs'][number]): string {
+  return `${finding.type}${diff.path}: stored ${describeValue(diff.stored)}, fresh ${describeValue(diff.fresh)}`;
+}
+
+function typesWithData(report: ValidateReport): string[] {
+  return AGGREGATION_TYPES.filter((type) => report.byType[type] && VALIDATION_STATUSES.some((status) => report.byType[type]![status] > 0));
+}
+
+export function renderTable(report: ValidateReport): string {
+  const lines: string[] = [];
+  lines.push(`validate ${report.target}${report.runId ? ` (run ${report.runId})` : ''}: ${report.users.validated} of ${report.users.total} users, ${report.users.clean} clean, in ${formatDuration(report.ms)}${report.seed ? `; sample seed ${report.seed}` : ''}`);
+  const table = makeTable(['type', ...VALIDATION_STATUSES], { colAligns: ['left', ...VALIDATION_STATUSES.map(() => 'right' as const)] });
+  for (const type of typesWithData(report)) table.push([type, ...VALIDATION_STATUSES.map((status) => String(report.byType[type]![status]))]);
+  table.push(['total', ...VALIDATION_STATUSES.map((status) => String(report.totals[status]))]);
+  lines.push(table.toString());
+  for (const finding of report.findings) {
+    if (finding.status === 'match') continue;
+    lines.push(findingLine(finding));
+    for (const diff of finding.diffs) lines.push(`  ${diffLine(finding, diff)}`);
+    if (finding.diffCount > finding.diffs.length) lines.push(`  … ${finding.diffCount - finding.diffs.length} more differences (--max-diffs)`);
+  }
+  if (report.findingsOmitted > 0) lines.push(`… ${report.findingsOmitted} more findings not listed (see --format json)`);
+  for (const failure of report.failures) lines.push(`could not validate ${failure.userId}: ${failure.error}`);
+  if (report.repair) lines.push(renderRepair(report.repair));
+  if (report.guardrail) lines.push(`guardrail: ${report.guardrail.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function renderRepair(repair: RepairSummary): string {
+  const rewrite = VALIDATION_STATUSES.filter((status) => repair.rewrite[status]).map((status) => `${repair.rewrite[status]} ${status}`).join(', ') || 'nothing';
+  const head = `repair plan: rewrite ${rewrite} (${repair.usersToRewrite} users, recomputed as backfill does), delete ${repair.orphansToDelete} orphans`;
+  if (!repair.applied) return `${head}\nrepair not applied (dry run)`;
+  const failed = repair.failed.map((f) => `\nrepair failed for ${f.userId}: ${f.error}`).join('');
+  return `${head}\nrepaired: ${repair.written} written, ${repair.deleted} deleted${failed}`;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function renderMarkdown(report: ValidateReport): string {
+  const clean = report.exitCode === 0;
+  const lines = [
+    `## agg validate: ${clean ? 'clean' : 'findings'} (${report.target})`,
+    '',
+    `${report.users.validated} of ${report.users.total} users validated, ${report.users.clean} clean, in ${formatDuration(report.ms)}. Run \`${report.runId ?? 'dry run'}\`${report.seed ? `, sample seed \`${report.seed}\`` : ''}, fail on **${report.options.failOn}**.`,
+    '',
+    `| type | ${VALIDATION_STATUSES.join(' | ')} |`,
+    `| --- | ${VALIDATION_STATUSES.map(() => '---:').join(' | ')} |`,
+    ...typesWithData(report).map((type) => `| ${type} | ${VALIDATION_STATUSES.map((status) => report.byType[type]![status]).join(' | ')} |`),
+    `| **total** | ${VALIDATION_STATUSES.map((status) => `**${report.totals[status]}**`).join(' | ')} |`,
+  ];
+  const listed = report.findings.filter((finding) => finding.status !== 'match');
+  if (listed.length > 0) {
+    lines.push('', '### Findings', '');
+    for (const finding of listed) {
+      lines.push(`- ${escapeCell(findingLine(finding))}`);
+      for (const diff of finding.diffs) lines.push(`  - \`${escapeCell(diffLine(finding, diff))}\``);
+      if (finding.diffCount > finding.diffs.length) lines.push(`  - … ${finding.diffCount - finding.diffs.length} more differences`);
+    }
+    if (report.findingsOmitted > 0) lines.push(`- … ${report.findingsOmitted} more findings not listed`);
+  }
+  if (report.failures.length > 0) {
+    lines.push('', '### Users that could not be validated', '');
+    for (const failure of report.failures) lines.push(`- ${escapeCell(`${failure.userId}: ${failure.error}`)}`);
+  }
+  if (report.repair) lines.push('', '### Repair', '', escapeCell(renderRepair(report.repair)).replace(/ repair/g, '\n\nrepair'));
+  if (report.guardrail) lines.push('', '### Guardrail', '', `${report.guardrail.rolledBack ? '**Rolled back:** ' : ''}${escapeCell(report.guardrail.message)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderJson(report: ValidateReport): string {
+  return `${JSON.stringify(report, (_key, value: unknown) => (value === undefined ? null : value))}\n`;
+}

@@ -1,0 +1,212 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { AGGREGATION_TYPES } from '../core/aggregations/definition.js';
+import { filtersSchema, canonicalFilters } from '../core/filters.js';
+import type { JsonValue } from '../core/json.js';
+import { ExitCode, UsageError } from '../cli/errors.js';
+import { withStore } from '../cli/context.js';
+import { formatBytes, formatDuration, makeTable } from '../cli/format.js';
+import type { CommandIo } from '../cli/io.js';
+import { parseConcurrency, parseMaxRuntime, parseShard } from '../cli/job-options.js';
+import { collect, parseInstant, parseTimeZone, parseTypes } from '../cli/options.js';
+import { parseUserId } from '../cli/user-id.js';
+import { type BackfillSpec, backfillUser, type UserBackfillOutcome } from '../jobs/backfill-user.js';
+import { loadGrid } from '../jobs/grid-file.js';
+import { collectUsers, type Selection, type Shard } from '../jobs/selection.js';
+import { findRunToResume, type Task, type TaskResult } from '../jobs/task.js';
+import { finishCode, refuseDefiningFlags, runCommandTask } from './job-command.js';
+import type { RunRecord } from '../store/types.js';
+
+interface BackfillOptions {
+  user: string[];
+  all?: boolean;
+  changed?: boolean;
+  type: string[];
+  grid?: string;
+  asOf?: string;
+  tz: string;
+  concurrency: string;
+  shard?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  resume?: string;
+  maxRuntime?: string;
+  forceLease?: boolean;
+  json?: boolean;
+}
+
+const selectionSchema = z.union([
+  z.object({ kind: z.literal('users'), users: z.array(z.string()) }),
+  z.object({ kind: z.literal('all') }),
+  z.object({ kind: z.literal('changed') }),
+]);
+
+/** What a backfill run stores to be resumable. */
+const backfillRunSpecSchema = z.object({
+  selection: selectionSchema,
+  shard: z.object({ index: z.number(), count: z.number() }).nullable(),
+  types: z.array(z.enum(AGGREGATION_TYPES)),
+  grid: z.array(filtersSchema),
+  asOf: z.string().nullable(),
+  timeZone: z.string(),
+  force: z.boolean(),
+});
+
+type BackfillRunSpec = z.infer<typeof backfillRunSpecSchema>;
+
+function selectionOf(options: BackfillOptions): Selection {
+  const chosen = [options.user.length > 0, options.all === true, options.changed === true].filter(Boolean).length;
+  if (chosen !== 1) throw new UsageError('choose exactly one of --user ID..., --all or --changed (or --resume RUN_ID)');
+  if (options.all) return { kind: 'all' };
+  if (options.changed) return { kind: 'changed' };
+  return { kind: 'users', users: options.user.map((id) => parseUserId('--user', id)) };
+}
+
+async function specFromOptions(options: BackfillOptions): Promise<BackfillRunSpec> {
+  return {
+    selection: selectionOf(options) as BackfillRunSpec['selection'],
+    shard: options.shard === undefined ? null : parseShard(options.shard),
+    types: parseTypes(options.type),
+    grid: (await loadGrid(options.grid)).map((filters) => ({ ...filters, topics: [...filters.topics], channels: [...filters.channels] })),
+    asOf: options.asOf === undefined ? null : parseInstant('--as-of', options.asOf),
+    timeZone: parseTimeZone('--tz', options.tz),
+    force: options.force === true,
+  };
+}
+
+function specFromRun(run: RunRecord): BackfillRunSpec {
+  const parsed = backfillRunSpecSchema.safeParse((run.checkpoint as { spec?: unknown } | null)?.spec);
+  if (run.command !== 'backfill' || !parsed.success) throw new UsageError(`run ${run.runId} is not a resumable backfill run`);
+  return parsed.data;
+}
+
+/** Options that define what a run does; with --resume they come from the ledger instead. */
+const DEFINING_OPTIONS = ['user', 'all', 'changed', 'type', 'grid', 'asOf', 'tz', 'shard', 'force', 'dryRun'] as const;
+
+interface BackfillSummary {
+  runId: string | null;
+  status: string;
+  target: string;
+  dryRun: boolean;
+  resumable: boolean;
+  users: { total: number; done: number; failed: number };
+  records: number;
+  results: number;
+  written: number;
+  created: number;
+  changed: number;
+  unchanged: number;
+  bytes: number;
+  storeCalls: number;
+  ms: number;
+  failures: { userId: string; error: string }[];
+}
+
+function summarize(result: Extract<TaskResult<UserBackfillOutcome>, { kind: 'ran' }>, dryRun: boolean): BackfillSummary {
+  const c = result.counts;
+  return {
+    runId: result.runId,
+    status: result.status,
+    target: result.target,
+    dryRun,
+    resumable: result.runId !== null && result.status !== 'succeeded',
+    users: { total: c.usersTotal ?? 0, done: c.usersDone ?? 0, failed: c.usersFailed ?? 0 },
+    records: c.records ?? 0,
+    results: c.results ?? 0,
+    written: c.written ?? 0,
+    created: c.created ?? 0,
+    changed: c.changed ?? 0,
+    unchanged: c.unchanged ?? 0,
+    bytes: c.bytes ?? 0,
+    storeCalls: c.storeCalls ?? 0,
+    ms: result.ms,
+    failures: result.failures,
+  };
+}
+
+function readable(summary: BackfillSummary): string {
+  const n = (value: number) => value.toLocaleString('en-US');
+  const table = makeTable(['', ''], { colAligns: ['left', 'right'] });
+  const verb = summary.dryRun ? 'would write' : 'written';
+  table.push(
+    ['users', `${n(summary.users.done)} of ${n(summary.users.total)}${summary.users.failed ? ` (${n(summary.users.failed)} failed)` : ''}`],
+    ['records read', n(summary.records)],
+    ['results computed', n(summary.results)],
+    [verb, `${n(summary.written)} (${n(summary.created)} new, ${n(summary.changed)} changed)`],
+    ['unchanged', n(summary.unchanged)],
+    ['bytes ' + verb, formatBytes(summary.bytes)],
+    ['store calls', n(summary.storeCalls)],
+    ['time', formatDuration(summary.ms)],
+  );
+  const lines = [`backfill ${summary.target}${summary.runId ? ` (run ${summary.runId})` : ''}: ${summary.dryRun ? 'dry run, nothing written' : summary.status}`, table.toString()];
+  for (const failure of summary.failures.slice(0, 20)) lines.push(`failed: ${failure.userId}: ${failure.error}`);
+  if (summary.failures.length > 20) lines.push(`… and ${summary.failures.length - 20} more failed users`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function runBackfill(command: Command, options: BackfillOptions, io: CommandIo): Promise<number> {
+  const concurrency = parseConcurrency(options.concurrency);
+  const maxRuntimeMs = parseMaxRuntime(options.maxRuntime);
+  if (options.resume !== undefined) refuseDefiningFlags(command, DEFINING_OPTIONS);
+  const fresh = options.resume === undefined ? await specFromOptions(options) : null;
+  const quiet = (command.optsWithGlobals() as { quiet?: boolean }).quiet === true || options.json === true;
+
+  return withStore(command, io, async ({ store, config }) => {
+    let resume: RunRecord | null = null;
+    let spec: BackfillRunSpec;
+    if (options.resume !== undefined) {
+      resume = await findRunToResume(store, 'backfill', options.resume);
+      if (!resume) throw new UsageError(`no backfill run ${options.resume === 'last' ? 'to resume' : options.resume} in the ledger (see agg runs)`);
+      if (resume.status === 'succeeded') {
+        io.stdout.write(options.json ? `${JSON.stringify({ runId: resume.runId, status: 'succeeded', resumed: false })}\n` : `run ${resume.runId} already succeeded; nothing to resume\n`);
+        return ExitCode.ok;
+      }
+      spec = specFromRun(resume);
+    } else {
+      spec = fresh!;
+    }
+    const backfillSpec: BackfillSpec = { types: spec.types, grid: spec.grid.map((filters) => canonicalFilters(filters)), asOf: spec.asOf, timeZone: spec.timeZone, force: spec.force };
+    const shard: Shard | null = spec.shard;
+    const dryRun = options.dryRun === true;
+    const task: Task<UserBackfillOutcome> = {
+      command: 'backfill',
+      selection: spec.selection,
+      shard,
+      spec: spec as unknown as JsonValue,
+      collect: () => collectUsers(store, spec.selection, shard),
+      process: (userId, collected) =>
+        backfillUser(userId, backfillSpec, { store, ttlMs: config.ttlMs, now: io.now, dryRun, writeConcurrency: 2 }, collected.changes.get(userId) ?? []),
+      tally: (counts, outcome) => {
+        for (const key of ['records', 'results', 'written', 'created', 'changed', 'unchanged', 'bytes'] as const) counts[key] = (counts[key] ?? 0) + outcome[key];
+      },
+      detail: (counts) => `${(counts.records ?? 0).toLocaleString('en-US')} records, ${(counts.written ?? 0).toLocaleString('en-US')} written`,
+    };
+    const result = await runCommandTask(command, task, { store, io, concurrency, maxRuntimeMs, forceLease: options.forceLease === true, quiet, dryRun, resume });
+    if (typeof result === 'number') return result;
+    const summary = summarize(result, dryRun);
+    io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : readable(summary));
+    return finishCode('backfill', result, io);
+  });
+}
+
+export function registerBackfill(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  program
+    .command('backfill')
+    .description('compute and store aggregations for users: one or a list, all, or those whose data changed')
+    .option('--user <id>', 'a user to backfill; repeatable', collect, [])
+    .option('--all', 'every user with records')
+    .option('--changed', 'users with unprocessed change-log entries (marks exactly those processed)')
+    .option('--type <type>', 'aggregation type; repeatable (default: all ten)', collect, [])
+    .option('--grid <default|file>', 'the filter sets every user gets: the default 18, or a JSON file of filter sets')
+    .option('--as-of <iso>', 'compute as of this instant (default: each user\'s newest watchedAt)')
+    .option('--tz <zone>', 'IANA time zone for calendar fields', 'UTC')
+    .option('--concurrency <n>', 'users processed at once', '4')
+    .option('--shard <i/n>', 'only users whose stable hash falls in shard i of n (for a CI matrix)')
+    .option('--dry-run', 'compute and report what would be written; write nothing')
+    .option('--force', 'rewrite results even when unchanged')
+    .option('--resume <run-id|last>', 'continue an interrupted or partial run where it stopped')
+    .option('--max-runtime <duration>', 'stop at a checkpoint when the time is up (partial, resumable)')
+    .option('--force-lease', 'run even if another run of the same target holds the lease')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (options: BackfillOptions, command: Command) => setExit(await runBackfill(command, options, io)));
+}

@@ -1,0 +1,136 @@
+import type { Command } from 'commander';
+import { CATEGORY_LABELS, type CategoryResult, type CleanupCategory, runCleanup } from '../cleanup/cleanup.js';
+import { withStore } from '../cli/context.js';
+import { ExitCode, UsageError } from '../cli/errors.js';
+import { formatBytes, formatDuration, makeTable } from '../cli/format.js';
+import type { CommandIo } from '../cli/io.js';
+import { parseInstant } from '../cli/options.js';
+import { startProgress } from '../cli/progress.js';
+import { parseDuration } from '../core/duration.js';
+import { formatIsoInstant } from '../core/time/iso.js';
+
+interface CleanupOptions {
+  expired?: boolean;
+  orphans?: boolean;
+  staleFilters?: string;
+  changeLog?: string;
+  runs?: string;
+  asOf?: string;
+  batchSize?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+/** DAYS: a whole number of days ("30"), or a duration ("12h", "2w"). */
+export function parseAge(option: string, text: string): number {
+  if (/^\d+$/.test(text)) {
+    const days = Number(text);
+    if (days >= 1 && days <= 36_500) return days * DAY_MS;
+  } else {
+    const ms = parseDuration(text);
+    if (ms !== null) return ms;
+  }
+  throw new UsageError(`${option} "${text}" is not a number of days (e.g. 30) or a duration (e.g. 12h, 2w)`);
+}
+
+function parseBatchSize(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 1000) throw new UsageError(`--batch-size "${text}" must be a whole number from 1 to 1000 (rows per deleting call)`);
+  return n;
+}
+
+export async function runCleanupCommand(command: Command, options: CleanupOptions, io: CommandIo): Promise<number> {
+  const asOfMs = options.asOf === undefined ? io.now() : Date.parse(parseInstant('--as-of', options.asOf));
+  const asOf = formatIsoInstant(asOfMs);
+  const quiet = (command.optsWithGlobals() as { quiet?: boolean }).quiet === true || options.json === true;
+  return withStore(command, io, async ({ store, config }) => {
+    const defaults = config.cleanup;
+    const explicit = options.expired === true || options.orphans === true || options.staleFilters !== undefined || options.changeLog !== undefined || options.runs !== undefined;
+    const categories = new Set<CleanupCategory>();
+    if (!explicit || options.expired) categories.add('expired');
+    if (!explicit || options.staleFilters !== undefined) categories.add('stale-filters');
+    if (!explicit || options.orphans) categories.add('orphans');
+    if (!explicit || options.changeLog !== undefined) categories.add('change-log');
+    if (!explicit || options.runs !== undefined) categories.add('runs');
+    const before = (option: string, text: string | undefined, fallback: number) => formatIsoInstant(asOfMs - (text === undefined ? fallback : parseAge(option, text)));
+    const staleFiltersBefore = before('--stale-filters', options.staleFilters, defaults.staleFiltersMs);
+    const changeLogBefore = before('--change-log', options.changeLog, defaults.changeLogMs);
+    const runsBefore = before('--runs', options.runs, defaults.runsMs);
+    const batchSize = parseBatchSize(options.batchSize, defaults.batchSize);
+    const started = io.now();
+    const progress = startProgress(io, options.dryRun ? 'cleanup (dry run)' : 'cleanup', { quiet });
+    const results = await runCleanup({
+      store,
+      categories,
+      asOf,
+      staleFiltersBefore,
+      changeLogBefore,
+      runsBefore,
+      chunkGraceMs: defaults.chunkGraceMs,
+      batchSize,
+      dryRun: options.dryRun === true,
+      sampleSize: 5,
+      onProgress: (category, matched) => progress.update({ done: matched, total: null, unit: CATEGORY_LABELS[category] }),
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+    progress.stop();
+    const totals = results.reduce((sum, r) => ({ matched: sum.matched + r.matched, deleted: sum.deleted + r.deleted, kept: sum.kept + r.kept, bytes: sum.bytes + r.bytes }), { matched: 0, deleted: 0, kept: 0, bytes: 0 });
+    const summary = { asOf, dryRun: options.dryRun === true, batchSize, categories: results, totals, storeCalls: store.stats.calls, ms: io.now() - started };
+    io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : render(summary));
+    if (io.signal?.aborted) {
+      io.stderr.write('agg: interrupted: stopped after a complete batch; run the same command again to go on\n');
+      return ExitCode.interrupted;
+    }
+    return ExitCode.ok;
+  });
+}
+
+const RULES: Readonly<Record<CleanupCategory, (cutoff: string) => string>> = {
+  expired: (cutoff) => `expires before ${cutoff}`,
+  'stale-filters': (cutoff) => `last used before ${cutoff}`,
+  orphans: () => 'user gone, or filter set unused',
+  'orphan-chunks': () => 'no header refers to them',
+  'change-log': (cutoff) => `changed before ${cutoff}`,
+  runs: (cutoff) => `finished before ${cutoff}`,
+};
+
+function render(summary: { asOf: string; dryRun: boolean; categories: CategoryResult[]; totals: { matched: number; deleted: number; kept: number; bytes: number }; ms: number }): string {
+  const n = (value: number) => value.toLocaleString('en-US');
+  const head = summary.dryRun ? ['category', 'rule', 'would delete', 'bytes'] : ['category', 'rule', 'deleted', 'kept (changed meanwhile)', 'bytes freed'];
+  const table = makeTable(head, { colAligns: summary.dryRun ? ['left', 'left', 'right', 'right'] : ['left', 'left', 'right', 'right', 'right'] });
+  for (const result of summary.categories) {
+    const rule = RULES[result.category](result.cutoff ?? '');
+    table.push(summary.dryRun ? [CATEGORY_LABELS[result.category], rule, n(result.matched), formatBytes(result.bytes)] : [CATEGORY_LABELS[result.category], rule, n(result.deleted), n(result.kept), formatBytes(result.bytes)]);
+  }
+  const lines = [`cleanup as of ${summary.asOf}${summary.dryRun ? ' (dry run: nothing was deleted)' : ''}`, table.toString()];
+  lines.push(
+    summary.dryRun
+      ? `${n(summary.totals.matched)} rows would be deleted, freeing about ${formatBytes(summary.totals.bytes)}`
+      : `deleted ${n(summary.totals.deleted)} rows, freed about ${formatBytes(summary.totals.bytes)}${summary.totals.kept > 0 ? `; ${n(summary.totals.kept)} changed since they were found and were kept` : ''} (${formatDuration(summary.ms)})`,
+  );
+  const samples = summary.categories.filter((r) => r.sample.length > 0);
+  if (samples.length > 0) {
+    lines.push(summary.dryRun ? 'sample:' : 'sample of what was found:');
+    for (const result of samples) for (const line of result.sample) lines.push(`  ${CATEGORY_LABELS[result.category]}: ${line}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerCleanup(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  program
+    .command('cleanup')
+    .description('remove expired or orphaned aggregations, unused filter combinations, old change-log entries and runs (no category: all)')
+    .option('--expired', 'aggregations whose expiresAt is before now (with their chunk documents)')
+    .option('--orphans', 'aggregations of users without records or of filter sets no longer used, and orphaned chunks')
+    .option('--stale-filters <days>', 'filter combinations unused for this many days (default from agg.config.json: 90)')
+    .option('--change-log <days>', 'processed change-log entries older than this many days (default 30)')
+    .option('--runs <days>', 'finished run-ledger entries older than this many days (default 90)')
+    .option('--as-of <iso>', 'the instant to treat as now (default: the clock)')
+    .option('--batch-size <n>', 'rows per deleting call, 1–1000 (default 200)')
+    .option('--dry-run', 'delete nothing: print counts by category and a sample')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (options: CleanupOptions, command: Command) => setExit(await runCleanupCommand(command, options, io)));
+}

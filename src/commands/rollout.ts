@@ -1,0 +1,354 @@
+import type { Command } from 'commander';
+import { formatIsoInstant } from '../core/time/iso.js';
+import { withStore } from '../cli/context.js';
+import { ExitCode, UsageError } from '../cli/errors.js';
+import { makeTable } from '../cli/format.js';
+import type { CommandIo } from '../cli/io.js';
+import { parseUserId } from '../cli/user-id.js';
+import { DEFAULT_FLAG } from '../core/rollout-plan.js';
+import { describeDecision, formatBasisPoints } from '../core/rollout.js';
+import { resolveActor } from '../rollout/actor.js';
+import {
+  type OverrideOutcome,
+  type PercentOutcome,
+  type PercentSummary,
+  type RollbackOutcome,
+  type RolloutContext,
+  type RolloutStatus,
+  type UserCheck,
+  changeOverrides,
+  checkUser,
+  readStatus,
+  rollback,
+  setPercent,
+} from '../rollout/operations.js';
+import { parseActor, parseFlagName, parsePercent, parseReason } from '../rollout/options.js';
+import type { RolloutEvent } from '../store/types.js';
+
+interface RolloutOptions {
+  flag: string;
+  percent?: string;
+  plan?: boolean;
+  allowShrink?: boolean;
+  requireValidated?: boolean;
+  reason?: string;
+  actor?: string;
+  enableUser?: string[];
+  disableUser?: string[];
+  clearUser?: string[];
+  rollback?: boolean;
+  history?: boolean;
+  limit?: string;
+  check?: string;
+  json?: boolean;
+}
+
+type Action =
+  | { kind: 'status' }
+  | { kind: 'percent'; basisPoints: number }
+  | { kind: 'overrides'; allow: string[]; deny: string[]; clear: string[] }
+  | { kind: 'rollback' }
+  | { kind: 'history'; limit: number }
+  | { kind: 'check'; userId: string };
+
+const n = (value: number): string => value.toLocaleString('en-US');
+const table = (head: string[]) => makeTable(head, { colAligns: head.map(() => 'left' as const) });
+const SAMPLE = 10;
+
+function userList(option: string, values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((value) => value.split(',')).map((value) => parseUserId(option, value.trim()));
+}
+
+/** One action per invocation; options that only make sense with another action are refused. */
+function parseAction(options: RolloutOptions): Action {
+  const allow = userList('--enable-user', options.enableUser);
+  const deny = userList('--disable-user', options.disableUser);
+  const clear = userList('--clear-user', options.clearUser);
+  const chosen = [
+    options.percent !== undefined && '--percent',
+    allow.length + deny.length + clear.length > 0 && '--enable-user/--disable-user/--clear-user',
+    options.rollback === true && '--rollback',
+    options.history === true && '--history',
+    options.check !== undefined && '--check',
+  ].filter((x): x is string => typeof x === 'string');
+  if (chosen.length > 1) throw new UsageError(`choose one of ${chosen.join(', ')} per run`);
+  const action = chosen[0];
+  const only = (flag: string, used: boolean | undefined, allowed: string[]) => {
+    if (used && !allowed.includes(action ?? '')) throw new UsageError(`${flag} only goes with ${allowed.join(' or ')}`);
+  };
+  only('--allow-shrink', options.allowShrink, ['--percent']);
+  only('--require-validated', options.requireValidated, ['--percent']);
+  only('--plan', options.plan, ['--percent', '--enable-user/--disable-user/--clear-user']);
+  only('--reason', options.reason !== undefined, ['--percent', '--enable-user/--disable-user/--clear-user', '--rollback']);
+  only('--actor', options.actor !== undefined, ['--percent', '--enable-user/--disable-user/--clear-user', '--rollback']);
+  only('--limit', options.limit !== undefined, ['--history']);
+  switch (action) {
+    case '--percent':
+      return { kind: 'percent', basisPoints: parsePercent(options.percent!) };
+    case '--rollback':
+      return { kind: 'rollback' };
+    case '--history': {
+      const limit = Number(options.limit ?? '20');
+      if (!/^\d+$/.test(options.limit ?? '20') || limit < 1 || limit > 1000) throw new UsageError(`--limit "${options.limit}" must be a whole number from 1 to 1000`);
+      return { kind: 'history', limit };
+    }
+    case '--check':
+      return { kind: 'check', userId: parseUserId('--check', options.check!) };
+    case undefined:
+      return { kind: 'status' };
+    default: {
+      const twice = allow.find((u) => deny.includes(u) || clear.includes(u)) ?? deny.find((u) => clear.includes(u));
+      if (twice !== undefined) throw new UsageError(`user ${twice} is named by more than one of --enable-user, --disable-user and --clear-user`);
+      return { kind: 'overrides', allow, deny, clear };
+    }
+  }
+}
+
+export async function runRollout(command: Command, options: RolloutOptions, io: CommandIo): Promise<number> {
+  const flag = parseFlagName(options.flag);
+  const action = parseAction(options);
+  const reason = parseReason(options.reason);
+  const actorOption = parseActor(options.actor);
+  const out = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  const json = options.json === true;
+  return withStore(command, io, async ({ store, config }) => {
+    const { actor } = resolveActor(actorOption, io.env);
+    const context: RolloutContext = { store, flag, actor, now: io.now, policy: config.eligibility };
+    switch (action.kind) {
+      case 'status': {
+        const status = await readStatus(store, flag, 5, formatIsoInstant(io.now()));
+        out(json ? JSON.stringify(statusJson(status)) : renderStatus(status));
+        return ExitCode.ok;
+      }
+      case 'check': {
+        const check = await checkUser(store, flag, action.userId, formatIsoInstant(io.now()));
+        out(json ? JSON.stringify(checkJson(check)) : renderCheck(check));
+        return ExitCode.ok;
+      }
+      case 'history': {
+        const events = await store.listFlagEvents(flag, action.limit);
+        out(json ? JSON.stringify({ flag, events }) : renderHistory(flag, events));
+        return ExitCode.ok;
+      }
+      case 'rollback': {
+        const outcome = await rollback(context, reason);
+        out(json ? JSON.stringify({ flag, ...outcome }) : renderRollback(flag, outcome));
+        return ExitCode.ok;
+      }
+      case 'overrides': {
+        const outcome = await changeOverrides(context, { allow: action.allow, deny: action.deny, clear: action.clear, plan: options.plan === true, reason });
+        out(json ? JSON.stringify({ flag, ...outcome }) : renderOverrides(flag, outcome));
+        return ExitCode.ok;
+      }
+      case 'percent': {
+        const outcome = await setPercent(context, {
+          basisPoints: action.basisPoints,
+          allowShrink: options.allowShrink === true,
+          requireValidated: options.requireValidated === true,
+          plan: options.plan === true,
+          keepIds: json,
+          reason,
+        });
+        out(json ? JSON.stringify({ flag, ...outcome }) : renderPercent(outcome, options.requireValidated === true));
+        return outcome.kind === 'refused' ? ExitCode.findings : ExitCode.ok;
+      }
+    }
+  });
+}
+
+// Rendering
+
+function stateLine(basisPoints: number, rolledBack: boolean): string {
+  return rolledBack ? `ROLLED BACK (0.00%)` : formatBasisPoints(basisPoints);
+}
+
+function statusJson(status: RolloutStatus) {
+  return {
+    flag: status.flag,
+    exists: status.state !== null,
+    percent: status.state ? Number(((status.state.rolledBack ? 0 : status.state.basisPoints) / 100).toFixed(2)) : 0,
+    basisPoints: status.state?.basisPoints ?? 0,
+    rolledBack: status.state?.rolledBack ?? false,
+    salt: status.state?.salt ?? null,
+    updatedAt: status.state?.updatedAt ?? null,
+    updatedBy: status.state?.updatedBy ?? null,
+    overrides: { allow: status.allow, deny: status.deny },
+    users: {
+      known: status.knownUsers,
+      in: status.usersIn,
+      inByBucket: status.inByBucket,
+      inByOverride: status.inByOverride,
+      outByOverride: status.outByOverride,
+      heldBack: status.heldBack,
+      served: status.usersServed,
+    },
+    eligibility: status.state ? { minRecords: status.state.minRecords, requireFreshGrid: status.state.requireFreshGrid } : null,
+    events: status.events,
+  };
+}
+
+function renderStatus(status: RolloutStatus): string {
+  const { state } = status;
+  if (state === null) {
+    return `flag ${status.flag} does not exist yet: nobody is in (the app computes client-side).\ncreate it with agg rollout --flag ${status.flag} --percent P\n`;
+  }
+  const lines = [
+    `flag ${status.flag}: ${stateLine(state.basisPoints, state.rolledBack)}${state.rolledBack ? '' : ` (users with bucket < ${state.basisPoints} of 10,000 are in)`}`,
+    `salt ${state.salt}; last changed ${state.updatedAt} by ${state.updatedBy}`,
+  ];
+  if (state.rolledBack) lines.push('the kill switch is on: nobody is in, overrides are kept but ignored until agg rollout --percent P re-enables the flag');
+  const ids = (list: string[]) => (list.length === 0 ? 'none' : `${n(list.length)} (${list.slice(0, SAMPLE).join(', ')}${list.length > SAMPLE ? ', …' : ''})`);
+  lines.push(`allow list: ${ids(status.allow)}`, `deny list: ${ids(status.deny)}`);
+  const share = status.knownUsers === 0 ? '' : ` (${((status.usersIn / status.knownUsers) * 100).toFixed(2)}%)`;
+  lines.push(
+    `known users in: ${n(status.usersIn)} of ${n(status.knownUsers)}${share}: ${n(status.inByBucket)} by bucket, ${n(status.inByOverride)} by allow override; ${n(status.outByOverride)} kept out by deny override`,
+  );
+  const policy = [state.minRecords > 0 ? `at least ${n(state.minRecords)} records` : '', state.requireFreshGrid ? 'fresh default-grid aggregations' : ''].filter(Boolean);
+  lines.push(
+    policy.length === 0
+      ? `eligibility: none required; all ${n(status.usersIn)} users in are served pre-computed results`
+      : `eligibility: ${policy.join(' and ')}; ${n(status.usersServed)} users served, ${n(status.heldBack)} in but not eligible (the app computes for them)`,
+  );
+  if (status.events.length > 0) lines.push('last changes:', historyTable(status.events));
+  return `${lines.join('\n')}\n`;
+}
+
+function fromTo(event: RolloutEvent): string {
+  const from = event.fromBasisPoints === null ? '—' : formatBasisPoints(event.fromBasisPoints);
+  const to = event.toBasisPoints === null ? '—' : formatBasisPoints(event.toBasisPoints);
+  return `${from} → ${to}`;
+}
+
+function detailText(event: RolloutEvent): string {
+  const details = event.details;
+  if (details === null || typeof details !== 'object' || Array.isArray(details)) return '';
+  const d = details as Record<string, unknown>;
+  const parts: string[] = [];
+  if (typeof d.entering === 'number') parts.push(`+${n(d.entering)} / -${n(d.leaving as number)} users`);
+  for (const key of ['allow', 'deny', 'clear'] as const) {
+    const list = d[key];
+    if (Array.isArray(list) && list.length > 0) parts.push(`${key} ${list.slice(0, 3).join(', ')}${list.length > 3 ? ` +${list.length - 3}` : ''}`);
+  }
+  if (typeof d.overridesKept === 'number') parts.push(`${d.overridesKept} overrides kept`);
+  if (d.requireValidated === true) parts.push('validated');
+  return parts.join('; ');
+}
+
+function historyTable(events: readonly RolloutEvent[]): string {
+  const rows = table(['when', 'who', 'action', 'from → to', 'reason', 'details']);
+  for (const event of events) rows.push([event.at, event.actor, event.action, fromTo(event), event.reason ?? '', detailText(event)]);
+  return rows.toString();
+}
+
+function renderHistory(flag: string, events: readonly RolloutEvent[]): string {
+  if (events.length === 0) return `flag ${flag} has no recorded changes\n`;
+  return `audit log of flag ${flag}, newest first:\n${historyTable(events)}\n`;
+}
+
+function checkJson(check: UserCheck) {
+  return {
+    flag: check.flag,
+    userId: check.userId,
+    flagExists: check.exists,
+    included: check.decision.included,
+    reason: check.decision.reason.kind,
+    explanation: check.exists ? describeDecision(check.decision) : `out: flag ${check.flag} does not exist`,
+    bucket: check.bucket,
+    threshold: check.threshold,
+    override: check.override,
+    rolledBack: check.rolledBack,
+    served: check.served,
+    eligible: check.eligibility.eligible,
+    notEligibleBecause: check.eligibility.reasons,
+    eligibility: check.policy,
+  };
+}
+
+function renderCheck(check: UserCheck): string {
+  if (!check.exists) return `user ${check.userId}: out: flag ${check.flag} does not exist\n`;
+  const context = check.decision.reason.kind === 'bucket' ? '' : ` (bucket ${check.bucket}, threshold ${check.threshold}${check.override && check.rolledBack ? `, ${check.override} override ignored` : ''})`;
+  const serving = !check.decision.included
+    ? ''
+    : check.eligibility.eligible
+      ? '\nserved pre-computed results (eligible)'
+      : `\nnot served: not eligible: ${check.eligibility.reasons.join('; ')} (the app computes for this user)`;
+  return `user ${check.userId} under ${check.flag}: ${describeDecision(check.decision)}${context}${serving}\n`;
+}
+
+function renderRollback(flag: string, outcome: RollbackOutcome): string {
+  if (outcome.kind === 'unchanged') return `flag ${flag} is already rolled back (since ${outcome.flag.updatedAt}, by ${outcome.flag.updatedBy}); nothing changed\n`;
+  return [
+    `rolled back ${flag}: ${formatBasisPoints(outcome.from)} → 0.00%, effective now: nobody is served pre-computed results.`,
+    `${outcome.overridesKept} override${outcome.overridesKept === 1 ? ' is' : 's are'} kept but ignored while rolled back.`,
+    `to re-enable, set a percentage explicitly: agg rollout --flag ${flag} --percent P`,
+    `audit event ${outcome.event.eventId} by ${outcome.event.actor}`,
+  ].join('\n');
+}
+
+function renderOverrides(flag: string, outcome: OverrideOutcome): string {
+  const lines: string[] = [];
+  const verb = outcome.kind === 'planned' ? 'overrides planned (nothing changed)' : outcome.kind === 'unchanged' ? 'the overrides are already so; nothing changed' : 'overrides changed';
+  lines.push(`${flag}: ${verb}${outcome.kind !== 'unchanged' && outcome.created ? ` (creates the flag at 0.00%)` : ''}`);
+  const rows = table(['user', 'override', 'served before', 'served after']);
+  for (const user of outcome.users) rows.push([user.userId, `${user.from ?? 'none'} → ${user.to ?? 'none'}`, user.before ? 'in' : 'out', user.after ? 'in' : 'out']);
+  lines.push(rows.toString());
+  if (outcome.rolledBack) lines.push('the flag is rolled back: overrides are kept but ignored until agg rollout --percent P re-enables it');
+  if (outcome.kind === 'applied' && outcome.event) lines.push(`audit event ${outcome.event.eventId} by ${outcome.event.actor}`);
+  return lines.join('\n');
+}
+
+function movement(summary: PercentSummary): string {
+  const from = summary.from === null ? 'not created' : stateLine(summary.from.basisPoints, summary.from.rolledBack);
+  return `${summary.flag}: ${from} → ${formatBasisPoints(summary.to)} (${summary.change})`;
+}
+
+function sampleIds(label: string, ids: string[] | undefined, count: number): string | null {
+  if (count === 0 || !ids) return null;
+  return `${label}: ${ids.slice(0, SAMPLE).join(', ')}${count > SAMPLE ? `, … (${n(count - SAMPLE)} more; all with --json)` : ''}`;
+}
+
+function renderPercent(outcome: PercentOutcome, requireValidated: boolean): string {
+  if (outcome.kind === 'unchanged') return `${outcome.flag.flag} is already at ${formatBasisPoints(outcome.flag.basisPoints)}; nothing changed\n`;
+  const { summary } = outcome;
+  const counts = `of ${n(summary.knownUsers)} known users ${n(summary.entering)} ${outcome.kind === 'applied' ? 'entered' : 'would enter'}, ${n(summary.leaving)} ${outcome.kind === 'applied' ? 'left' : 'would leave'}; ${n(summary.inAfter)} in afterwards`;
+  const lines = [movement(summary), counts];
+  for (const line of [sampleIds('entering', summary.enteringIds, summary.entering), sampleIds('leaving', summary.leavingIds, summary.leaving)]) if (line) lines.push(line);
+  if (outcome.kind === 'refused') {
+    lines.push(`refused by --require-validated: ${n(outcome.refusals.length)} entering user${outcome.refusals.length === 1 ? ' is' : 's are'} not ready; nothing changed`);
+    const rows = table(['user', 'why']);
+    for (const refusal of outcome.refusals.slice(0, 20)) rows.push([refusal.userId, refusal.reasons.join('; ')]);
+    lines.push(rows.toString());
+    if (outcome.refusals.length > 20) lines.push(`… and ${n(outcome.refusals.length - 20)} more (all with --json)`);
+    return lines.join('\n');
+  }
+  if (outcome.kind === 'planned') {
+    lines.push(`plan only: nothing changed${requireValidated ? '; every entering user passed --require-validated' : ''}`);
+    return lines.join('\n');
+  }
+  if (summary.reenabled) lines.push('re-enabled after a rollback: overrides apply again');
+  if (summary.created) lines.push(`created the flag with a new random salt (fixed from now on, so assignments never reshuffle)`);
+  lines.push(`audit event ${outcome.event.eventId} by ${outcome.event.actor}`);
+  return lines.join('\n');
+}
+
+export function registerRollout(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  program
+    .command('rollout')
+    .description('control the gradual per-user rollout of pre-computed aggregations (no action: status)')
+    .option('--flag <name>', 'the flag', DEFAULT_FLAG)
+    .option('--percent <p>', 'set the percentage of users in (0–100, at most two decimals)')
+    .option('--plan', 'change nothing: list the users who would enter or leave')
+    .option('--allow-shrink', 'allow lowering the percentage (users leave the rollout)')
+    .option('--require-validated', 'refuse if any entering user lacks aggregations or failed its latest validation')
+    .option('--enable-user <ids...>', 'always serve these users (an allow override wins over the percentage)')
+    .option('--disable-user <ids...>', 'never serve these users (a deny override)')
+    .option('--clear-user <ids...>', 'remove these users\' overrides')
+    .option('--rollback', 'kill switch: 0 % at once; overrides kept but ignored until re-enabled with --percent')
+    .option('--history', 'the audit log: who, when, from → to, reason')
+    .option('--limit <n>', 'events shown by --history', undefined)
+    .option('--check <user>', 'is this user in, and why')
+    .option('--reason <text>', 'why, for the audit log')
+    .option('--actor <name>', 'who, for the audit log (default: the OS user, else the CI environment)')
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (options: RolloutOptions, command: Command) => setExit(await runRollout(command, options, io)));
+}

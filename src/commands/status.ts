@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { withStore } from '../cli/context.js';
+import { ExitCode, UsageError } from '../cli/errors.js';
+import type { CommandIo } from '../cli/io.js';
+import { collectStatus } from '../status/collect.js';
+import { renderStatusMarkdown, renderStatusPrometheus, renderStatusTable } from '../status/render.js';
+
+interface StatusOptions {
+  json?: boolean;
+  format?: string;
+}
+
+const FORMATS = ['table', 'json', 'markdown', 'prometheus'] as const;
+
+export async function runStatus(command: Command, options: StatusOptions, io: CommandIo): Promise<number> {
+  if (options.format !== undefined && !(FORMATS as readonly string[]).includes(options.format)) {
+    throw new UsageError(`--format "${options.format}" is not valid (expected one of: ${FORMATS.join(', ')})`);
+  }
+  if (options.json && options.format !== undefined && options.format !== 'json') throw new UsageError(`--json conflicts with --format ${options.format}`);
+  const format = options.json ? 'json' : (options.format ?? 'table');
+  return withStore(command, io, async ({ store, config }) => {
+    const report = await collectStatus(store, config.status, io.now());
+    const rendered =
+      format === 'json'
+        ? `${JSON.stringify({ ...report, ok: report.alerts.length === 0 })}\n`
+        : format === 'markdown'
+          ? renderStatusMarkdown(report)
+          : format === 'prometheus'
+            ? renderStatusPrometheus(report)
+            : renderStatusTable(report);
+    io.stdout.write(rendered);
+    if (report.alerts.length > 0 && format !== 'table') {
+      for (const alert of report.alerts) io.stderr.write(`agg: status alert ${alert.name}: ${alert.message}\n`);
+    }
+    return report.alerts.length > 0 ? ExitCode.findings : ExitCode.ok;
+  });
+}
+
+export function registerStatus(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  program
+    .command('status')
+    .description('the health of the store at a glance: freshness, backlog, rollout, runs, consistency, archives; exit 1 on a crossed threshold')
+    .option('--json', 'same as --format json')
+    .option('--format <format>', 'table, json, markdown (CI job summary) or prometheus (textfile collector)')
+    .action(async (options: StatusOptions, command: Command) => setExit(await runStatus(command, options, io)));
+}

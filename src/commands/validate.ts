@@ -1,0 +1,338 @@
+import { randomBytes } from 'node:crypto';
+import { appendFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import pLimit from 'p-limit';
+import { z } from 'zod';
+import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
+import { canonicalFilters, filtersSchema } from '../core/filters.js';
+import type { JsonValue } from '../core/json.js';
+import { formatIsoInstant } from '../core/time/iso.js';
+import { ExitCode, UsageError } from '../cli/errors.js';
+import { withStore } from '../cli/context.js';
+import type { CommandIo } from '../cli/io.js';
+import { parseConcurrency, parseMaxRuntime, parseShard } from '../cli/job-options.js';
+import { collect, parseTypes } from '../cli/options.js';
+import { parseUserId } from '../cli/user-id.js';
+import { type RepairSummary, type ReportFinding, renderJson, renderMarkdown, renderTable, toReportFinding, type ValidateReport } from '../cli/validate-report.js';
+import { backfillUser } from '../jobs/backfill-user.js';
+import { type GuardrailOutcome, ServedUsers, applyDriftGuardrail } from '../jobs/drift-guardrail.js';
+import { DEFAULT_FLAG } from '../core/rollout-plan.js';
+import { resolveActor } from '../rollout/actor.js';
+import { parseFlagName } from '../rollout/options.js';
+import { loadGrid } from '../jobs/grid-file.js';
+import { collectUsers, type Selection } from '../jobs/selection.js';
+import { findRunToResume, type Task } from '../jobs/task.js';
+import { type UserValidationResult, validateUser } from '../jobs/validate-user.js';
+import { VALIDATION_STATUSES, type DeletionKey, type RunRecord, type ValidationStatus } from '../store/types.js';
+import { finishCode, refuseDefiningFlags, runCommandTask } from './job-command.js';
+
+interface ValidateOptions {
+  user: string[];
+  all?: boolean;
+  sample?: string;
+  seed?: string;
+  type: string[];
+  grid?: string;
+  tolerance: string;
+  format?: string;
+  maxDiffs: string;
+  failOn: string;
+  repair?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  concurrency: string;
+  shard?: string;
+  resume?: string;
+  maxRuntime?: string;
+  forceLease?: boolean;
+  rollbackOnDrift?: string;
+  flag?: string;
+  actor?: string;
+}
+
+const FAIL_ON = ['drift', 'missing', 'any'] as const;
+type FailOn = (typeof FAIL_ON)[number];
+const FORMATS = ['table', 'json', 'markdown'] as const;
+/** Findings kept for the report; the rest are counted. */
+const MAX_REPORTED_FINDINGS = 2000;
+
+const validateRunSpecSchema = z.object({
+  selection: z.union([
+    z.object({ kind: z.literal('users'), users: z.array(z.string()) }),
+    z.object({ kind: z.literal('all') }),
+    z.object({ kind: z.literal('sample'), count: z.number().nullable(), percent: z.number().nullable(), seed: z.string() }),
+  ]),
+  shard: z.object({ index: z.number(), count: z.number() }).nullable(),
+  types: z.array(z.enum(AGGREGATION_TYPES)),
+  grid: z.array(filtersSchema),
+  tolerance: z.number(),
+  maxDiffs: z.number(),
+  failOn: z.enum(FAIL_ON),
+});
+type ValidateRunSpec = z.infer<typeof validateRunSpecSchema>;
+
+function parseSample(text: string, seed: string): Selection {
+  const percent = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
+  if (percent) {
+    const p = Number(percent[1]);
+    if (p > 0 && p <= 100) return { kind: 'sample', count: null, percent: p, seed };
+  } else if (/^\d+$/.test(text.trim()) && Number(text) >= 1) {
+    return { kind: 'sample', count: Number(text), percent: null, seed };
+  }
+  throw new UsageError(`--sample "${text}" is not valid (expected a number of users, e.g. 50, or a share, e.g. 5%)`);
+}
+
+function parseNumberOption(option: string, text: string, options: { integer?: boolean; min?: number } = {}): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || (options.integer && !Number.isInteger(n)) || n < (options.min ?? 0)) {
+    throw new UsageError(`${option} "${text}" must be a ${options.integer ? 'whole ' : ''}number ≥ ${options.min ?? 0}`);
+  }
+  return n;
+}
+
+async function specFromOptions(options: ValidateOptions): Promise<ValidateRunSpec> {
+  const chosen = [options.user.length > 0, options.all === true, options.sample !== undefined].filter(Boolean).length;
+  if (chosen > 1) throw new UsageError('choose one of --user ID..., --all or --sample N|P%');
+  if (options.seed !== undefined && options.sample === undefined) throw new UsageError('--seed goes with --sample');
+  const selection: Selection =
+    options.sample !== undefined
+      ? parseSample(options.sample, options.seed ?? randomBytes(4).toString('hex'))
+      : options.user.length > 0
+        ? { kind: 'users', users: options.user.map((id) => parseUserId('--user', id)) }
+        : { kind: 'all' };
+  if (!(FAIL_ON as readonly string[]).includes(options.failOn)) throw new UsageError(`--fail-on "${options.failOn}" is not valid (expected one of: ${FAIL_ON.join(', ')})`);
+  return {
+    selection: selection as ValidateRunSpec['selection'],
+    shard: options.shard === undefined ? null : parseShard(options.shard),
+    types: parseTypes(options.type),
+    grid: (await loadGrid(options.grid)).map((filters) => ({ ...filters, topics: [...filters.topics], channels: [...filters.channels] })),
+    tolerance: parseNumberOption('--tolerance', options.tolerance),
+    maxDiffs: parseNumberOption('--max-diffs', options.maxDiffs, { integer: true }),
+    failOn: options.failOn as FailOn,
+  };
+}
+
+/** `0.5%` (or `0.5`, read as a percentage) → 0.005. */
+function parseDriftThreshold(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)%?$/.exec(text.trim());
+  const percent = match ? Number(match[1]) : NaN;
+  if (!match || percent > 100) throw new UsageError(`--rollback-on-drift "${text}" is not a percentage from 0% to 100% (e.g. 0.5%)`);
+  return percent / 100;
+}
+
+function formatOf(options: ValidateOptions): (typeof FORMATS)[number] {
+  if (options.format !== undefined && !(FORMATS as readonly string[]).includes(options.format)) {
+    throw new UsageError(`--format "${options.format}" is not valid (expected one of: ${FORMATS.join(', ')})`);
+  }
+  if (options.json && options.format !== undefined && options.format !== 'json') throw new UsageError(`--json conflicts with --format ${options.format}`);
+  return options.json ? 'json' : ((options.format as (typeof FORMATS)[number] | undefined) ?? 'table');
+}
+
+function failsOn(failOn: FailOn, totals: Record<ValidationStatus, number>): boolean {
+  if (failOn === 'drift') return totals.drift > 0;
+  if (failOn === 'missing') return totals.missing > 0;
+  return VALIDATION_STATUSES.some((status) => status !== 'match' && totals[status] > 0);
+}
+
+/** What --repair will do for one user. */
+interface UserRepair {
+  rewrite: Partial<Record<ValidationStatus, number>>;
+  orphans: DeletionKey[];
+  timeZone: string;
+}
+
+const REWRITE: ReadonlySet<ValidationStatus> = new Set(['drift', 'stale', 'missing', 'outdated']);
+
+export async function runValidate(command: Command, options: ValidateOptions, io: CommandIo): Promise<number> {
+  const format = formatOf(options);
+  const concurrency = parseConcurrency(options.concurrency);
+  const maxRuntimeMs = parseMaxRuntime(options.maxRuntime);
+  if (options.resume !== undefined) {
+    refuseDefiningFlags(command, ['user', 'all', 'sample', 'seed', 'type', 'grid', 'tolerance', 'maxDiffs', 'failOn', 'shard', 'dryRun']);
+    if (options.repair) throw new UsageError('--repair cannot be combined with --resume: validate again, then repair');
+  }
+  if (options.dryRun && !options.repair) throw new UsageError('--dry-run goes with --repair (validate itself only reads)');
+  const driftThreshold = options.rollbackOnDrift === undefined ? null : parseDriftThreshold(options.rollbackOnDrift);
+  if (driftThreshold === null && (command.getOptionValueSource('flag') === 'cli' || options.actor !== undefined)) throw new UsageError('--flag and --actor go with --rollback-on-drift');
+  if (driftThreshold !== null && options.dryRun) throw new UsageError('--rollback-on-drift cannot be combined with --dry-run');
+  const flag = options.flag === undefined ? DEFAULT_FLAG : parseFlagName(options.flag);
+  const fresh = options.resume === undefined ? await specFromOptions(options) : null;
+  const quiet = (command.optsWithGlobals() as { quiet?: boolean }).quiet === true || format !== 'table';
+
+  return withStore(command, io, async ({ store, config }) => {
+    let resume: RunRecord | null = null;
+    let spec: ValidateRunSpec;
+    if (options.resume !== undefined) {
+      resume = await findRunToResume(store, 'validate', options.resume);
+      if (!resume) throw new UsageError(`no validate run ${options.resume === 'last' ? 'to resume' : options.resume} in the ledger (see agg runs)`);
+      const parsed = validateRunSpecSchema.safeParse((resume.checkpoint as { spec?: unknown } | null)?.spec);
+      if (resume.command !== 'validate' || !parsed.success) throw new UsageError(`run ${resume.runId} is not a resumable validate run`);
+      // A run stopped by a store failure is 'failed' with no failed user: exactly what --resume is for.
+      if (resume.status === 'succeeded') {
+        io.stdout.write(`run ${resume.runId} already finished (${resume.status}); nothing to resume\n`);
+        return ExitCode.ok;
+      }
+      spec = parsed.data;
+    } else {
+      spec = fresh!;
+    }
+    const now = formatIsoInstant(io.now());
+    const grid = spec.grid.map((filters) => canonicalFilters(filters));
+    const validateSpec = { types: spec.types as AggregationType[], grid, tolerance: spec.tolerance, maxDiffs: spec.maxDiffs, now };
+    const findings: ReportFinding[] = [];
+    let findingsOmitted = 0;
+    const repairs = new Map<string, UserRepair>();
+    const dryRun = options.dryRun === true;
+
+    const servedUsers = driftThreshold === null ? null : await ServedUsers.read(store, flag, io.now());
+    const task: Task<UserValidationResult & { served: boolean }> = {
+      command: 'validate',
+      selection: spec.selection,
+      shard: spec.shard,
+      spec: spec as unknown as JsonValue,
+      collect: () => collectUsers(store, spec.selection, spec.shard, { includeAggregationOwners: true }),
+      process: async (userId, _collected, runId) => {
+        const result = await validateUser(store, userId, validateSpec);
+        const clean = VALIDATION_STATUSES.every((status) => status === 'match' || result.counts[status] === 0);
+        if (!dryRun) await store.putValidations([{ userId, runId, validatedAt: now, clean, counts: result.counts }]);
+        return { ...result, served: servedUsers ? await servedUsers.isServed(userId) : false };
+      },
+      tally: (counts, result) => {
+        counts.records = (counts.records ?? 0) + result.records;
+        // The guardrail's figures live in the run's counts: no per-user state, and they survive --resume.
+        if (result.served) {
+          counts['guardrail:served'] = (counts['guardrail:served'] ?? 0) + 1;
+          if (result.counts.drift > 0) counts['guardrail:drift'] = (counts['guardrail:drift'] ?? 0) + 1;
+        }
+        if (VALIDATION_STATUSES.every((status) => status === 'match' || result.counts[status] === 0)) counts.usersClean = (counts.usersClean ?? 0) + 1;
+        for (const finding of result.findings) {
+          counts[`status:${finding.status}`] = (counts[`status:${finding.status}`] ?? 0) + 1;
+          counts[`type:${finding.aggregationType}:${finding.status}`] = (counts[`type:${finding.aggregationType}:${finding.status}`] ?? 0) + 1;
+          if (finding.status === 'match') continue;
+          if (findings.length < MAX_REPORTED_FINDINGS) findings.push(toReportFinding(finding));
+          else findingsOmitted++;
+          if (options.repair) {
+            const plan = repairs.get(finding.userId) ?? { rewrite: {}, orphans: [], timeZone: result.timeZone ?? 'UTC' };
+            if (REWRITE.has(finding.status)) plan.rewrite[finding.status] = (plan.rewrite[finding.status] ?? 0) + 1;
+            if (finding.status === 'orphan' && finding.dataHash) {
+              plan.orphans.push({ userId: finding.userId, aggregationType: finding.aggregationType, filterHash: finding.filterHash, onlyIfDataHash: finding.dataHash });
+            }
+            repairs.set(finding.userId, plan);
+          }
+        }
+      },
+      detail: (counts) => `${counts['status:drift'] ?? 0} drift, ${counts['status:missing'] ?? 0} missing`,
+    };
+    const result = await runCommandTask(command, task, { store, io, concurrency, maxRuntimeMs, forceLease: options.forceLease === true, quiet, dryRun, resume });
+    if (typeof result === 'number') return result;
+    if (result.fatal) return finishCode('validate', result, io);
+
+    const totals = Object.fromEntries(VALIDATION_STATUSES.map((status) => [status, result.counts[`status:${status}`] ?? 0])) as Record<ValidationStatus, number>;
+    const byType: Record<string, Record<ValidationStatus, number>> = {};
+    for (const type of spec.types) byType[type] = Object.fromEntries(VALIDATION_STATUSES.map((status) => [status, result.counts[`type:${type}:${status}`] ?? 0])) as Record<ValidationStatus, number>;
+
+    let guardrail: GuardrailOutcome | null = null;
+    if (driftThreshold !== null && result.runId !== null && result.stoppedBy === null) {
+      const context = { store, flag, actor: resolveActor(options.actor, io.env).actor, now: io.now, policy: config.eligibility };
+      const figures = { usersServed: result.counts['guardrail:served'] ?? 0, usersWithDrift: result.counts['guardrail:drift'] ?? 0 };
+      guardrail = await applyDriftGuardrail(context, figures, driftThreshold, result.runId);
+      io.stderr.write(`agg: guardrail: ${guardrail.message}\n`);
+    }
+    let repair: RepairSummary | null = null;
+    if (options.repair) {
+      repair = await applyRepair(repairs, { store, config, io, dryRun, concurrency, types: spec.types as AggregationType[], grid });
+    }
+    const failed = failsOn(spec.failOn, totals) || result.failures.length > 0 || guardrail?.rolledBack === true;
+    let exitCode = finishCode('validate', result, io);
+    if (exitCode === ExitCode.ok && failed) exitCode = ExitCode.findings;
+    const report: ValidateReport = {
+      schema: 'agg.validate/v1',
+      runId: result.runId,
+      status: result.status,
+      generatedAt: now,
+      target: result.target,
+      seed: spec.selection.kind === 'sample' ? spec.selection.seed : null,
+      options: { types: spec.types as AggregationType[], tolerance: spec.tolerance, failOn: spec.failOn, maxDiffs: spec.maxDiffs },
+      users: { total: result.counts.usersTotal ?? 0, validated: (result.counts.usersDone ?? 0) - (result.counts.usersFailed ?? 0), failed: result.counts.usersFailed ?? 0, clean: result.counts.usersClean ?? 0 },
+      totals,
+      byType,
+      findings,
+      findingsOmitted,
+      failures: result.failures,
+      repair,
+      guardrail,
+      ms: result.ms,
+      exitCode,
+    };
+    const rendered = format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderTable(report);
+    io.stdout.write(rendered);
+    const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+    if (format === 'markdown' && summaryFile) {
+      await appendFile(summaryFile, rendered).catch((error: unknown) => io.stderr.write(`agg: could not append to GITHUB_STEP_SUMMARY (${(error as Error).message})\n`));
+    }
+    return exitCode;
+  });
+}
+
+async function applyRepair(
+  repairs: Map<string, UserRepair>,
+  context: { store: import('../store/types.js').Store; config: import('../config/config.js').AggConfig; io: CommandIo; dryRun: boolean; concurrency: number; types: AggregationType[]; grid: import('../core/filters.js').Filters[] },
+): Promise<RepairSummary> {
+  const rewrite: Partial<Record<ValidationStatus, number>> = {};
+  let usersToRewrite = 0;
+  let orphansToDelete = 0;
+  for (const plan of repairs.values()) {
+    if (Object.keys(plan.rewrite).length > 0) usersToRewrite++;
+    for (const [status, n] of Object.entries(plan.rewrite)) rewrite[status as ValidationStatus] = (rewrite[status as ValidationStatus] ?? 0) + n;
+    orphansToDelete += plan.orphans.length;
+  }
+  const summary = { applied: !context.dryRun, usersToRewrite, rewrite, orphansToDelete, written: 0, deleted: 0, failed: [] as { userId: string; error: string }[] };
+  if (context.dryRun) return summary;
+  const { store, io } = context;
+  const limit = pLimit(context.concurrency);
+  await Promise.all(
+    [...repairs].map(([userId, plan]) =>
+      limit(async () => {
+        try {
+          if (plan.orphans.length > 0) summary.deleted += (await store.deleteAggregations(plan.orphans)).deleted;
+          if (Object.keys(plan.rewrite).length > 0) {
+            // The backfill path, forced: rewrites every result of the user, so stale rows get a new computedAt.
+            const outcome = await backfillUser(userId, { types: context.types, grid: context.grid, asOf: null, timeZone: plan.timeZone, force: true }, { store, ttlMs: context.config.ttlMs, now: io.now, dryRun: false, writeConcurrency: 2 });
+            summary.written += outcome.written;
+          }
+        } catch (error) {
+          summary.failed.push({ userId, error: (error as Error).message.split('\n')[0]! });
+        }
+      }),
+    ),
+  );
+  return summary;
+}
+
+export function registerValidate(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  program
+    .command('validate')
+    .description('recompute stored aggregations and report drift, staleness, missing and orphaned rows; CI exit codes')
+    .option('--user <id>', 'a user to validate; repeatable (default: all users)', collect, [])
+    .option('--all', 'every user with records or aggregations (the default)')
+    .option('--sample <n|p%>', 'a deterministic sample of users: a count (50) or a share (5%)')
+    .option('--seed <seed>', 'seed for --sample (default: random, printed in the report)')
+    .option('--type <type>', 'aggregation type; repeatable (default: all ten)', collect, [])
+    .option('--grid <default|file>', 'the filter sets every user is expected to have (as for backfill)')
+    .option('--tolerance <x>', 'relative tolerance for numbers', '1e-9')
+    .option('--format <format>', 'table, json or markdown (markdown also goes to $GITHUB_STEP_SUMMARY)')
+    .option('--max-diffs <n>', 'differences listed per aggregation', '20')
+    .option('--fail-on <what>', 'exit 1 when this is found: drift, missing or any', 'drift')
+    .option('--repair', 'rewrite drifted, stale, missing and outdated aggregations and delete orphans, after printing the plan')
+    .option('--dry-run', 'with --repair: print the plan only')
+    .option('--json', 'same as --format json')
+    .option('--concurrency <n>', 'users validated at once', '4')
+    .option('--shard <i/n>', 'only users whose stable hash falls in shard i of n')
+    .option('--resume <run-id|last>', 'continue an interrupted or partial run')
+    .option('--max-runtime <duration>', 'stop at a checkpoint when the time is up')
+    .option('--force-lease', 'run even if another validate of the same target holds the lease')
+    .option('--rollback-on-drift <p%>', 'roll the flag back when more than this share of served users drifted (e.g. 0.5%)')
+    .option('--flag <name>', 'the flag the guardrail protects', DEFAULT_FLAG)
+    .option('--actor <name>', 'who the guardrail\'s rollback is attributed to (default: the OS user or CI)')
+    .action(async (options: ValidateOptions, command: Command) => setExit(await runValidate(command, options, io)));
+}

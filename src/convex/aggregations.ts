@@ -1,0 +1,213 @@
+import { paginationOptsValidator } from 'convex/server';
+import { v } from 'convex/values';
+import { type MutationCtx, internalMutation, internalQuery } from './_generated/server.js';
+import { type AggregationDoc, digestOf, findAggregation } from './lib/aggregationRows.js';
+import { aggregationHeaderFields, aggregationKeyFields } from './validators.js';
+
+/** Digests of one user's aggregations (no data); the client passes a byte budget per page. */
+export const digests = internalQuery({
+  args: { userId: v.string(), paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { userId, paginationOpts }) => {
+    const result = await ctx.db
+      .query('precomputed_aggregations')
+      .withIndex('by_key', (q) => q.eq('userId', userId))
+      .paginate(paginationOpts);
+    return { page: result.page.map(digestOf), isDone: result.isDone, continueCursor: result.continueCursor };
+  },
+});
+
+/** A user's aggregations with inline data; chunked ones come with `data: null` and a chunkCount. */
+export const forUser = internalQuery({
+  args: { userId: v.string(), paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { userId, paginationOpts }) => {
+    const result = await ctx.db
+      .query('precomputed_aggregations')
+      .withIndex('by_key', (q) => q.eq('userId', userId))
+      .paginate(paginationOpts);
+    return {
+      page: result.page.map((doc) => ({ ...digestOf(doc), filters: doc.filters, data: doc.data ?? null })),
+      isDone: result.isDone,
+      continueCursor: result.continueCursor,
+    };
+  },
+});
+
+export const read = internalQuery({
+  args: aggregationKeyFields,
+  handler: async (ctx, key) => {
+    const doc = await findAggregation(ctx, key);
+    if (!doc) return null;
+    return { ...digestOf(doc), filters: doc.filters, data: doc.data ?? null };
+  },
+});
+
+const chunkOwner = { ...aggregationKeyFields, dataHash: v.string() };
+
+export const readChunks = internalQuery({
+  args: { ...chunkOwner, paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { userId, aggregationType, filterHash, dataHash, paginationOpts }) => {
+    const result = await ctx.db
+      .query('aggregation_chunks')
+      .withIndex('by_owner', (q) =>
+        q.eq('userId', userId).eq('aggregationType', aggregationType).eq('filterHash', filterHash).eq('dataHash', dataHash),
+      )
+      .paginate(paginationOpts);
+    return { page: result.page.map((chunk) => ({ seq: chunk.seq, text: chunk.text })), isDone: result.isDone, continueCursor: result.continueCursor };
+  },
+});
+
+/** Idempotent: a chunk is keyed by its owner, the data's hash and its sequence number. */
+export const putChunks = internalMutation({
+  args: { chunks: v.array(v.object({ ...chunkOwner, seq: v.number(), text: v.string() })) },
+  handler: async (ctx, { chunks }) => {
+    for (const chunk of chunks) {
+      const existing = await ctx.db
+        .query('aggregation_chunks')
+        .withIndex('by_owner', (q) =>
+          q
+            .eq('userId', chunk.userId)
+            .eq('aggregationType', chunk.aggregationType)
+            .eq('filterHash', chunk.filterHash)
+            .eq('dataHash', chunk.dataHash)
+            .eq('seq', chunk.seq),
+        )
+        .unique();
+      if (existing) {
+        if (existing.text !== chunk.text) await ctx.db.patch(existing._id, { text: chunk.text });
+      } else {
+        await ctx.db.insert('aggregation_chunks', chunk);
+      }
+    }
+    return chunks.length;
+  },
+});
+
+/** Deletes up to `limit` chunks of one (owner, dataHash); call again until `done`. */
+export const deleteChunks = internalMutation({
+  args: { ...chunkOwner, limit: v.number() },
+  handler: async (ctx, { userId, aggregationType, filterHash, dataHash, limit }) => {
+    const chunks = await ctx.db
+      .query('aggregation_chunks')
+      .withIndex('by_owner', (q) =>
+        q.eq('userId', userId).eq('aggregationType', aggregationType).eq('filterHash', filterHash).eq('dataHash', dataHash),
+      )
+      .take(limit + 1);
+    const batch = chunks.slice(0, limit);
+    for (const chunk of batch) await ctx.db.delete(chunk._id);
+    return { deleted: batch.length, done: chunks.length <= limit };
+  },
+});
+
+const upsertItem = v.object({ ...aggregationHeaderFields, data: v.optional(v.any()) });
+
+/**
+ * Writes a batch of aggregation headers (with inline data, or pointing at chunks already written).
+ * An item whose version and dataHash equal the stored ones only refreshes expiresAt, unless `force`.
+ * Returns the chunk sets that the new headers no longer reference, for the client to delete.
+ */
+export const upsert = internalMutation({
+  args: { items: v.array(upsertItem), force: v.boolean() },
+  handler: async (ctx, { items, force }) => {
+    let written = 0;
+    let unchanged = 0;
+    let bytesWritten = 0;
+    const staleChunks: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string }[] = [];
+    for (const item of items) {
+      const existing = await findAggregation(ctx, item);
+      if (existing && !force && existing.dataHash === item.dataHash && existing.version === item.version) {
+        if (existing.expiresAt !== item.expiresAt) await ctx.db.patch(existing._id, { expiresAt: item.expiresAt });
+        unchanged++;
+        continue;
+      }
+      if (existing) {
+        if (existing.chunkCount > 0 && existing.dataHash !== item.dataHash) {
+          staleChunks.push({ userId: existing.userId, aggregationType: existing.aggregationType, filterHash: existing.filterHash, dataHash: existing.dataHash });
+        }
+        await ctx.db.replace(existing._id, item);
+      } else {
+        await ctx.db.insert('precomputed_aggregations', item);
+      }
+      written++;
+      bytesWritten += item.metadata.bytes;
+    }
+    return { written, unchanged, bytesWritten, staleChunks };
+  },
+});
+
+/** Extends expiresAt of rows still holding the given version and data; reports the others. */
+export const refresh = internalMutation({
+  args: { items: v.array(v.object({ ...aggregationKeyFields, version: v.number(), dataHash: v.string(), expiresAt: v.string() })) },
+  handler: async (ctx, { items }) => {
+    let refreshed = 0;
+    const mismatched: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string }[] = [];
+    for (const item of items) {
+      const doc = await findAggregation(ctx, item);
+      if (!doc || doc.version !== item.version || doc.dataHash !== item.dataHash) {
+        mismatched.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash });
+        continue;
+      }
+      if (doc.expiresAt !== item.expiresAt) await ctx.db.patch(doc._id, { expiresAt: item.expiresAt });
+      refreshed++;
+    }
+    return { refreshed, mismatched };
+  },
+});
+
+/** Every aggregation of every user, without data. */
+export const allDigests = internalQuery({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => {
+    const result = await ctx.db.query('precomputed_aggregations').withIndex('by_key').paginate(paginationOpts);
+    return { page: result.page.map(digestOf), isDone: result.isDone, continueCursor: result.continueCursor };
+  },
+});
+
+/**
+ * Deletes aggregations by key. Each key may carry conditions checked inside this transaction, so a
+ * row refreshed or rewritten since the caller planned the deletion survives.
+ */
+export const remove = internalMutation({
+  args: {
+    keys: v.array(
+      v.object({
+        ...aggregationKeyFields,
+        onlyIfExpiresBefore: v.optional(v.string()),
+        onlyIfDataHash: v.optional(v.string()),
+      }),
+    ),
+  },
+  handler: async (ctx, { keys }) => removeAggregations(ctx, keys),
+});
+
+async function removeAggregations(
+  ctx: MutationCtx,
+  keys: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; onlyIfExpiresBefore?: string; onlyIfDataHash?: string }[],
+) {
+  let deleted = 0;
+  let bytesFreed = 0;
+  const staleChunks: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string }[] = [];
+  for (const key of keys) {
+    const doc = await findAggregation(ctx, key);
+    if (!doc) continue;
+    if (key.onlyIfExpiresBefore !== undefined && !(doc.expiresAt < key.onlyIfExpiresBefore)) continue;
+    if (key.onlyIfDataHash !== undefined && doc.dataHash !== key.onlyIfDataHash) continue;
+    await ctx.db.delete(doc._id);
+    if (doc.chunkCount > 0) staleChunks.push({ userId: doc.userId, aggregationType: doc.aggregationType, filterHash: doc.filterHash, dataHash: doc.dataHash });
+    deleted++;
+    bytesFreed += doc.metadata.bytes;
+  }
+  return { deleted, bytesFreed, staleChunks };
+}
+
+/** Aggregations whose expiresAt is before `before`, oldest first. */
+export const pageExpired = internalQuery({
+  args: { before: v.string(), paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { before, paginationOpts }) => {
+    const result = await ctx.db
+      .query('precomputed_aggregations')
+      .withIndex('by_expiresAt', (q) => q.lt('expiresAt', before))
+      .paginate(paginationOpts);
+    return { page: result.page.map(digestOf), isDone: result.isDone, continueCursor: result.continueCursor };
+  },
+});
+

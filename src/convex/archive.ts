@@ -1,0 +1,344 @@
+import { paginationOptsValidator } from 'convex/server';
+import { v } from 'convex/values';
+import { canonicalJson } from '../core/json.js';
+import type { Doc } from './_generated/dataModel.js';
+import { type MutationCtx, type QueryCtx, internalMutation, internalQuery } from './_generated/server.js';
+import { changeText, documentBytes, headerText, recordOfDoc, runText, sameStoredRecord } from './lib/archiveRows.js';
+import { type AggregationDoc, findAggregation } from './lib/aggregationRows.js';
+import { extendChange, touchStats } from './records.js';
+import { aggregationHeaderFields, changeTypeValidator, recordValidator, runFields } from './validators.js';
+
+// What `agg archive` reads, deletes and puts back. Deletions happen only where the store still holds
+// exactly the archived copy; restores only where the key is free. Both are idempotent, so a retried
+// call (after a lost answer) changes nothing twice. Records keep user_stats exact and log the change,
+// so backfill recomputes the user's aggregations with or without them.
+
+const changeRef = v.object({ manifestId: v.string(), at: v.string() });
+
+function changeId(kind: 'archive' | 'restore', manifestId: string, userId: string): string {
+  // Same text as archiveChangeId in src/store/maintenance.ts.
+  return `${kind}:${manifestId}:${userId}`;
+}
+
+// Watch records
+
+export const archivableRecords = internalQuery({
+  args: { userId: v.string(), before: v.string(), paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { userId, before, paginationOpts }) => {
+    const result = await ctx.db
+      .query('watch_records')
+      // Undated records (null sorts before every string) are never archived by age.
+      .withIndex('by_user_watchedAt', (q) => q.eq('userId', userId).gte('watchedAt', '').lt('watchedAt', before))
+      .paginate(paginationOpts);
+    return { page: result.page.map((doc) => ({ userId, ...recordOfDoc(doc) })), isDone: result.isDone, continueCursor: result.continueCursor };
+  },
+});
+
+function findRecord(ctx: QueryCtx, userId: string, recordId: string) {
+  return ctx.db
+    .query('watch_records')
+    .withIndex('by_user_record', (q) => q.eq('userId', userId).eq('recordId', recordId))
+    .unique();
+}
+
+export const deleteRecords = internalMutation({
+  args: { userId: v.string(), records: v.array(recordValidator), change: changeRef },
+  handler: async (ctx, { userId, records, change }) => {
+    let deleted = 0;
+    let missing = 0;
+    let bytesFreed = 0;
+    const changed: number[] = [];
+    for (const [index, record] of records.entries()) {
+      const doc = await findRecord(ctx, userId, record.recordId);
+      if (!doc) missing++;
+      else if (!sameStoredRecord(doc, record)) changed.push(index);
+      else {
+        await ctx.db.delete(doc._id);
+        deleted++;
+        bytesFreed += documentBytes(doc);
+      }
+    }
+    if (deleted > 0) {
+      await touchStats(ctx, userId, -deleted, change.at);
+      await extendChange(ctx, userId, { changeId: changeId('archive', change.manifestId, userId), changeType: 'archive', at: change.at }, deleted);
+    }
+    return { deleted, changed: changed.length, changedRows: changed, missing, bytesFreed };
+  },
+});
+
+async function restoreRecordsIn(ctx: QueryCtx, userId: string, records: (typeof recordValidator.type)[], write: MutationCtx | null) {
+  let inserted = 0;
+  let identical = 0;
+  let conflicting = 0;
+  for (const record of records) {
+    const doc = await findRecord(ctx, userId, record.recordId);
+    if (!doc) {
+      if (write) await write.db.insert('watch_records', { userId, ...record });
+      inserted++;
+    } else if (sameStoredRecord(doc, record)) identical++;
+    else conflicting++;
+  }
+  return { inserted, identical, conflicting };
+}
+
+export const restoreRecords = internalMutation({
+  args: { userId: v.string(), records: v.array(recordValidator), change: changeRef },
+  handler: async (ctx, { userId, records, change }) => {
+    const outcome = await restoreRecordsIn(ctx, userId, records, ctx);
+    if (outcome.inserted > 0) {
+      await touchStats(ctx, userId, outcome.inserted, change.at);
+      await extendChange(ctx, userId, { changeId: changeId('restore', change.manifestId, userId), changeType: 'restore', at: change.at }, outcome.inserted);
+    }
+    return outcome;
+  },
+});
+
+export const planRestoreRecords = internalQuery({
+  args: { userId: v.string(), records: v.array(recordValidator) },
+  handler: async (ctx, { userId, records }) => restoreRecordsIn(ctx, userId, records, null),
+});
+
+// Aggregations (headers; chunked data travels through aggregations:putChunks and :deleteChunks)
+
+// The stored header without its storage detail (how many chunks hold the data).
+const { chunkCount: _chunkCount, ...headerFields } = aggregationHeaderFields;
+
+type ChunkKey = { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string };
+type HeaderArgs = { [K in keyof typeof headerFields]: (typeof headerFields)[K]['type'] };
+
+export const deleteAggregations = internalMutation({
+  args: { headers: v.array(v.object(headerFields)) },
+  handler: async (ctx, { headers }) => {
+    let deleted = 0;
+    let missing = 0;
+    let bytesFreed = 0;
+    const changed: number[] = [];
+    const staleChunks: ChunkKey[] = [];
+    for (const [index, header] of headers.entries()) {
+      const doc = await findAggregation(ctx, header);
+      if (!doc) missing++;
+      else if (headerText(doc) !== headerText(header)) changed.push(index);
+      else {
+        await ctx.db.delete(doc._id);
+        if (doc.chunkCount > 0) staleChunks.push({ userId: doc.userId, aggregationType: doc.aggregationType, filterHash: doc.filterHash, dataHash: doc.dataHash });
+        deleted++;
+        bytesFreed += doc.metadata.bytes;
+      }
+    }
+    return { deleted, changed: changed.length, changedRows: changed, missing, bytesFreed, staleChunks };
+  },
+});
+
+async function restoreAggregationsIn(ctx: QueryCtx, items: (HeaderArgs & { chunkCount?: number; data?: unknown })[], write: MutationCtx | null) {
+  let inserted = 0;
+  let identical = 0;
+  let conflicting = 0;
+  /** Chunk sets written for items that were not inserted and that no header references. */
+  const unusedChunks: ChunkKey[] = [];
+  for (const item of items) {
+    const doc = await findAggregation(ctx, item);
+    if (!doc) {
+      if (write) await write.db.insert('precomputed_aggregations', { ...item, chunkCount: item.chunkCount ?? 0 });
+      inserted++;
+      continue;
+    }
+    if (headerText(doc) === headerText(item)) identical++;
+    else conflicting++;
+    if ((item.chunkCount ?? 0) > 0 && !(doc.chunkCount > 0 && doc.dataHash === item.dataHash)) {
+      unusedChunks.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash, dataHash: item.dataHash });
+    }
+  }
+  return { inserted, identical, conflicting, unusedChunks };
+}
+
+export const restoreAggregations = internalMutation({
+  args: { items: v.array(v.object({ ...headerFields, chunkCount: v.number(), data: v.optional(v.any()) })) },
+  handler: async (ctx, { items }) => restoreAggregationsIn(ctx, items, ctx),
+});
+
+export const planRestoreAggregations = internalQuery({
+  args: { items: v.array(v.object(headerFields)) },
+  handler: async (ctx, { items }) => {
+    const { inserted, identical, conflicting } = await restoreAggregationsIn(ctx, items, null);
+    return { inserted, identical, conflicting };
+  },
+});
+
+// Change log
+
+const changeFields = {
+  changeId: v.string(),
+  userId: v.string(),
+  changeType: changeTypeValidator,
+  recordCount: v.number(),
+  changedAt: v.string(),
+  processed: v.boolean(),
+  processedAt: v.union(v.string(), v.null()),
+};
+
+function findChange(ctx: QueryCtx, id: string) {
+  return ctx.db.query('data_change_log').withIndex('by_changeId', (q) => q.eq('changeId', id)).unique();
+}
+
+export const deleteChanges = internalMutation({
+  args: { entries: v.array(v.object(changeFields)) },
+  handler: async (ctx, { entries }) => {
+    let deleted = 0;
+    let missing = 0;
+    let bytesFreed = 0;
+    const changed: number[] = [];
+    for (const [index, entry] of entries.entries()) {
+      const doc = await findChange(ctx, entry.changeId);
+      if (!doc) missing++;
+      else if (changeText(doc) !== changeText(entry)) changed.push(index);
+      else {
+        await ctx.db.delete(doc._id);
+        deleted++;
+        bytesFreed += documentBytes(doc);
+      }
+    }
+    return { deleted, changed: changed.length, changedRows: changed, missing, bytesFreed };
+  },
+});
+
+async function restoreChangesIn(ctx: QueryCtx, entries: { [K in keyof typeof changeFields]: (typeof changeFields)[K]['type'] }[], write: MutationCtx | null) {
+  let inserted = 0;
+  let identical = 0;
+  let conflicting = 0;
+  for (const entry of entries) {
+    const doc = await findChange(ctx, entry.changeId);
+    if (!doc) {
+      if (write) await write.db.insert('data_change_log', entry);
+      inserted++;
+    } else if (changeText(doc) === changeText(entry)) identical++;
+    else conflicting++;
+  }
+  return { inserted, identical, conflicting };
+}
+
+export const restoreChanges = internalMutation({
+  args: { entries: v.array(v.object(changeFields)) },
+  handler: async (ctx, { entries }) => restoreChangesIn(ctx, entries, ctx),
+});
+
+export const planRestoreChanges = internalQuery({
+  args: { entries: v.array(v.object(changeFields)) },
+  handler: async (ctx, { entries }) => restoreChangesIn(ctx, entries, null),
+});
+
+// Run ledger
+
+function findRun(ctx: QueryCtx, runId: string) {
+  return ctx.db.query('agg_runs').withIndex('by_runId', (q) => q.eq('runId', runId)).unique();
+}
+
+export const deleteRuns = internalMutation({
+  args: { runs: v.array(v.object(runFields)) },
+  handler: async (ctx, { runs }) => {
+    let deleted = 0;
+    let missing = 0;
+    let bytesFreed = 0;
+    const changed: number[] = [];
+    for (const [index, run] of runs.entries()) {
+      const doc = await findRun(ctx, run.runId);
+      if (!doc) missing++;
+      else if (runText(doc) !== runText(run)) changed.push(index);
+      else {
+        await ctx.db.delete(doc._id);
+        deleted++;
+        bytesFreed += documentBytes(doc);
+      }
+    }
+    return { deleted, changed: changed.length, changedRows: changed, missing, bytesFreed };
+  },
+});
+
+async function restoreRunsIn(ctx: QueryCtx, runs: Omit<Doc<'agg_runs'>, '_id' | '_creationTime'>[], write: MutationCtx | null) {
+  let inserted = 0;
+  let identical = 0;
+  let conflicting = 0;
+  for (const run of runs) {
+    const doc = await findRun(ctx, run.runId);
+    if (!doc) {
+      if (write) await write.db.insert('agg_runs', run);
+      inserted++;
+    } else if (runText(doc) === runText(run)) identical++;
+    else conflicting++;
+  }
+  return { inserted, identical, conflicting };
+}
+
+export const restoreRuns = internalMutation({
+  args: { runs: v.array(v.object(runFields)) },
+  handler: async (ctx, { runs }) => restoreRunsIn(ctx, runs, ctx),
+});
+
+export const planRestoreRuns = internalQuery({
+  args: { runs: v.array(v.object(runFields)) },
+  handler: async (ctx, { runs }) => restoreRunsIn(ctx, runs, null),
+});
+
+// Manifests
+
+const manifestStatus = v.union(v.literal('exporting'), v.literal('verified'), v.literal('deleted'), v.literal('restored'));
+
+const manifestFields = {
+  manifestId: v.string(),
+  createdAt: v.string(),
+  destination: v.string(),
+  tables: v.array(v.string()),
+  rowCount: v.number(),
+  bytes: v.number(),
+  status: manifestStatus,
+  verifiedAt: v.union(v.string(), v.null()),
+  manifest: v.any(),
+};
+
+function manifestOf(doc: Doc<'archive_manifests'>) {
+  const { _id, _creationTime, ...row } = doc;
+  return { ...row, manifest: row.manifest ?? null };
+}
+
+function findManifest(ctx: QueryCtx, manifestId: string) {
+  return ctx.db.query('archive_manifests').withIndex('by_manifestId', (q) => q.eq('manifestId', manifestId)).unique();
+}
+
+export const listManifests = internalQuery({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => {
+    const result = await ctx.db.query('archive_manifests').withIndex('by_manifestId').paginate(paginationOpts);
+    return { page: result.page.map(manifestOf), isDone: result.isDone, continueCursor: result.continueCursor };
+  },
+});
+
+export const getManifest = internalQuery({
+  args: { manifestId: v.string() },
+  handler: async (ctx, { manifestId }) => {
+    const doc = await findManifest(ctx, manifestId);
+    return doc ? manifestOf(doc) : null;
+  },
+});
+
+/** Creates or advances a manifest row; a retry of a write that already took effect is a no-op. */
+export const putManifest = internalMutation({
+  args: { row: v.object(manifestFields), expectedStatus: v.union(manifestStatus, v.null()) },
+  handler: async (ctx, { row, expectedStatus }) => {
+    const doc = await findManifest(ctx, row.manifestId);
+    if (doc && canonicalJson(manifestOf(doc)) === canonicalJson({ ...row, manifest: row.manifest ?? null })) return { applied: true as const };
+    if ((doc?.status ?? null) !== expectedStatus) return { applied: false as const, current: doc?.status ?? null };
+    if (doc) await ctx.db.replace(doc._id, row);
+    else await ctx.db.insert('archive_manifests', row);
+    return { applied: true as const };
+  },
+});
+
+export const deleteManifest = internalMutation({
+  args: { manifestId: v.string(), expectedStatus: manifestStatus },
+  handler: async (ctx, { manifestId, expectedStatus }) => {
+    const doc = await findManifest(ctx, manifestId);
+    if (!doc) return true;
+    if (doc.status !== expectedStatus) return false;
+    await ctx.db.delete(doc._id);
+    return true;
+  },
+});

@@ -1,0 +1,114 @@
+import { defineSchema, defineTable } from 'convex/server';
+import { v } from 'convex/values';
+import {
+  aggregationHeaderFields,
+  changeTypeValidator,
+  eventFields,
+  filtersValidator,
+  flagFields,
+  overrideModeValidator,
+  recordFields,
+  runFields,
+} from './validators.js';
+
+// One schema for everything agg keeps; SqliteStore mirrors it table for table.
+export default defineSchema({
+  /** Per-user input records, unique per (userId, recordId). */
+  watch_records: defineTable({ userId: v.string(), ...recordFields })
+    .index('by_user_record', ['userId', 'recordId'])
+    .index('by_user_watchedAt', ['userId', 'watchedAt']),
+
+  /** One row per user with records: counts and bounds kept exact by every record mutation. */
+  user_stats: defineTable({
+    userId: v.string(),
+    recordCount: v.number(),
+    firstWatchedAt: v.union(v.string(), v.null()),
+    lastWatchedAt: v.union(v.string(), v.null()),
+    lastChangeAt: v.union(v.string(), v.null()),
+    gridFreshUntil: v.optional(v.union(v.string(), v.null())),
+  }).index('by_user', ['userId']),
+
+  /** Unique per (userId, aggregationType, filterHash). */
+  precomputed_aggregations: defineTable({ ...aggregationHeaderFields, data: v.optional(v.any()) })
+    .index('by_key', ['userId', 'aggregationType', 'filterHash'])
+    .index('by_expiresAt', ['expiresAt']),
+
+  /** Ordered pieces of the canonical JSON of an aggregation too large for one document. */
+  aggregation_chunks: defineTable({
+    userId: v.string(),
+    aggregationType: v.string(),
+    filterHash: v.string(),
+    dataHash: v.string(),
+    seq: v.number(),
+    text: v.string(),
+  }).index('by_owner', ['userId', 'aggregationType', 'filterHash', 'dataHash', 'seq']),
+
+  filter_combinations: defineTable({
+    userId: v.string(),
+    filters: filtersValidator,
+    filterHash: v.string(),
+    lastUsed: v.string(),
+    usageCount: v.number(),
+  })
+    .index('by_user_filter', ['userId', 'filterHash'])
+    .index('by_lastUsed', ['lastUsed']),
+
+  data_change_log: defineTable({
+    changeId: v.string(),
+    userId: v.string(),
+    changeType: changeTypeValidator,
+    recordCount: v.number(),
+    changedAt: v.string(),
+    processed: v.boolean(),
+    processedAt: v.union(v.string(), v.null()),
+  })
+    .index('by_changeId', ['changeId'])
+    .index('by_processed_user', ['processed', 'userId', 'changedAt'])
+    .index('by_user_changedAt', ['userId', 'changedAt'])
+    .index('by_processed_changedAt', ['processed', 'changedAt']),
+
+  rollout_flags: defineTable(flagFields).index('by_flag', ['flag']),
+
+  rollout_overrides: defineTable({ flag: v.string(), userId: v.string(), mode: overrideModeValidator }).index('by_flag_user', ['flag', 'userId']),
+
+  /** The audit log: one event per flag change, written in the same transaction as the change. */
+  rollout_events: defineTable(eventFields).index('by_eventId', ['eventId']).index('by_flag_at', ['flag', 'at']),
+
+  /** The run ledger, with checkpoints for --resume. */
+  agg_runs: defineTable(runFields)
+    .index('by_runId', ['runId'])
+    .index('by_startedAt', ['startedAt'])
+    .index('by_command_startedAt', ['command', 'startedAt'])
+    .index('by_finishedAt', ['finishedAt']),
+
+  /** One lease per command and target, so overlapping cron runs do not collide. */
+  agg_leases: defineTable({
+    name: v.string(),
+    holder: v.string(),
+    runId: v.union(v.string(), v.null()),
+    acquiredAt: v.string(),
+    expiresAt: v.string(),
+  }).index('by_name', ['name']),
+
+  /** The latest validation of each user (rollout --require-validated, status). */
+  user_validations: defineTable({
+    userId: v.string(),
+    runId: v.string(),
+    validatedAt: v.string(),
+    clean: v.boolean(),
+    counts: v.record(v.string(), v.number()),
+  }).index('by_user', ['userId']),
+
+  /** Archives written to cold storage: what they hold and where, and whether they were verified. */
+  archive_manifests: defineTable({
+    manifestId: v.string(),
+    createdAt: v.string(),
+    destination: v.string(),
+    tables: v.array(v.string()),
+    rowCount: v.number(),
+    bytes: v.number(),
+    status: v.union(v.literal('exporting'), v.literal('verified'), v.literal('deleted'), v.literal('restored')),
+    verifiedAt: v.union(v.string(), v.null()),
+    manifest: v.any(),
+  }).index('by_manifestId', ['manifestId']),
+});

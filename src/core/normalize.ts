@@ -1,0 +1,109 @@
+import type { ResolvedContext } from './context.js';
+import type { InputRecord, Product } from './record.js';
+import { formatIsoInstant, parseIsoInstant } from './time/iso.js';
+import { deriveTopicMask, topicsOfMask } from './topics.js';
+
+/**
+ * A record as every aggregation reads it (spec §1.2b, §1.3): parsed once, defaults applied, derived
+ * fields computed in the context's zone. Local fields are -1 when the record is undated.
+ */
+export interface NormalizedRecord {
+  readonly id: string;
+  /** Epoch milliseconds; NaN when undated. */
+  readonly t: number;
+  /** Canonical ISO instant, or null when undated. */
+  readonly watchedAt: string | null;
+  readonly videoId: string | null;
+  readonly videoTitle: string;
+  readonly videoUrl: string | null;
+  readonly channelTitle: string;
+  readonly channelUrl: string | null;
+  readonly product: Product;
+  readonly topics: readonly string[];
+  /** Index of `channelTitle` in the dataset's sorted channel table. */
+  channel: number;
+  /** Indexes of `topics` in the dataset's sorted topic table, in the record's topic order. */
+  topicIds: readonly number[];
+  readonly year: number;
+  /** 1-12 */
+  readonly month: number;
+  readonly day: number;
+  /** 0 = Sunday */
+  readonly dayOfWeek: number;
+  readonly hour: number;
+  /** Week of the month, 1-5: floor((day - 1) / 7) + 1. */
+  readonly week: number;
+  /** year * 12 + month - 1 */
+  readonly monthIndex: number;
+  /** Local day number, for calendar-day differences. */
+  readonly dayNumber: number;
+  readonly msOfDay: number;
+}
+
+export const UNKNOWN_VIDEO = 'Unknown Video';
+export const UNKNOWN_CHANNEL = 'Unknown Channel';
+
+export class DuplicateRecordIdError extends Error {
+  constructor(readonly id: string) {
+    super(`duplicate record id "${id}": record ids must be unique within a user`);
+  }
+}
+
+export interface NormalizedInput {
+  /** Every record that is not an ad, in input order. */
+  readonly records: NormalizedRecord[];
+  readonly adCount: number;
+}
+
+/** Normalizes every record once. Ads are counted and left out: no v1 aggregation reads them. */
+export function normalizeRecords(input: readonly InputRecord[], context: ResolvedContext): NormalizedInput {
+  const { clock } = context;
+  const records: NormalizedRecord[] = [];
+  const seen = new Set<string>();
+  let adCount = 0;
+  for (const raw of input) {
+    if (seen.has(raw.id)) throw new DuplicateRecordIdError(raw.id);
+    seen.add(raw.id);
+    if (raw.isAd === true) {
+      adCount++;
+      continue;
+    }
+    const t = raw.watchedAt == null ? null : parseIsoInstant(raw.watchedAt);
+    const title = raw.videoTitle || '';
+    const channel = raw.channelTitle || '';
+    const topics = raw.topics && raw.topics.length > 0 ? raw.topics : topicsOfMask(deriveTopicMask(title, channel));
+    let year = -1, month = -1, day = -1, dayOfWeek = -1, hour = -1, monthIndex = -1, dayNumber = -1, msOfDay = -1;
+    let watchedAt: string | null = null;
+    if (t !== null) {
+      const local = clock.local(t);
+      ({ year, month, day, hour, monthIndex, dayNumber, msOfDay } = local);
+      dayOfWeek = local.weekday;
+      // Input is usually canonical already; only re-format the rest.
+      watchedAt = raw.watchedAt!.length === 24 && raw.watchedAt!.endsWith('Z') ? raw.watchedAt! : formatIsoInstant(t);
+    }
+    records.push({
+      id: raw.id,
+      t: t ?? NaN,
+      watchedAt,
+      videoId: raw.videoId || null,
+      videoTitle: title || UNKNOWN_VIDEO,
+      videoUrl: raw.videoUrl || null,
+      channelTitle: channel || UNKNOWN_CHANNEL,
+      channelUrl: raw.channelUrl || null,
+      product: raw.product === 'YouTube Music' ? 'YouTube Music' : 'YouTube',
+      topics,
+      channel: -1,
+      topicIds: [],
+      year,
+      month,
+      day,
+      dayOfWeek,
+      hour,
+      week: t === null ? -1 : Math.floor((day - 1) / 7) + 1,
+      monthIndex,
+      dayNumber,
+      msOfDay,
+    });
+  }
+  return { records, adCount };
+}

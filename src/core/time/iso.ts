@@ -1,0 +1,75 @@
+import { MS_PER_DAY, daysFromCivil, daysInMonth } from './civil.js';
+
+// Strict ISO-8601 instants: a date, a time and an explicit offset; nothing is read in a machine zone.
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/;
+
+const MIN_YEAR = 1;
+const MAX_YEAR = 9999;
+
+function digit(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1000;
+}
+
+/** Epoch milliseconds of an ISO-8601 instant, or null when the text is not one. Fractions below 1 ms are truncated. */
+export function parseIsoInstant(text: string): number | null {
+  // Fast path for the canonical `YYYY-MM-DDTHH:mm:ss.sssZ` form that toISOString writes.
+  if (
+    text.length === 24 &&
+    text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45 && text.charCodeAt(10) === 84 &&
+    text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58 && text.charCodeAt(19) === 46 &&
+    text.charCodeAt(23) === 90
+  ) {
+    const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
+    const month = digit(text, 5) * 10 + digit(text, 6);
+    const day = digit(text, 8) * 10 + digit(text, 9);
+    const hour = digit(text, 11) * 10 + digit(text, 12);
+    const minute = digit(text, 14) * 10 + digit(text, 15);
+    const second = digit(text, 17) * 10 + digit(text, 18);
+    const ms = digit(text, 20) * 100 + digit(text, 21) * 10 + digit(text, 22);
+    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || ms < 0) return null;
+    return compose(year, month, day, hour, minute, second, ms, 0);
+  }
+  const m = ISO_INSTANT.exec(text);
+  if (!m) return null;
+  const fraction = m[7] ?? '';
+  const ms = fraction === '' ? 0 : Number((fraction + '00').slice(0, 3));
+  let offsetMinutes = 0;
+  const zone = m[8]!;
+  if (zone !== 'Z' && zone !== 'z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const hours = Number(digits.slice(0, 2));
+    const minutes = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+    if (hours > 23 || minutes > 59) return null;
+    offsetMinutes = sign * (hours * 60 + minutes);
+  }
+  return compose(
+    Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? '0'), ms, offsetMinutes,
+  );
+}
+
+function compose(
+  year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number,
+  offsetMinutes: number,
+): number | null {
+  if (year < MIN_YEAR || year > MAX_YEAR || month < 1 || month > 12) return null;
+  if (day < 1 || day > daysInMonth(year, month)) return null;
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  return (
+    daysFromCivil(year, month, day) * MS_PER_DAY + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms -
+    offsetMinutes * 60_000
+  );
+}
+
+/** `YYYY-MM-DDTHH:mm:ss.sssZ`, as JS toISOString writes it. */
+export function formatIsoInstant(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** The canonical form of an instant given as text, or null when it is not an ISO-8601 instant. */
+export function canonicalIsoInstant(text: string): string | null {
+  const ms = parseIsoInstant(text);
+  return ms === null ? null : formatIsoInstant(ms);
+}

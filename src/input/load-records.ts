@@ -1,0 +1,61 @@
+import type { InputRecord } from '../core/record.js';
+import { InvalidTimeZoneError } from '../core/time/zone.js';
+import { UsageError } from '../cli/errors.js';
+import { type TakeoutFormat, TakeoutFormatError, type TakeoutReport, detectTakeoutFormat, parseTakeout } from '../takeout/index.js';
+import { InputError, parseRecordsDocument } from './records-document.js';
+import { decodeText, isUtf16, looksLikeBomlessUtf16, readFileBytes } from './read-text.js';
+
+export type InputFormat = 'records' | TakeoutFormat;
+
+export interface LoadOptions {
+  /** IANA zone for Takeout timestamps whose zone cannot be resolved otherwise (Takeout HTML only). */
+  readonly sourceTimeZone?: string;
+  /** Accept Takeout exports only: a records file or anything else is a usage error. */
+  readonly takeoutOnly?: boolean;
+}
+
+export interface LoadedRecords {
+  readonly records: InputRecord[];
+  readonly format: InputFormat;
+  /** What the Takeout parser found; absent for records files. */
+  readonly report?: TakeoutReport;
+}
+
+function notTakeout(text: string, source: string): string {
+  try {
+    parseRecordsDocument(text, source);
+    return `${source}: a records file, not a Takeout export (agg compute reads it as it is)`;
+  } catch {
+    return `${source}: not a Takeout watch-history export (expected watch-history.json or watch-history.html)`;
+  }
+}
+
+/**
+ * Reads input of any supported format, detected by content: a records file (JSON array or JSON Lines
+ * of input records), or a Takeout watch-history export (JSON or HTML). Takeout exports are parsed from
+ * their UTF-8 bytes, entry by entry, so a large export is never held as one string. Errors become usage
+ * errors naming `source`.
+ */
+export function parseInput(input: string | Uint8Array, source: string, options: LoadOptions = {}): LoadedRecords {
+  try {
+    if (typeof input !== 'string' && (isUtf16(input) || looksLikeBomlessUtf16(input))) input = decodeText(input, source);
+    const takeout = detectTakeoutFormat(input);
+    if (takeout === null) {
+      const text = typeof input === 'string' ? input : decodeText(input, source);
+      if (options.takeoutOnly) throw new UsageError(notTakeout(text, source));
+      return { records: parseRecordsDocument(text, source), format: 'records' };
+    }
+    const { records, report } = parseTakeout(input, options.sourceTimeZone === undefined ? {} : { sourceTimeZone: options.sourceTimeZone });
+    return { records, format: report.format, report };
+  } catch (error) {
+    if (error instanceof InputError) throw new UsageError(error.message);
+    if (error instanceof TakeoutFormatError) throw new UsageError(`${source}: ${error.message}`);
+    if (error instanceof InvalidTimeZoneError) throw new UsageError(`source time zone "${error.timeZone}" is not an IANA time zone`);
+    throw error;
+  }
+}
+
+/** Reads an input file of any supported format, detected by content; errors become usage errors. */
+export async function loadRecordsFile(path: string, options: LoadOptions = {}): Promise<LoadedRecords> {
+  return parseInput(await readFileBytes(path), path, options);
+}

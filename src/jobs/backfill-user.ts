@@ -1,0 +1,142 @@
+import pLimit from 'p-limit';
+import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
+import { earliestInstant } from '../core/eligibility.js';
+import { REGISTRY } from '../core/registry.js';
+import { iterateAggregations, type AggregationResult } from '../core/compute.js';
+import { prepareDataset } from '../core/dataset.js';
+import { DEFAULT_GRID, type Filters, filterHash } from '../core/filters.js';
+import { formatIsoInstant } from '../core/time/iso.js';
+import { toAggregationWrite } from '../store/aggregation-write.js';
+import type { AggregationWrite, ChangeVersion, RefreshItem, Store } from '../store/types.js';
+import { aggregationKeyString, defaultAsOf, readAllRecords, userFilterSets } from './user-data.js';
+
+export interface BackfillSpec {
+  readonly types: readonly AggregationType[];
+  /** The grid every user gets, before their own filter combinations. */
+  readonly grid: readonly Filters[];
+  /** Null: each user's newest watchedAt. */
+  readonly asOf: string | null;
+  readonly timeZone: string;
+  /** Rewrite results even when version and data are unchanged. */
+  readonly force: boolean;
+}
+
+export interface BackfillEnvironment {
+  readonly store: Store;
+  readonly ttlMs: Readonly<Record<AggregationType, number>>;
+  readonly now: () => number;
+  readonly dryRun: boolean;
+  /** Parallel write batches within one user. */
+  readonly writeConcurrency: number;
+}
+
+export interface UserBackfillOutcome {
+  readonly records: number;
+  readonly results: number;
+  /** Written (or, in a dry run, that would be): new plus changed. */
+  readonly written: number;
+  readonly created: number;
+  readonly changed: number;
+  readonly unchanged: number;
+  readonly bytes: number;
+}
+
+const GRID_HASHES: ReadonlySet<string> = new Set(DEFAULT_GRID.map(filterHash));
+const GRID_KEYS = DEFAULT_GRID.length * AGGREGATION_TYPES.length;
+
+/**
+ * Until when every default-grid aggregation of the user stays fresh (the eligibility fact the
+ * deployment reads). A full run knows it from its own results; a partial one (--type, --grid) asks.
+ */
+async function gridFreshness(store: Store, userId: string, expiries: readonly string[]): Promise<string | null> {
+  if (expiries.length === GRID_KEYS) return earliestInstant(expiries, true);
+  const grid = (await store.listDigests(userId)).filter((digest) => GRID_HASHES.has(digest.filterHash) && digest.version === REGISTRY[digest.aggregationType].version);
+  return earliestInstant(
+    grid.map((digest) => digest.expiresAt),
+    grid.length === GRID_KEYS,
+  );
+}
+
+/** Batches of writes of about this many bytes of data each (a few calls per user, each within limits). */
+const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Computes and stores one user's aggregations: reads the records page by page, computes every type
+ * for the grid plus the user's filter combinations (one filter set at a time, so memory holds one
+ * set's results), writes what changed in batches and only refreshes expiresAt of what did not.
+ * Marks the given change-log entries processed once everything is stored. Idempotent.
+ */
+export async function backfillUser(userId: string, spec: BackfillSpec, env: BackfillEnvironment, changes: readonly ChangeVersion[] = []): Promise<UserBackfillOutcome> {
+  const { store } = env;
+  const [records, digests, filterSets] = await Promise.all([readAllRecords(store, userId), store.listDigests(userId), userFilterSets(store, userId, spec.grid)]);
+  const stored = new Map(digests.map((digest) => [aggregationKeyString(digest), digest]));
+  const asOf = spec.asOf ?? defaultAsOf(records);
+  const dataset = prepareDataset(records, { asOf, timeZone: spec.timeZone });
+  const computedAtMs = env.now();
+  const limit = pLimit(Math.max(1, env.writeConcurrency));
+  const writes: Promise<unknown>[] = [];
+  const refreshes: RefreshItem[] = [];
+  const counts = { results: 0, created: 0, changed: 0, unchanged: 0, bytes: 0 };
+  const gridExpiries: string[] = [];
+  let batch: AggregationWrite[] = [];
+  let batchBytes = 0;
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    const items = batch;
+    batch = [];
+    batchBytes = 0;
+    if (!env.dryRun) writes.push(limit(() => store.upsertAggregations(items, { force: spec.force })));
+  };
+  const toWrite = (result: AggregationResult, computeMs: number): AggregationWrite =>
+    toAggregationWrite(result, {
+      userId,
+      asOf: dataset.context.asOf,
+      timeZone: dataset.context.timeZone,
+      computedAtMs,
+      ttlMs: env.ttlMs[result.type],
+      recordCount: dataset.recordCount,
+      computeMs,
+    });
+
+  for (const { filters } of filterSets) {
+    let started = performance.now();
+    for (const result of iterateAggregations(dataset, spec.types, [filters])) {
+      const computeMs = Math.round((performance.now() - started) * 1000) / 1000;
+      started = performance.now();
+      const write = toWrite(result, computeMs);
+      counts.results++;
+      if (GRID_HASHES.has(write.filterHash)) gridExpiries.push(write.expiresAt);
+      const previous = stored.get(aggregationKeyString(write));
+      if (!spec.force && previous && previous.version === write.version && previous.dataHash === write.dataHash) {
+        counts.unchanged++;
+        refreshes.push({ userId, aggregationType: write.aggregationType, filterHash: write.filterHash, version: write.version, dataHash: write.dataHash, expiresAt: write.expiresAt });
+        continue;
+      }
+      if (previous) counts.changed++;
+      else counts.created++;
+      counts.bytes += write.metadata.bytes;
+      batch.push(write);
+      batchBytes += write.metadata.bytes;
+      if (batchBytes >= WRITE_BATCH_BYTES) flush();
+    }
+  }
+  flush();
+  await Promise.all(writes);
+
+  if (!env.dryRun && refreshes.length > 0) {
+    const { mismatched } = await store.refreshAggregations(refreshes);
+    if (mismatched.length > 0) {
+      // Changed by someone else since the digests were read: write these in full after all.
+      const wanted = new Set(mismatched.map(aggregationKeyString));
+      const sets = filterSets.filter((set) => spec.types.some((type) => wanted.has(`${type}|${set.filterHash}`)));
+      const rewrites: AggregationWrite[] = [];
+      for (const result of iterateAggregations(dataset, spec.types, sets.map((set) => set.filters))) {
+        if (wanted.has(aggregationKeyString({ aggregationType: result.type, filterHash: result.filterHash }))) rewrites.push(toWrite(result, 0));
+      }
+      await store.upsertAggregations(rewrites, { force: spec.force });
+    }
+  }
+  if (!env.dryRun) await store.setGridFreshness(userId, await gridFreshness(store, userId, gridExpiries));
+  if (!env.dryRun && changes.length > 0) await store.markChangesProcessed(userId, changes, formatIsoInstant(env.now()));
+  return { records: records.length, written: counts.created + counts.changed, ...counts };
+}

@@ -1,0 +1,110 @@
+import { murmur3_32 } from '../core/hash/murmur3.js';
+import { sha256Hex } from '../core/hash/sha256.js';
+import type { ChangeVersion, Store } from '../store/types.js';
+
+/** Which users a job covers; stored in the run ledger so a resumed run covers the same ones. */
+export type Selection =
+  | { readonly kind: 'users'; readonly users: readonly string[] }
+  | { readonly kind: 'all' }
+  | { readonly kind: 'changed' }
+  | { readonly kind: 'sample'; readonly count: number | null; readonly percent: number | null; readonly seed: string };
+
+/** 1-based shard index of `count` shards. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** A user's shard is fixed by a hash of its id: the same on every machine, whatever else changes. */
+export function shardOf(userId: string, count: number): number {
+  return (murmur3_32(`shard:${userId}`) % count) + 1;
+}
+
+export function inShard(userId: string, shard: Shard | null): boolean {
+  return shard === null || shardOf(userId, shard.count) === shard.index;
+}
+
+/** JS string order: the stable order every job walks users in, on every store. */
+export function compareUserIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Deterministic sample: the same seed picks the same users (by a hash of seed and id). */
+export function sampleUsers(users: readonly string[], selection: Extract<Selection, { kind: 'sample' }>): string[] {
+  const ranked = users.map((userId) => ({ userId, rank: parseInt(sha256Hex(`${selection.seed}:${userId}`).slice(0, 12), 16) / 2 ** 48 }));
+  const chosen =
+    selection.count !== null
+      ? [...ranked].sort((a, b) => a.rank - b.rank || compareUserIds(a.userId, b.userId)).slice(0, selection.count)
+      : ranked.filter((entry) => entry.rank < selection.percent! / 100);
+  return chosen.map((entry) => entry.userId).sort(compareUserIds);
+}
+
+export interface CollectedUsers {
+  /** In JS string order. */
+  readonly users: string[];
+  /** For `changed`: each user's pending change-log entries as read now. */
+  readonly changes: Map<string, ChangeVersion[]>;
+}
+
+async function allUserIds(store: Store, includeAggregationOwners: boolean): Promise<string[]> {
+  const ids = new Set<string>();
+  let cursor: string | null = null;
+  for (;;) {
+    const page = await store.listUsers({ cursor });
+    for (const user of page.items) ids.add(user.userId);
+    if (page.isDone) break;
+    cursor = page.cursor;
+  }
+  if (includeAggregationOwners) {
+    // Users whose records are gone but whose aggregations remain (orphans to find).
+    cursor = null;
+    for (;;) {
+      const page = await store.pageAllDigests({ cursor });
+      for (const digest of page.items) ids.add(digest.userId);
+      if (page.isDone) break;
+      cursor = page.cursor;
+    }
+  }
+  return [...ids];
+}
+
+/** The users of a selection and shard, in the order every run walks them. */
+export async function collectUsers(store: Store, selection: Selection, shard: Shard | null, options: { includeAggregationOwners?: boolean } = {}): Promise<CollectedUsers> {
+  const changes = new Map<string, ChangeVersion[]>();
+  let users: string[];
+  switch (selection.kind) {
+    case 'users':
+      users = [...new Set(selection.users)];
+      break;
+    case 'all':
+      users = await allUserIds(store, options.includeAggregationOwners === true);
+      break;
+    case 'sample':
+      users = sampleUsers(await allUserIds(store, options.includeAggregationOwners === true), selection);
+      break;
+    case 'changed':
+      users = [];
+      for await (const pending of store.pendingUsers()) {
+        users.push(pending.userId);
+        changes.set(pending.userId, pending.changes);
+      }
+      break;
+  }
+  return { users: users.filter((userId) => inShard(userId, shard)).sort(compareUserIds), changes };
+}
+
+/** A short, stable name for what a run covers: it names the run's lease. */
+export function describeSelection(selection: Selection, shard: Shard | null): string {
+  let text: string;
+  switch (selection.kind) {
+    case 'users':
+      text = selection.users.length <= 3 ? `users:${[...selection.users].sort(compareUserIds).join(',')}` : `users:${selection.users.length}:${sha256Hex([...selection.users].sort(compareUserIds).join('\n')).slice(0, 8)}`;
+      break;
+    case 'sample':
+      text = `sample:${selection.count ?? `${selection.percent}%`}:${selection.seed}`;
+      break;
+    default:
+      text = selection.kind;
+  }
+  return shard === null ? text : `${text}#${shard.index}/${shard.count}`;
+}

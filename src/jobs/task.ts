@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import type { JsonValue } from '../core/json.js';
+import { formatIsoInstant } from '../core/time/iso.js';
+import type { CommandIo } from '../cli/io.js';
+import { startProgress } from '../cli/progress.js';
+import type { Lease, RunRecord, RunStatus, Store } from '../store/types.js';
+import { CheckpointTracker, EMPTY_CHECKPOINT, remainingUsers } from './checkpoint.js';
+import { RunLedger } from './ledger.js';
+import { LeaseHolder } from './lease.js';
+import { type JobOutcome, runJob, type Settlement, type StopReason } from './runner.js';
+import { type CollectedUsers, describeSelection, type Selection, type Shard } from './selection.js';
+
+/** What a command declares: how to find its users and what to do for each (the rest is shared). */
+export interface Task<T> {
+  readonly command: 'backfill' | 'validate';
+  readonly selection: Selection;
+  readonly shard: Shard | null;
+  /** Everything needed to resume the run later, stored in the ledger. */
+  readonly spec: JsonValue;
+  collect(): Promise<CollectedUsers>;
+  process(userId: string, collected: CollectedUsers, runId: string): Promise<T>;
+  /** Adds one user's outcome to the run's counts. */
+  tally(counts: Record<string, number>, outcome: T): void;
+  /** Optional: the progress line's second measure (e.g. records processed). */
+  detail?(counts: Record<string, number>): string;
+}
+
+export interface TaskOptions {
+  readonly store: Store;
+  readonly io: CommandIo;
+  readonly args: readonly string[];
+  readonly concurrency: number;
+  readonly maxRuntimeMs: number | null;
+  readonly forceLease: boolean;
+  readonly quiet: boolean;
+  /** A dry run writes nothing: no ledger row, no lease. */
+  readonly dryRun: boolean;
+  /** The run being resumed, if any. */
+  readonly resume: RunRecord | null;
+}
+
+export interface UserFailure {
+  readonly userId: string;
+  readonly error: string;
+}
+
+export type TaskResult<T> =
+  | { readonly kind: 'lease-held'; readonly heldBy: Lease; readonly leaseName: string }
+  | {
+      readonly kind: 'ran';
+      readonly runId: string | null;
+      readonly status: RunStatus;
+      readonly stoppedBy: StopReason | null;
+      readonly fatal: Error | null;
+      readonly users: number;
+      readonly counts: Record<string, number>;
+      readonly failures: UserFailure[];
+      readonly ms: number;
+      readonly target: string;
+    };
+
+export function newRunId(command: string, now: number): string {
+  const stamp = formatIsoInstant(now).replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${command === 'backfill' ? 'bf' : 'va'}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Runs a task over its users: lease, ledger, checkpoints, progress, interruption and summary counts. */
+export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<TaskResult<T>> {
+  const { store, io } = options;
+  const started = io.now();
+  const target = describeSelection(task.selection, task.shard);
+  const runId = options.resume?.runId ?? newRunId(task.command, started);
+  const leaseName = `${task.command}:${target}`;
+  const control: { reason: StopReason | null } = { reason: null };
+
+  // The lease and the user list in one round trip; the list is dropped if the lease is held.
+  const [acquired, collected] = await Promise.all([
+    options.dryRun
+      ? null
+      : LeaseHolder.acquire(store, {
+          name: leaseName,
+          runId,
+          now: io.now,
+          force: options.forceLease,
+          onLost: () => {
+            control.reason ??= 'lease-lost';
+          },
+        }),
+    task.collect(),
+  ]);
+  if (acquired && 'heldBy' in acquired) return { kind: 'lease-held', heldBy: acquired.heldBy, leaseName };
+  const lease = acquired?.lease ?? null;
+
+  try {
+    const base = options.resume ? ((options.resume.checkpoint as { progress?: typeof EMPTY_CHECKPOINT }).progress ?? EMPTY_CHECKPOINT) : EMPTY_CHECKPOINT;
+    // Users start while the ledger row is written; each user's checkpoint waits for the row.
+    const ledgerReady: Promise<RunLedger | null> = options.dryRun
+      ? Promise.resolve(null)
+      : options.resume
+        ? RunLedger.resume(store, options.resume, io.now)
+        : RunLedger.start(store, { runId, command: task.command, args: options.args, target, spec: task.spec, progress: EMPTY_CHECKPOINT }, io.now);
+    ledgerReady.catch(() => undefined);
+    const users = remainingUsers(collected.users, base);
+    const tracker = new CheckpointTracker(users, base);
+    const counts: Record<string, number> = { ...(options.resume?.counts ?? {}), usersTotal: (options.resume?.counts.usersDone ?? 0) + users.length };
+    counts.usersDone ??= 0;
+    counts.usersFailed = 0;
+    const failures: UserFailure[] = [];
+    const progress = startProgress(io, `${task.command} ${target}`, { quiet: options.quiet });
+    const baseDone = counts.usersDone;
+
+    const outcome: JobOutcome = await runJob<T>(
+      {
+        users,
+        concurrency: options.concurrency,
+        ...(io.signal ? { signal: io.signal } : {}),
+        deadline: options.maxRuntimeMs === null ? null : started + options.maxRuntimeMs,
+        now: io.now,
+        process: (userId) => task.process(userId, collected, runId),
+        settled: async (userId, settlement: Settlement<T>) => {
+          if (settlement.ok) {
+            task.tally(counts, settlement.value);
+          } else {
+            failures.push({ userId, error: settlement.error.message.split('\n')[0]! });
+            counts.usersFailed! += 1;
+          }
+          counts.usersDone! += 1;
+          counts.storeCalls = store.stats.calls;
+          tracker.settle(userId, settlement.ok);
+          // The user counts as done only once the ledger says so: a crash now redoes nothing finished.
+          const ledger = await ledgerReady;
+          if (ledger) await ledger.update(counts, tracker.snapshot());
+          progress.update({
+            done: counts.usersDone! - baseDone,
+            total: users.length,
+            unit: 'users',
+            ...(task.detail ? { detail: task.detail(counts) } : {}),
+          });
+        },
+      },
+      control,
+    );
+    progress.stop(undefined);
+
+    const status: RunStatus =
+      outcome.stoppedBy === 'interrupted'
+        ? 'interrupted'
+        : outcome.stoppedBy === 'fatal'
+          ? 'failed'
+          : outcome.stoppedBy !== null
+            ? 'partial'
+            : failures.length > 0
+              ? 'failed'
+              : 'succeeded';
+    counts.storeCalls = store.stats.calls;
+    const ledger = await ledgerReady.catch((error: unknown) => {
+      if (!outcome.fatal) throw error;
+      return null;
+    });
+    // The last ledger write and the lease release are independent: one round trip.
+    const released = lease?.release();
+    if (ledger) {
+      await ledger.finish(status, counts, tracker.snapshot()).catch((error: unknown) => {
+        if (!outcome.fatal) throw error;
+      });
+    }
+    await released;
+    return {
+      kind: 'ran',
+      runId: options.dryRun ? null : runId,
+      status,
+      stoppedBy: outcome.stoppedBy,
+      fatal: outcome.fatal,
+      users: users.length,
+      counts,
+      failures,
+      ms: io.now() - started,
+      target,
+    };
+  } finally {
+    await lease?.release();
+  }
+}
+
+/** Finds the run to resume: an id, or `last` (the newest run of the command). */
+export async function findRunToResume(store: Store, command: string, reference: string): Promise<RunRecord | null> {
+  if (reference === 'last') return (await store.listRuns(1, command))[0] ?? null;
+  return store.getRun(reference);
+}

@@ -1,0 +1,49 @@
+import { DEFAULT_GRID, type Filters, filterHash } from '../core/filters.js';
+import type { InputRecord } from '../core/record.js';
+import { formatIsoInstant, parseIsoInstant } from '../core/time/iso.js';
+import type { Store } from '../store/types.js';
+
+/** Every record of a user, page by page (pages sized by the store to its limits). */
+export async function readAllRecords(store: Store, userId: string): Promise<InputRecord[]> {
+  const records: InputRecord[] = [];
+  let cursor: string | null = null;
+  for (;;) {
+    const page = await store.pageRecords(userId, { cursor });
+    for (const record of page.items) records.push(record);
+    if (page.isDone) return records;
+    cursor = page.cursor;
+  }
+}
+
+/** asOf for a user without --as-of: the newest watchedAt (the dashboard's own anchor, spec §0). */
+export const NO_DATED_RECORDS_AS_OF = '1970-01-01T00:00:00.000Z';
+
+export function defaultAsOf(records: readonly InputRecord[]): string {
+  let newest = -Infinity;
+  for (const record of records) {
+    const t = record.watchedAt == null ? null : parseIsoInstant(record.watchedAt);
+    if (t !== null && t > newest) newest = t;
+  }
+  // With nothing dated, a fixed instant keeps results (and their hashes) stable from run to run.
+  return newest === -Infinity ? NO_DATED_RECORDS_AS_OF : formatIsoInstant(newest);
+}
+
+export interface FilterSet {
+  readonly filters: Filters;
+  readonly filterHash: string;
+}
+
+/** The grid followed by the user's own filter combinations, each filter set once. */
+export async function userFilterSets(store: Store, userId: string, grid: readonly Filters[] = DEFAULT_GRID): Promise<FilterSet[]> {
+  const sets = new Map<string, Filters>();
+  for (const filters of grid) sets.set(filterHash(filters), filters);
+  const combinations = await store.listFilterCombinations(userId);
+  for (const combination of [...combinations].sort((a, b) => (a.filterHash < b.filterHash ? -1 : 1))) {
+    if (!sets.has(combination.filterHash)) sets.set(combination.filterHash, combination.filters);
+  }
+  return [...sets].map(([hash, filters]) => ({ filters, filterHash: hash }));
+}
+
+export function aggregationKeyString(key: { aggregationType: string; filterHash: string }): string {
+  return `${key.aggregationType}|${key.filterHash}`;
+}

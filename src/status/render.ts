@@ -1,0 +1,157 @@
+import { AGGREGATION_TYPES } from '../core/aggregations/definition.js';
+import { formatBytes, formatDuration, makeTable } from '../cli/format.js';
+import type { StatusReport } from './collect.js';
+
+const n = (value: number): string => value.toLocaleString('en-US');
+const pct = (part: number, whole: number): string => (whole === 0 ? '-' : `${((part / whole) * 100).toFixed(1)}%`);
+const age = (ms: number | null): string => (ms === null ? '-' : formatDuration(ms));
+
+function overall(report: StatusReport): string {
+  return report.alerts.length === 0 ? 'OK' : `${report.alerts.length} alert${report.alerts.length === 1 ? '' : 's'}`;
+}
+
+export function renderStatusTable(report: StatusReport): string {
+  const a = report.aggregations;
+  const lines = [`agg status (${report.store}) at ${report.generatedAt}: ${overall(report)}`];
+  for (const alert of report.alerts) lines.push(`ALERT ${alert.name}: ${alert.message}`);
+
+  lines.push('', `aggregations: ${n(a.total)} stored, ${formatBytes(a.bytes)}; ${n(a.fresh)} fresh, ${n(a.expiring)} expiring within ${formatDuration(report.refreshThresholdMs)}, ${n(a.expired)} expired (${pct(a.expired, a.total)}); ${n(a.olderVersion)} at an older algorithm version; oldest computed ${a.oldestComputedAt ?? '-'}`);
+  const types = makeTable(['type', 'stored', 'fresh', 'expiring', 'expired', 'older version', 'bytes', 'avg'], {
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+  });
+  for (const type of AGGREGATION_TYPES) {
+    const t = a.byType[type];
+    if (t.total === 0) continue;
+    types.push([type, n(t.total), n(t.fresh), n(t.expiring), n(t.expired), n(t.olderVersion), formatBytes(t.bytes), formatBytes(Math.round(t.bytes / t.total))]);
+  }
+  if (a.total > 0) lines.push(types.toString());
+
+  const u = report.users;
+  lines.push('', `users: ${n(u.total)} known, ${n(u.withRecords)} with records, ${n(u.withPendingChanges)} with unprocessed changes (backlog)${u.oldestPendingChangeAt ? `, oldest from ${u.oldestPendingChangeAt} (${age(u.oldestPendingAgeMs)} ago)` : ''}`);
+
+  lines.push('', report.rollout.length === 0 ? 'rollout: no flags' : 'rollout:');
+  if (report.rollout.length > 0) {
+    const flags = makeTable(['flag', 'percent', 'in', 'served', 'held back', 'overrides', 'last change'], { colAligns: ['left', 'right', 'right', 'right', 'right', 'left', 'left'] });
+    for (const f of report.rollout) {
+      flags.push([f.flag, f.rolledBack ? 'rolled back' : `${f.percent.toFixed(2)}%`, n(f.usersIn), n(f.usersServed), n(f.heldBack), `${f.allowOverrides} allow, ${f.denyOverrides} deny`, `${f.lastChangeAt} by ${f.lastChangeBy}`]);
+    }
+    lines.push(flags.toString());
+  }
+
+  lines.push('', report.runs.last.length === 0 ? 'runs: none yet' : 'last runs:');
+  if (report.runs.last.length > 0) {
+    const runs = makeTable(['command', 'run', 'status', 'started', 'took', 'users', 'failed'], { colAligns: ['left', 'left', 'left', 'left', 'right', 'right', 'right'] });
+    for (const r of report.runs.last) runs.push([r.command, r.runId, r.status, r.startedAt, age(r.durationMs), n(r.counts.usersDone ?? 0), n(r.counts.usersFailed ?? 0)]);
+    lines.push(runs.toString());
+  }
+  for (const lease of report.runs.leases) {
+    lines.push(`lease ${lease.name} held by run ${lease.runId ?? '?'} for ${age(lease.ageMs)} (until ${lease.expiresAt}${lease.maxRuntimeMs === null ? '' : `, --max-runtime ${formatDuration(lease.maxRuntimeMs)}`})`);
+  }
+
+  const c = report.consistency;
+  lines.push('', c === null ? 'consistency: no finished validate run yet' : `consistency: ${c.matchShare === null ? 'nothing checked' : `${(c.matchShare * 100).toFixed(2)}% match`} of ${n(c.checked)} in validate run ${c.runId}, ${age(c.ageMs)} ago`);
+  const ar = report.archives;
+  lines.push(`archives: ${n(ar.count)}, ${n(ar.rows)} rows, ${formatBytes(ar.bytes)}; last verified ${ar.lastVerifiedAt ?? '-'}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderStatusMarkdown(report: StatusReport): string {
+  const a = report.aggregations;
+  const u = report.users;
+  const c = report.consistency;
+  const lines = [`## agg status: ${overall(report)}`, '', `${report.store}, at ${report.generatedAt}.`];
+  if (report.alerts.length > 0) lines.push('', ...report.alerts.map((alert) => `- **${alert.name}**: ${alert.message}`));
+  lines.push(
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| aggregations | ${n(a.total)} (${formatBytes(a.bytes)}): ${n(a.fresh)} fresh, ${n(a.expiring)} expiring, ${n(a.expired)} expired, ${n(a.olderVersion)} older version |`,
+    `| users | ${n(u.total)} known, ${n(u.withRecords)} with records, ${n(u.withPendingChanges)} in the backlog${u.oldestPendingAgeMs === null ? '' : ` (oldest ${age(u.oldestPendingAgeMs)})`} |`,
+    `| consistency | ${c === null ? 'no validate run yet' : `${c.matchShare === null ? '-' : `${(c.matchShare * 100).toFixed(2)}%`} match, ${age(c.ageMs)} ago (\`${c.runId}\`)`} |`,
+    `| archives | ${n(report.archives.count)}, ${n(report.archives.rows)} rows, ${formatBytes(report.archives.bytes)} |`,
+  );
+  for (const f of report.rollout) {
+    lines.push(`| rollout \`${f.flag}\` | ${f.rolledBack ? 'rolled back' : `${f.percent.toFixed(2)}%`}: ${n(f.usersServed)} served, ${n(f.heldBack)} held back; last change ${f.lastChangeAt} by ${f.lastChangeBy} |`);
+  }
+  for (const r of report.runs.last) lines.push(`| last ${r.command} | \`${r.runId}\` ${r.status}, ${r.startedAt}, ${age(r.durationMs)} |`);
+  for (const lease of report.runs.leases) lines.push(`| lease ${lease.name} | run \`${lease.runId ?? '?'}\`, held ${age(lease.ageMs)} |`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Prometheus text exposition: label values escaped as the format requires. */
+function label(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+class Exposition {
+  private readonly lines: string[] = [];
+
+  gauge(name: string, help: string, samples: Array<[Record<string, string>, number]>): void {
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+    for (const [labels, value] of samples) {
+      const text = Object.entries(labels).map(([key, v]) => `${key}="${label(v)}"`).join(',');
+      this.lines.push(`${name}${text ? `{${text}}` : ''} ${Number.isFinite(value) ? value : 'NaN'}`);
+    }
+  }
+
+  toString(): string {
+    return `${this.lines.join('\n')}\n`;
+  }
+}
+
+const seconds = (iso: string | null): number => (iso === null ? NaN : Date.parse(iso) / 1000);
+
+/** Gauges with the agg_ prefix, for a node-exporter textfile collector. */
+export function renderStatusPrometheus(report: StatusReport): string {
+  const out = new Exposition();
+  const a = report.aggregations;
+  out.gauge(
+    'agg_aggregations',
+    'Stored aggregations by type and freshness.',
+    AGGREGATION_TYPES.flatMap((type) => (['fresh', 'expiring', 'expired'] as const).map((state): [Record<string, string>, number] => [{ type, state }, a.byType[type][state]])),
+  );
+  out.gauge('agg_aggregations_older_version', 'Stored aggregations at an older algorithm version, by type.', AGGREGATION_TYPES.map((type) => [{ type }, a.byType[type].olderVersion]));
+  out.gauge('agg_aggregation_bytes', 'Bytes of stored aggregation data, by type.', AGGREGATION_TYPES.map((type) => [{ type }, a.byType[type].bytes]));
+  out.gauge('agg_aggregation_oldest_computed_timestamp_seconds', 'When the oldest stored aggregation was computed.', [[{}, seconds(a.oldestComputedAt)]]);
+  out.gauge('agg_users', 'Users known to the store, with records, and with unprocessed changes.', [
+    [{ state: 'known' }, report.users.total],
+    [{ state: 'with_records' }, report.users.withRecords],
+    [{ state: 'backlog' }, report.users.withPendingChanges],
+  ]);
+  out.gauge('agg_backlog_oldest_age_seconds', 'Age of the oldest unprocessed change-log entry (0 when none).', [[{}, (report.users.oldestPendingAgeMs ?? 0) / 1000]]);
+  out.gauge('agg_rollout_percent', 'Rollout percentage of each flag (0 when rolled back).', report.rollout.map((f) => [{ flag: f.flag }, f.percent]));
+  out.gauge('agg_rollout_rolled_back', '1 when the flag\'s kill switch is on.', report.rollout.map((f) => [{ flag: f.flag }, f.rolledBack ? 1 : 0]));
+  out.gauge(
+    'agg_rollout_users',
+    'Known users in each flag\'s rollout, served pre-computed results, and held back by eligibility.',
+    report.rollout.flatMap((f): Array<[Record<string, string>, number]> => [
+      [{ flag: f.flag, state: 'in' }, f.usersIn],
+      [{ flag: f.flag, state: 'served' }, f.usersServed],
+      [{ flag: f.flag, state: 'held_back' }, f.heldBack],
+    ]),
+  );
+  out.gauge(
+    'agg_rollout_overrides',
+    'Per-user overrides of each flag.',
+    report.rollout.flatMap((f): Array<[Record<string, string>, number]> => [
+      [{ flag: f.flag, mode: 'allow' }, f.allowOverrides],
+      [{ flag: f.flag, mode: 'deny' }, f.denyOverrides],
+    ]),
+  );
+  out.gauge('agg_rollout_last_change_timestamp_seconds', 'When each flag last changed.', report.rollout.map((f) => [{ flag: f.flag }, seconds(f.lastChangeAt)]));
+  out.gauge('agg_run_last_start_timestamp_seconds', 'When the last run of each command started.', report.runs.last.map((r) => [{ command: r.command, status: r.status }, seconds(r.startedAt)]));
+  out.gauge('agg_run_last_duration_seconds', 'How long the last run of each command took (NaN while running).', report.runs.last.map((r) => [{ command: r.command }, r.durationMs === null ? NaN : r.durationMs / 1000]));
+  out.gauge('agg_run_last_failed_users', 'Users that failed in the last run of each command.', report.runs.last.map((r) => [{ command: r.command }, r.counts.usersFailed ?? 0]));
+  out.gauge('agg_lease_age_seconds', 'How long each live lease has been held.', report.runs.leases.map((l) => [{ name: l.name }, l.ageMs / 1000]));
+  out.gauge('agg_consistency_match_ratio', 'Share of aggregations that matched in the latest validate run.', report.consistency?.matchShare != null ? [[{}, report.consistency.matchShare]] : []);
+  out.gauge('agg_consistency_age_seconds', 'Age of the latest finished validate run.', report.consistency ? [[{}, report.consistency.ageMs / 1000]] : []);
+  out.gauge('agg_archives', 'Archives, rows and bytes in cold storage.', [
+    [{ measure: 'count' }, report.archives.count],
+    [{ measure: 'rows' }, report.archives.rows],
+    [{ measure: 'bytes' }, report.archives.bytes],
+  ]);
+  out.gauge('agg_archive_last_verified_timestamp_seconds', 'When an archive was last verified.', report.archives.lastVerifiedAt ? [[{}, seconds(report.archives.lastVerifiedAt)]] : []);
+  out.gauge('agg_alerts', 'Thresholds from agg.config.json crossed now (1 each).', report.alerts.map((alert) => [{ name: alert.name }, 1]));
+  out.gauge('agg_status_ok', '1 when no threshold is crossed.', [[{}, report.alerts.length === 0 ? 1 : 0]]);
+  return out.toString();
+}

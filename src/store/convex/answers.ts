@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { storedRecordSchema } from '../record-codec.js';
+import { StoreError } from '../errors.js';
+import { aggregationDigestSchema, userSummarySchema } from '../types.js';
+import { filtersSchema } from '../../core/filters.js';
+import { CHANGE_TYPES, OVERRIDE_MODES, RUN_STATUSES, VALIDATION_STATUSES } from '../types.js';
+import { AGGREGATION_TYPES } from '../../core/aggregations/definition.js';
+
+// Schemas of what the deployment answers: a server answer is input like any other, checked at the edge.
+
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ page: z.array(item), isDone: z.boolean(), continueCursor: z.string() });
+}
+
+export const storedRecordAnswer = storedRecordSchema;
+
+export const digestAnswer = aggregationDigestSchema.extend({ chunkCount: z.number().int().nonnegative() });
+
+export const readAnswer = digestAnswer.extend({ filters: filtersSchema, data: z.unknown() }).nullable();
+
+export const chunkKeyAnswer = z.object({ userId: z.string(), aggregationType: z.string(), filterHash: z.string(), dataHash: z.string() });
+
+export const upsertAnswer = z.object({
+  written: z.number(),
+  unchanged: z.number(),
+  bytesWritten: z.number(),
+  staleChunks: z.array(chunkKeyAnswer),
+});
+
+export const removeAnswer = z.object({ deleted: z.number(), bytesFreed: z.number(), staleChunks: z.array(chunkKeyAnswer) });
+
+export const recordWriteAnswer = z.object({ inserted: z.number(), updated: z.number(), unchanged: z.number() });
+
+export const changeEntryAnswer = z.object({
+  changeId: z.string(),
+  userId: z.string(),
+  changeType: z.enum(CHANGE_TYPES),
+  recordCount: z.number(),
+  changedAt: z.string(),
+  processed: z.boolean(),
+  processedAt: z.string().nullable(),
+});
+
+export const userAnswer = userSummarySchema;
+
+export const filterCombinationAnswer = z.object({
+  userId: z.string(),
+  filters: filtersSchema,
+  filterHash: z.string(),
+  lastUsed: z.string(),
+  usageCount: z.number(),
+});
+
+export const flagAnswer = z.object({
+  flag: z.string(),
+  basisPoints: z.number().int().min(0).max(10_000),
+  salt: z.string(),
+  rolledBack: z.boolean(),
+  minRecords: z.number().int().nonnegative().optional().default(0),
+  requireFreshGrid: z.boolean().optional().default(false),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+});
+
+export const overrideAnswer = z.object({ flag: z.string(), userId: z.string(), mode: z.enum(OVERRIDE_MODES) });
+
+export const eventAnswer = z.object({
+  eventId: z.string(),
+  flag: z.string(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  fromBasisPoints: z.number().nullable(),
+  toBasisPoints: z.number().nullable(),
+  reason: z.string().nullable(),
+  details: z.unknown(),
+});
+
+export const flagChangeAnswer = z.union([
+  z.object({ applied: z.literal(true) }),
+  z.object({ applied: z.literal(false), reason: z.literal('conflict') }),
+]);
+
+export const runAnswer = z.object({
+  runId: z.string(),
+  command: z.string(),
+  args: z.array(z.string()),
+  target: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  status: z.enum(RUN_STATUSES),
+  counts: z.record(z.string(), z.number()),
+  checkpoint: z.unknown(),
+  heartbeatAt: z.string(),
+});
+
+export const leaseAnswer = z.object({
+  name: z.string(),
+  holder: z.string(),
+  runId: z.string().nullable(),
+  acquiredAt: z.string(),
+  expiresAt: z.string(),
+});
+
+export const leaseOutcomeAnswer = z.union([
+  z.object({ acquired: z.literal(true), lease: leaseAnswer }),
+  z.object({ acquired: z.literal(false), heldBy: leaseAnswer }),
+]);
+
+/** Parses an answer; a mismatch means the deployment runs other code than this CLI expects. */
+export function expectAnswer<T>(schema: z.ZodType<T>, value: unknown, functionName: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new StoreError(
+    `unexpected answer from ${functionName} (${issue.path.join('.') || 'value'}: ${issue.message}); the deployment may run another version of agg's functions: redeploy src/convex`,
+    'permanent',
+  );
+}
+
+export const chunkTextAnswer = z.object({ seq: z.number(), text: z.string() });
+export const deleteChunksAnswer = z.object({ deleted: z.number(), done: z.boolean() });
+export const countAnswer = z.number().int().nonnegative();
+export const nullAnswer = z.null().optional().transform(() => undefined);
+export const booleanAnswer = z.boolean();
+
+export const refreshAnswer = z.object({
+  refreshed: z.number(),
+  mismatched: z.array(z.object({ userId: z.string(), aggregationType: z.enum(AGGREGATION_TYPES), filterHash: z.string() })),
+});
+
+export const validationAnswer = z.object({
+  userId: z.string(),
+  runId: z.string(),
+  validatedAt: z.string(),
+  clean: z.boolean(),
+  counts: z.partialRecord(z.enum(VALIDATION_STATUSES), z.number()),
+});

@@ -1,0 +1,451 @@
+import type { z } from 'zod';
+import type { Filters } from '../../core/filters.js';
+import { sha256Hex } from '../../core/hash/sha256.js';
+import type { JsonValue } from '../../core/json.js';
+import type { InputRecord } from '../../core/record.js';
+import { batchBySize, jsonBytes } from '../batching.js';
+import { StoreIntegrityError } from '../errors.js';
+import { fromStoredRecord, toStoredRecord } from '../record-codec.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryStats, withRetry } from '../retry.js';
+import type {
+  AggregationDigest,
+  AggregationKey,
+  AggregationWrite,
+  ChangeEntry,
+  ChangeStamp,
+  ChangeVersion,
+  DeleteOutcome,
+  DeletionKey,
+  FilterCombination,
+  FlagChange,
+  FlagChangeOutcome,
+  Lease,
+  LeaseOutcome,
+  Page,
+  PageRequest,
+  PendingUser,
+  RecordWrite,
+  RefreshItem,
+  RefreshOutcome,
+  RecordWriteOutcome,
+  RolloutEvent,
+  RolloutFlag,
+  RolloutOverride,
+  RunRecord,
+  Store,
+  StoredAggregation,
+  UpsertOptions,
+  UpsertOutcome,
+  UserSummary,
+  UserValidation,
+} from '../types.js';
+import { CHUNK_CHARS, fitsInline, splitText } from '../value-limits.js';
+import {
+  booleanAnswer,
+  changeEntryAnswer,
+  chunkKeyAnswer,
+  chunkTextAnswer,
+  countAnswer,
+  deleteChunksAnswer,
+  digestAnswer,
+  eventAnswer,
+  expectAnswer,
+  filterCombinationAnswer,
+  flagAnswer,
+  flagChangeAnswer,
+  leaseAnswer,
+  leaseOutcomeAnswer,
+  nullAnswer,
+  overrideAnswer,
+  pageOf,
+  readAnswer,
+  recordWriteAnswer,
+  refreshAnswer,
+  removeAnswer,
+  runAnswer,
+  storedRecordAnswer,
+  upsertAnswer,
+  userAnswer,
+  validationAnswer,
+} from './answers.js';
+import type { ConvexCaller } from './caller.js';
+import { ConvexMaintenance } from './convex-maintenance.js';
+
+/** Per-call budgets that keep every function well inside Convex's transaction limits. */
+const PAGE_BYTES = 8 * 1024 * 1024;
+const WRITE_BYTES = 6 * 1024 * 1024;
+const RECORDS_PER_WRITE = 1000;
+const KEYS_PER_CALL = 500;
+const HEADERS_PER_WRITE = 100;
+const CHUNKS_PER_DELETE = 16;
+
+type ChunkKey = z.infer<typeof chunkKeyAnswer>;
+
+export interface ConvexStoreOptions {
+  readonly description: string;
+  readonly retry?: RetryPolicy;
+}
+
+/** The Store over a Convex deployment: internal functions called through ConvexHttpClient (or convex-test). */
+export class ConvexStore implements Store {
+  readonly kind = 'convex' as const;
+  readonly description: string;
+  readonly stats: RetryStats = { calls: 0, retries: 0 };
+  private readonly retry: RetryPolicy;
+  readonly maintenance: ConvexMaintenance;
+
+  constructor(
+    private readonly caller: ConvexCaller,
+    options: ConvexStoreOptions,
+  ) {
+    this.description = options.description;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.maintenance = new ConvexMaintenance({
+      query: (name, args, schema) => this.query(name, args, schema),
+      mutation: (name, args, schema) => this.mutation(name, args, schema),
+      page: (name, args, item, request, defaultLimit) => this.page(name, args, item, request, defaultLimit),
+      all: (name, args, item, pageSize) => this.all(name, args, item, pageSize),
+    });
+  }
+
+  private query<T>(name: string, args: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+    return withRetry(async () => expectAnswer(schema, await this.caller.query(name, args), name), this.retry, this.stats);
+  }
+
+  private mutation<T>(name: string, args: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+    return withRetry(async () => expectAnswer(schema, await this.caller.mutation(name, args), name), this.retry, this.stats);
+  }
+
+  private async page<T>(name: string, args: Record<string, unknown>, item: z.ZodType<T>, request: PageRequest, defaultLimit: number): Promise<Page<T>> {
+    const answer = await this.query(
+      name,
+      { ...args, paginationOpts: { numItems: request.limit ?? defaultLimit, cursor: request.cursor, maximumBytesRead: PAGE_BYTES } },
+      pageOf(item),
+    );
+    return { items: answer.page, cursor: answer.isDone ? null : answer.continueCursor, isDone: answer.isDone };
+  }
+
+  private async all<T>(name: string, args: Record<string, unknown>, item: z.ZodType<T>, pageSize: number): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const page: Page<T> = await this.page(name, args, item, { cursor, limit: pageSize }, pageSize);
+      items.push(...page.items);
+      if (page.isDone) return items;
+      cursor = page.cursor;
+    }
+  }
+
+  // Users and records
+
+  listUsers(request: PageRequest): Promise<Page<UserSummary>> {
+    return this.page('records:listUsers', {}, userAnswer, request, 1000);
+  }
+
+  getUser(userId: string): Promise<UserSummary | null> {
+    return this.query('records:getUser', { userId }, userAnswer.nullable());
+  }
+
+  async setGridFreshness(userId: string, freshUntil: string | null): Promise<void> {
+    await this.mutation('records:setGridFreshness', { userId, freshUntil }, nullAnswer);
+  }
+
+  async putRecords(write: RecordWrite): Promise<RecordWriteOutcome> {
+    const totals = { inserted: 0, updated: 0, unchanged: 0 };
+    const stored = write.records.map(toStoredRecord);
+    for (const batch of batchBySize(stored, RECORDS_PER_WRITE, WRITE_BYTES)) {
+      const outcome = await this.mutation('records:putBatch', { userId: write.userId, records: batch, change: write.change }, recordWriteAnswer);
+      totals.inserted += outcome.inserted;
+      totals.updated += outcome.updated;
+      totals.unchanged += outcome.unchanged;
+    }
+    return totals;
+  }
+
+  async pageRecords(userId: string, request: PageRequest): Promise<Page<InputRecord>> {
+    const page = await this.page('records:page', { userId }, storedRecordAnswer, request, 8000);
+    return { ...page, items: page.items.map(fromStoredRecord) };
+  }
+
+  async deleteRecords(userId: string, recordIds: readonly string[], change: ChangeStamp): Promise<number> {
+    let deleted = 0;
+    for (let i = 0; i < recordIds.length; i += RECORDS_PER_WRITE) {
+      deleted += await this.mutation(
+        'records:deleteBatch',
+        { userId, recordIds: recordIds.slice(i, i + RECORDS_PER_WRITE), change },
+        countAnswer,
+      );
+    }
+    return deleted;
+  }
+
+  // Change log
+
+  async *pendingUsers(): AsyncIterable<PendingUser> {
+    let current: { userId: string; changes: ChangeVersion[]; oldestChangedAt: string } | null = null;
+    let cursor: string | null = null;
+    for (;;) {
+      const page: Page<ChangeEntry> = await this.page('changes:pending', {}, changeEntryAnswer, { cursor, limit: 4000 }, 4000);
+      for (const entry of page.items) {
+        if (current && current.userId !== entry.userId) {
+          yield current;
+          current = null;
+        }
+        current ??= { userId: entry.userId, changes: [], oldestChangedAt: entry.changedAt };
+        current.changes.push({ changeId: entry.changeId, changedAt: entry.changedAt });
+        if (entry.changedAt < current.oldestChangedAt) current.oldestChangedAt = entry.changedAt;
+      }
+      if (page.isDone) break;
+      cursor = page.cursor;
+    }
+    if (current) yield current;
+  }
+
+  listChanges(userId: string): Promise<ChangeEntry[]> {
+    return this.all('changes:forUser', { userId }, changeEntryAnswer, 4000);
+  }
+
+  async markChangesProcessed(userId: string, changes: readonly ChangeVersion[], at: string): Promise<number> {
+    let marked = 0;
+    for (let i = 0; i < changes.length; i += KEYS_PER_CALL) {
+      marked += await this.mutation(
+        'changes:markProcessed',
+        { userId, changes: changes.slice(i, i + KEYS_PER_CALL).map(({ changeId, changedAt }) => ({ changeId, changedAt })), at },
+        countAnswer,
+      );
+    }
+    return marked;
+  }
+
+  // Aggregations
+
+  async listDigests(userId: string): Promise<AggregationDigest[]> {
+    const digests = await this.all('aggregations:digests', { userId }, digestAnswer, 2000);
+    return digests.map(({ chunkCount, ...digest }) => digest);
+  }
+
+  async upsertAggregations(items: readonly AggregationWrite[], options: UpsertOptions = {}): Promise<UpsertOutcome> {
+    const totals = { written: 0, unchanged: 0, bytesWritten: 0 };
+    const headers: Record<string, unknown>[] = [];
+    for (const item of items) {
+      const header = {
+        userId: item.userId,
+        aggregationType: item.aggregationType,
+        filterHash: item.filterHash,
+        version: item.version,
+        filters: { timeframe: item.filters.timeframe, product: item.filters.product, topics: [...item.filters.topics], channels: [...item.filters.channels] },
+        dataHash: item.dataHash,
+        asOf: item.asOf,
+        timeZone: item.timeZone,
+        computedAt: item.computedAt,
+        expiresAt: item.expiresAt,
+        metadata: item.metadata,
+      };
+      if (fitsInline({ bytes: item.metadata.bytes, longestArray: item.longestArray, widestObject: item.widestObject, depth: item.depth })) {
+        headers.push({ ...header, chunkCount: 0, data: item.data ?? (JSON.parse(item.json) as JsonValue) });
+      } else {
+        // Chunks first, keyed by dataHash, so the header never points at data that is not there yet.
+        const pieces = splitText(item.json, CHUNK_CHARS);
+        const chunks = pieces.map((text, seq) => ({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash, dataHash: item.dataHash, seq, text }));
+        for (const batch of batchBySize(chunks, 64, WRITE_BYTES, (chunk) => chunk.text.length * 3)) {
+          await this.mutation('aggregations:putChunks', { chunks: batch }, countAnswer);
+        }
+        headers.push({ ...header, chunkCount: pieces.length });
+      }
+    }
+    // Data bytes are known; the header fields around them add well under a kilobyte.
+    const headerBytes = (header: Record<string, unknown>): number => (header.metadata as { bytes: number }).bytes * (header.chunkCount === 0 ? 1 : 0) + 1024;
+    for (const batch of batchBySize(headers, HEADERS_PER_WRITE, WRITE_BYTES, headerBytes)) {
+      const outcome = await this.mutation('aggregations:upsert', { items: batch, force: options.force === true }, upsertAnswer);
+      totals.written += outcome.written;
+      totals.unchanged += outcome.unchanged;
+      totals.bytesWritten += outcome.bytesWritten;
+      await this.deleteChunkSets(outcome.staleChunks);
+    }
+    return totals;
+  }
+
+  private async deleteChunkSets(keys: readonly ChunkKey[]): Promise<void> {
+    for (const key of keys) {
+      for (;;) {
+        const outcome = await this.mutation('aggregations:deleteChunks', { ...key, limit: CHUNKS_PER_DELETE }, deleteChunksAnswer);
+        if (outcome.done) break;
+      }
+    }
+  }
+
+  async refreshAggregations(items: readonly RefreshItem[]): Promise<RefreshOutcome> {
+    let refreshed = 0;
+    const mismatched: AggregationKey[] = [];
+    for (let i = 0; i < items.length; i += KEYS_PER_CALL) {
+      const batch = items.slice(i, i + KEYS_PER_CALL).map(({ userId, aggregationType, filterHash, version, dataHash, expiresAt }) => ({ userId, aggregationType, filterHash, version, dataHash, expiresAt }));
+      const outcome = await this.mutation('aggregations:refresh', { items: batch }, refreshAnswer);
+      refreshed += outcome.refreshed;
+      mismatched.push(...outcome.mismatched);
+    }
+    return { refreshed, mismatched };
+  }
+
+  async pageAllDigests(request: PageRequest): Promise<Page<AggregationDigest>> {
+    const page = await this.page('aggregations:allDigests', {}, digestAnswer, request, 2000);
+    return { ...page, items: page.items.map(({ chunkCount, ...digest }) => digest) };
+  }
+
+  async readAggregation(key: AggregationKey): Promise<StoredAggregation | null> {
+    const answer = await this.query('aggregations:read', { userId: key.userId, aggregationType: key.aggregationType, filterHash: key.filterHash }, readAnswer);
+    return answer && this.assemble(answer);
+  }
+
+  /** Inline data as it is; chunked data read back, checked against its hash, and parsed. */
+  private async assemble(answer: NonNullable<z.infer<typeof readAnswer>>): Promise<StoredAggregation> {
+    const { chunkCount, data, ...rest } = answer;
+    if (chunkCount === 0) return { ...rest, data: data as JsonValue };
+    const chunks = await this.all(
+      'aggregations:readChunks',
+      { userId: answer.userId, aggregationType: answer.aggregationType, filterHash: answer.filterHash, dataHash: answer.dataHash },
+      chunkTextAnswer,
+      64,
+    );
+    const text = chunks.map((chunk) => chunk.text).join('');
+    if (chunks.length !== chunkCount || sha256Hex(text) !== answer.dataHash) {
+      throw new StoreIntegrityError(`stored chunks of ${answer.aggregationType} for user ${answer.userId} do not match their dataHash`);
+    }
+    return { ...rest, data: JSON.parse(text) as JsonValue };
+  }
+
+  async pageUserAggregations(userId: string, request: PageRequest): Promise<Page<StoredAggregation>> {
+    const page = await this.page('aggregations:forUser', { userId }, readAnswer.unwrap(), request, 500);
+    const items: StoredAggregation[] = [];
+    for (const answer of page.items) items.push(await this.assemble(answer));
+    return { ...page, items };
+  }
+
+  async deleteAggregations(keys: readonly DeletionKey[]): Promise<DeleteOutcome> {
+    const totals = { deleted: 0, bytesFreed: 0 };
+    for (let i = 0; i < keys.length; i += KEYS_PER_CALL) {
+      const batch = keys.slice(i, i + KEYS_PER_CALL).map((key) => ({
+        userId: key.userId,
+        aggregationType: key.aggregationType,
+        filterHash: key.filterHash,
+        ...(key.onlyIfExpiresBefore !== undefined ? { onlyIfExpiresBefore: key.onlyIfExpiresBefore } : {}),
+        ...(key.onlyIfDataHash !== undefined ? { onlyIfDataHash: key.onlyIfDataHash } : {}),
+      }));
+      const outcome = await this.mutation('aggregations:remove', { keys: batch }, removeAnswer);
+      totals.deleted += outcome.deleted;
+      totals.bytesFreed += outcome.bytesFreed;
+      await this.deleteChunkSets(outcome.staleChunks);
+    }
+    return totals;
+  }
+
+  async pageExpired(before: string, request: PageRequest): Promise<Page<AggregationDigest>> {
+    const page = await this.page('aggregations:pageExpired', { before }, digestAnswer, request, 2000);
+    return { ...page, items: page.items.map(({ chunkCount, ...digest }) => digest) };
+  }
+
+  // Filter combinations
+
+  listFilterCombinations(userId: string): Promise<FilterCombination[]> {
+    return this.all('filterCombinations:forUser', { userId }, filterCombinationAnswer, 1000);
+  }
+
+  async recordFilterUse(userId: string, filters: Filters, at: string): Promise<void> {
+    await this.mutation(
+      'filterCombinations:recordUse',
+      { userId, filters: { timeframe: filters.timeframe, product: filters.product, topics: [...filters.topics], channels: [...filters.channels] }, at },
+      nullAnswer,
+    );
+  }
+
+  // Rollout
+
+  getFlag(flag: string): Promise<RolloutFlag | null> {
+    return this.query('rollout:getFlag', { flag }, flagAnswer.nullable());
+  }
+
+  listFlags(): Promise<RolloutFlag[]> {
+    return this.query('rollout:listFlags', {}, flagAnswer.array());
+  }
+
+  listOverrides(flag: string): Promise<RolloutOverride[]> {
+    return this.all('rollout:listOverrides', { flag }, overrideAnswer, 4000);
+  }
+
+  applyFlagChange(change: FlagChange): Promise<FlagChangeOutcome> {
+    return this.mutation(
+      'rollout:applyChange',
+      {
+        flag: change.flag,
+        setOverrides: change.setOverrides,
+        clearOverrides: change.clearOverrides,
+        event: change.event,
+        expectedUpdatedAt: change.expectedUpdatedAt,
+      },
+      flagChangeAnswer,
+    );
+  }
+
+  async listFlagEvents(flag: string, limit: number): Promise<RolloutEvent[]> {
+    const events = await this.query('rollout:listEvents', { flag, limit }, eventAnswer.array());
+    return events.map((event) => ({ ...event, details: (event.details ?? null) as JsonValue }));
+  }
+
+  // Validation outcomes
+
+  async putValidations(rows: readonly UserValidation[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += KEYS_PER_CALL) {
+      await this.mutation('validations:put', { rows: rows.slice(i, i + KEYS_PER_CALL).map((row) => ({ ...row, counts: { ...row.counts } })) }, nullAnswer);
+    }
+  }
+
+  async getValidations(userIds: readonly string[]): Promise<UserValidation[]> {
+    const rows: UserValidation[] = [];
+    for (let i = 0; i < userIds.length; i += KEYS_PER_CALL) {
+      rows.push(...(await this.query('validations:get', { userIds: userIds.slice(i, i + KEYS_PER_CALL) }, validationAnswer.array())));
+    }
+    return rows;
+  }
+
+  // Run ledger and leases
+
+  async putRun(run: RunRecord): Promise<void> {
+    await this.mutation('runs:putRun', { run }, nullAnswer);
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    const run = await this.query('runs:getRun', { runId }, runAnswer.nullable());
+    return run && { ...run, checkpoint: (run.checkpoint ?? null) as JsonValue };
+  }
+
+  async listRuns(limit: number, command?: string): Promise<RunRecord[]> {
+    const runs = await this.query('runs:listRuns', { limit, ...(command !== undefined ? { command } : {}) }, runAnswer.array());
+    return runs.map((run) => ({ ...run, checkpoint: (run.checkpoint ?? null) as JsonValue }));
+  }
+
+  acquireLease(request: { name: string; holder: string; runId: string | null; now: string; ttlMs: number; force?: boolean }): Promise<LeaseOutcome> {
+    return this.mutation(
+      'runs:acquireLease',
+      {
+        name: request.name,
+        holder: request.holder,
+        runId: request.runId,
+        now: request.now,
+        expiresAt: new Date(Date.parse(request.now) + request.ttlMs).toISOString(),
+        force: request.force === true,
+      },
+      leaseOutcomeAnswer,
+    );
+  }
+
+  listLeases(): Promise<Lease[]> {
+    return this.query('runs:listLeases', {}, leaseAnswer.array());
+  }
+
+  releaseLease(name: string, holder: string): Promise<boolean> {
+    return this.mutation('runs:releaseLease', { name, holder }, booleanAnswer);
+  }
+
+  async close(): Promise<void> {
+    // ConvexHttpClient holds no connection to close.
+  }
+}

@@ -1,0 +1,753 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Filters } from '../../core/filters.js';
+import { canonicalFilters, filterHash } from '../../core/filters.js';
+import type { JsonValue } from '../../core/json.js';
+import type { InputRecord } from '../../core/record.js';
+import { StoreError, StoreIntegrityError } from '../errors.js';
+import { type StoredRecord, fromStoredRecord, toStoredRecord } from '../record-codec.js';
+import type {
+  AggregationDigest,
+  AggregationKey,
+  AggregationWrite,
+  ChangeEntry,
+  ChangeStamp,
+  ChangeType,
+  ChangeVersion,
+  DeleteOutcome,
+  DeletionKey,
+  FilterCombination,
+  FlagChange,
+  FlagChangeOutcome,
+  Lease,
+  LeaseOutcome,
+  OverrideMode,
+  Page,
+  PageRequest,
+  PendingUser,
+  RecordWrite,
+  RefreshItem,
+  RefreshOutcome,
+  RecordWriteOutcome,
+  RolloutEvent,
+  RolloutFlag,
+  RolloutOverride,
+  RunRecord,
+  RunStatus,
+  Store,
+  StoredAggregation,
+  UpsertOptions,
+  UpsertOutcome,
+  UserSummary,
+  UserValidation,
+} from '../types.js';
+import { aggregationDigestSchema } from '../types.js';
+import { MIGRATIONS } from './migrations.js';
+import { SqliteMaintenance } from './sqlite-maintenance.js';
+
+export const LOCAL_DB_FILE = 'agg.db';
+
+export type Row = Record<string, unknown>;
+
+export function encodeCursor(key: unknown[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, length: number): string[] {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(key) && key.length === length && key.every((part) => typeof part === 'string')) return key as string[];
+  } catch {
+    // fall through
+  }
+  throw new StoreError(`invalid page cursor "${cursor.slice(0, 40)}"`, 'permanent');
+}
+
+export function digestOf(row: Row): AggregationDigest {
+  const parsed = aggregationDigestSchema.safeParse({
+    userId: row.user_id,
+    aggregationType: row.aggregation_type,
+    filterHash: row.filter_hash,
+    version: row.version,
+    dataHash: row.data_hash,
+    asOf: row.as_of,
+    timeZone: row.time_zone,
+    computedAt: row.computed_at,
+    expiresAt: row.expires_at,
+    metadata: { recordCount: row.record_count, computeMs: row.compute_ms, bytes: row.bytes },
+  });
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new StoreIntegrityError(`a stored aggregation of user ${String(row.user_id)} is malformed (${issue.path.join('.')}: ${issue.message})`);
+}
+
+function userOf(row: Row): UserSummary {
+  return {
+    userId: row.user_id as string,
+    recordCount: row.record_count as number,
+    firstWatchedAt: (row.first_watched_at as string | null) ?? null,
+    lastWatchedAt: (row.last_watched_at as string | null) ?? null,
+    lastChangeAt: (row.last_change_at as string | null) ?? null,
+    gridFreshUntil: (row.grid_fresh_until as string | null) ?? null,
+  };
+}
+
+export function changeOf(row: Row): ChangeEntry {
+  return {
+    changeId: row.change_id as string,
+    userId: row.user_id as string,
+    changeType: row.change_type as ChangeType,
+    recordCount: row.record_count as number,
+    changedAt: row.changed_at as string,
+    processed: row.processed === 1,
+    processedAt: (row.processed_at as string | null) ?? null,
+  };
+}
+
+/** The agg_runs columns of a run, in the order RUN_COLUMNS names them. */
+export const RUN_COLUMNS = 'run_id, command, args, target, started_at, finished_at, status, counts, checkpoint, heartbeat_at';
+
+export function runValues(run: RunRecord): unknown[] {
+  return [run.runId, run.command, JSON.stringify(run.args), run.target, run.startedAt, run.finishedAt, run.status, JSON.stringify(run.counts), JSON.stringify(run.checkpoint), run.heartbeatAt];
+}
+
+export function runOf(row: Row): RunRecord {
+  return {
+    runId: row.run_id as string,
+    command: row.command as string,
+    args: JSON.parse(row.args as string) as string[],
+    target: row.target as string,
+    startedAt: row.started_at as string,
+    finishedAt: (row.finished_at as string | null) ?? null,
+    status: row.status as RunStatus,
+    counts: JSON.parse(row.counts as string) as Record<string, number>,
+    checkpoint: JSON.parse(row.checkpoint as string) as JsonValue,
+    heartbeatAt: row.heartbeat_at as string,
+  };
+}
+
+function flagOf(row: Row): RolloutFlag {
+  return {
+    flag: row.flag as string,
+    basisPoints: row.basis_points as number,
+    salt: row.salt as string,
+    rolledBack: row.rolled_back === 1,
+    minRecords: (row.min_records as number | null) ?? 0,
+    requireFreshGrid: row.require_fresh_grid === 1,
+    updatedAt: row.updated_at as string,
+    updatedBy: row.updated_by as string,
+  };
+}
+
+function eventOf(row: Row): RolloutEvent {
+  return {
+    eventId: row.event_id as string,
+    flag: row.flag as string,
+    at: row.at as string,
+    actor: row.actor as string,
+    action: row.action as string,
+    fromBasisPoints: (row.from_basis_points as number | null) ?? null,
+    toBasisPoints: (row.to_basis_points as number | null) ?? null,
+    reason: (row.reason as string | null) ?? null,
+    details: JSON.parse(row.details as string) as JsonValue,
+  };
+}
+
+/**
+ * The embedded store: one SQLite file (WAL mode), a transaction per batch, schema migrations on open.
+ * Same contract as ConvexStore; used whenever no deployment is configured.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly description: string;
+  readonly stats = { calls: 0, retries: 0 };
+  private readonly db: Database.Database;
+  readonly maintenance: SqliteMaintenance;
+
+  private constructor(db: Database.Database, description: string) {
+    this.db = db;
+    this.description = description;
+    this.maintenance = new SqliteMaintenance(db, {
+      run: (operation) => this.run(operation),
+      touchStats: (userId, countDelta, at) => this.touchStats(userId, countDelta, at),
+      extendChange: (userId, change, recordCount) => this.extendChange(userId, change, recordCount),
+    });
+  }
+
+  /** Opens (creating when needed) the store file in `dir`; ':memory:' gives a private in-memory store. */
+  static open(dir: string): SqliteStore {
+    if (dir === ':memory:') return SqliteStore.fromDatabase(new Database(':memory:'), 'in-memory embedded store');
+    const directory = resolve(dir);
+    const path = join(directory, LOCAL_DB_FILE);
+    let db: Database.Database;
+    try {
+      mkdirSync(directory, { recursive: true });
+      db = new Database(path, { timeout: 15_000 });
+    } catch (error) {
+      throw new StoreError(`cannot open the embedded store at ${path}: ${(error as Error).message}`, 'permanent');
+    }
+    return SqliteStore.fromDatabase(db, `embedded store at ${path}`);
+  }
+
+  private static fromDatabase(db: Database.Database, description: string): SqliteStore {
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > MIGRATIONS.length) {
+        throw new StoreError(`the embedded store has schema version ${version}, newer than this agg (${MIGRATIONS.length}); upgrade agg`, 'permanent');
+      }
+      for (let step = version; step < MIGRATIONS.length; step++) {
+        db.transaction(() => {
+          db.exec(MIGRATIONS[step]!);
+          db.pragma(`user_version = ${step + 1}`);
+        })();
+      }
+    } catch (error) {
+      db.close();
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(`cannot prepare the ${description}: ${(error as Error).message}`, 'permanent');
+    }
+    return new SqliteStore(db, description);
+  }
+
+  /** Runs one store operation, counting it and turning SQLite failures into StoreErrors. */
+  private run<T>(operation: () => T): T {
+    this.stats.calls++;
+    try {
+      return operation();
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      const code = (error as { code?: string }).code ?? '';
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new StoreError(`the embedded store is busy (${code})`, 'transient');
+      if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_FULL' || code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR')) {
+        throw new StoreError(`the ${this.description} cannot be written (${code}: ${(error as Error).message})`, 'permanent');
+      }
+      throw error;
+    }
+  }
+
+  private page<T>(rows: Row[], limit: number, keyOf: (row: Row) => string[], map: (row: Row) => T): Page<T> {
+    const isDone = rows.length <= limit;
+    const kept = rows.slice(0, limit);
+    return { items: kept.map(map), cursor: isDone || kept.length === 0 ? null : encodeCursor(keyOf(kept[kept.length - 1]!)), isDone };
+  }
+
+  // Users and records
+
+  async listUsers(request: PageRequest): Promise<Page<UserSummary>> {
+    return this.run(() => {
+      const limit = request.limit ?? 1000;
+      const after = request.cursor === null ? null : decodeCursor(request.cursor, 1)[0]!;
+      const rows = this.db
+        .prepare(`SELECT * FROM user_stats WHERE (? IS NULL OR user_id > ?) ORDER BY user_id LIMIT ?`)
+        .all(after, after, limit + 1) as Row[];
+      return this.page(rows, limit, (row) => [row.user_id as string], userOf);
+    });
+  }
+
+  async getUser(userId: string): Promise<UserSummary | null> {
+    return this.run(() => {
+      const row = this.db.prepare(`SELECT * FROM user_stats WHERE user_id = ?`).get(userId) as Row | undefined;
+      return row ? userOf(row) : null;
+    });
+  }
+
+  private touchStats(userId: string, countDelta: number, at: string): void {
+    const current = this.db.prepare(`SELECT record_count FROM user_stats WHERE user_id = ?`).get(userId) as Row | undefined;
+    const recordCount = ((current?.record_count as number | undefined) ?? 0) + countDelta;
+    if (recordCount <= 0) {
+      this.db.prepare(`DELETE FROM user_stats WHERE user_id = ?`).run(userId);
+      return;
+    }
+    const bounds = this.db
+      .prepare(`SELECT MIN(watched_at) AS first, MAX(watched_at) AS last FROM watch_records WHERE user_id = ? AND watched_at IS NOT NULL`)
+      .get(userId) as Row;
+    this.db
+      .prepare(
+        `INSERT INTO user_stats (user_id, record_count, first_watched_at, last_watched_at, last_change_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET record_count = excluded.record_count, first_watched_at = excluded.first_watched_at,
+           last_watched_at = excluded.last_watched_at, last_change_at = excluded.last_change_at`,
+      )
+      .run(userId, recordCount, bounds.first ?? null, bounds.last ?? null, at);
+  }
+
+  private extendChange(userId: string, change: ChangeStamp, recordCount: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO data_change_log (change_id, user_id, change_type, record_count, changed_at, processed, processed_at)
+         VALUES (?, ?, ?, ?, ?, 0, NULL)
+         ON CONFLICT (change_id) DO UPDATE SET record_count = record_count + excluded.record_count,
+           changed_at = excluded.changed_at, processed = 0, processed_at = NULL`,
+      )
+      .run(change.changeId, userId, change.changeType, recordCount, change.at);
+  }
+
+  async setGridFreshness(userId: string, freshUntil: string | null): Promise<void> {
+    this.run(() => this.db.prepare(`UPDATE user_stats SET grid_fresh_until = ? WHERE user_id = ?`).run(freshUntil, userId));
+  }
+
+  async putRecords(write: RecordWrite): Promise<RecordWriteOutcome> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const select = this.db.prepare(`SELECT body FROM watch_records WHERE user_id = ? AND record_id = ?`);
+        const upsert = this.db.prepare(
+          `INSERT INTO watch_records (user_id, record_id, watched_at, body) VALUES (?, ?, ?, ?)
+           ON CONFLICT (user_id, record_id) DO UPDATE SET watched_at = excluded.watched_at, body = excluded.body`,
+        );
+        let inserted = 0;
+        let updated = 0;
+        let unchanged = 0;
+        for (const record of write.records) {
+          const stored = toStoredRecord(record);
+          const body = JSON.stringify(stored);
+          const existing = select.get(write.userId, stored.recordId) as Row | undefined;
+          if (existing && existing.body === body) {
+            unchanged++;
+            continue;
+          }
+          upsert.run(write.userId, stored.recordId, stored.watchedAt, body);
+          if (existing) updated++;
+          else inserted++;
+        }
+        if (inserted + updated > 0) {
+          this.touchStats(write.userId, inserted, write.change.at);
+          this.extendChange(write.userId, write.change, inserted + updated);
+        }
+        return { inserted, updated, unchanged };
+      })(),
+    );
+  }
+
+  async pageRecords(userId: string, request: PageRequest): Promise<Page<InputRecord>> {
+    return this.run(() => {
+      const limit = request.limit ?? 8000;
+      const after = request.cursor === null ? null : decodeCursor(request.cursor, 1)[0]!;
+      const rows = this.db
+        .prepare(`SELECT record_id, body FROM watch_records WHERE user_id = ? AND (? IS NULL OR record_id > ?) ORDER BY record_id LIMIT ?`)
+        .all(userId, after, after, limit + 1) as Row[];
+      return this.page(rows, limit, (row) => [row.record_id as string], (row) => fromStoredRecord(JSON.parse(row.body as string) as StoredRecord));
+    });
+  }
+
+  async deleteRecords(userId: string, recordIds: readonly string[], change: ChangeStamp): Promise<number> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const remove = this.db.prepare(`DELETE FROM watch_records WHERE user_id = ? AND record_id = ?`);
+        let deleted = 0;
+        for (const recordId of recordIds) deleted += remove.run(userId, recordId).changes;
+        if (deleted > 0) {
+          this.touchStats(userId, -deleted, change.at);
+          this.extendChange(userId, change, deleted);
+        }
+        return deleted;
+      })(),
+    );
+  }
+
+  // Change log
+
+  async *pendingUsers(): AsyncIterable<PendingUser> {
+    let after: string | null = null;
+    for (;;) {
+      const users = this.run(
+        () =>
+          this.db
+            .prepare(`SELECT DISTINCT user_id FROM data_change_log WHERE processed = 0 AND (? IS NULL OR user_id > ?) ORDER BY user_id LIMIT 500`)
+            .all(after, after) as Row[],
+      );
+      if (users.length === 0) return;
+      for (const { user_id: userId } of users) {
+        const rows = this.run(
+          () => this.db.prepare(`SELECT change_id, changed_at FROM data_change_log WHERE processed = 0 AND user_id = ? ORDER BY changed_at, change_id`).all(userId) as Row[],
+        );
+        if (rows.length === 0) continue;
+        yield {
+          userId: userId as string,
+          changes: rows.map((row) => ({ changeId: row.change_id as string, changedAt: row.changed_at as string })),
+          oldestChangedAt: rows[0]!.changed_at as string,
+        };
+      }
+      after = users[users.length - 1]!.user_id as string;
+    }
+  }
+
+  async listChanges(userId: string): Promise<ChangeEntry[]> {
+    return this.run(() =>
+      (this.db.prepare(`SELECT * FROM data_change_log WHERE user_id = ? ORDER BY changed_at, change_id`).all(userId) as Row[]).map(changeOf),
+    );
+  }
+
+  async markChangesProcessed(userId: string, changes: readonly ChangeVersion[], at: string): Promise<number> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const mark = this.db.prepare(
+          `UPDATE data_change_log SET processed = 1, processed_at = ? WHERE change_id = ? AND user_id = ? AND processed = 0 AND changed_at = ?`,
+        );
+        let marked = 0;
+        for (const change of changes) marked += mark.run(at, change.changeId, userId, change.changedAt).changes;
+        return marked;
+      })(),
+    );
+  }
+
+  // Aggregations
+
+  async listDigests(userId: string): Promise<AggregationDigest[]> {
+    return this.run(() =>
+      (
+        this.db
+          .prepare(
+            `SELECT user_id, aggregation_type, filter_hash, version, data_hash, as_of, time_zone, computed_at, expires_at, record_count, compute_ms, bytes
+             FROM precomputed_aggregations WHERE user_id = ? ORDER BY aggregation_type, filter_hash`,
+          )
+          .all(userId) as Row[]
+      ).map(digestOf),
+    );
+  }
+
+  async upsertAggregations(items: readonly AggregationWrite[], options: UpsertOptions = {}): Promise<UpsertOutcome> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const select = this.db.prepare(
+          `SELECT version, data_hash, expires_at FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`,
+        );
+        const refresh = this.db.prepare(`UPDATE precomputed_aggregations SET expires_at = ? WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`);
+        const write = this.db.prepare(
+          `INSERT OR REPLACE INTO precomputed_aggregations (user_id, aggregation_type, filter_hash, version, filters, data, data_hash, as_of,
+             time_zone, computed_at, expires_at, record_count, compute_ms, bytes)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        );
+        let written = 0;
+        let unchanged = 0;
+        let bytesWritten = 0;
+        for (const item of items) {
+          const existing = select.get(item.userId, item.aggregationType, item.filterHash) as Row | undefined;
+          if (existing && options.force !== true && existing.data_hash === item.dataHash && existing.version === item.version) {
+            if (existing.expires_at !== item.expiresAt) refresh.run(item.expiresAt, item.userId, item.aggregationType, item.filterHash);
+            unchanged++;
+            continue;
+          }
+          write.run(
+            item.userId,
+            item.aggregationType,
+            item.filterHash,
+            item.version,
+            JSON.stringify(item.filters),
+            item.json,
+            item.dataHash,
+            item.asOf,
+            item.timeZone,
+            item.computedAt,
+            item.expiresAt,
+            item.metadata.recordCount,
+            item.metadata.computeMs,
+            item.metadata.bytes,
+          );
+          written++;
+          bytesWritten += item.metadata.bytes;
+        }
+        return { written, unchanged, bytesWritten };
+      })(),
+    );
+  }
+
+  async refreshAggregations(items: readonly RefreshItem[]): Promise<RefreshOutcome> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const select = this.db.prepare(`SELECT version, data_hash FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`);
+        const refresh = this.db.prepare(`UPDATE precomputed_aggregations SET expires_at = ? WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`);
+        let refreshed = 0;
+        const mismatched: AggregationKey[] = [];
+        for (const item of items) {
+          const row = select.get(item.userId, item.aggregationType, item.filterHash) as Row | undefined;
+          if (!row || row.version !== item.version || row.data_hash !== item.dataHash) {
+            mismatched.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash });
+            continue;
+          }
+          refresh.run(item.expiresAt, item.userId, item.aggregationType, item.filterHash);
+          refreshed++;
+        }
+        return { refreshed, mismatched };
+      })(),
+    );
+  }
+
+  async pageAllDigests(request: PageRequest): Promise<Page<AggregationDigest>> {
+    return this.run(() => {
+      const limit = request.limit ?? 2000;
+      const after = request.cursor === null ? null : decodeCursor(request.cursor, 3);
+      const rows = this.db
+        .prepare(
+          `SELECT user_id, aggregation_type, filter_hash, version, data_hash, as_of, time_zone, computed_at, expires_at, record_count, compute_ms, bytes
+           FROM precomputed_aggregations
+           WHERE (? IS NULL OR (user_id, aggregation_type, filter_hash) > (?, ?, ?))
+           ORDER BY user_id, aggregation_type, filter_hash LIMIT ?`,
+        )
+        .all(after?.[0] ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1) as Row[];
+      return this.page(rows, limit, (row) => [row.user_id, row.aggregation_type, row.filter_hash] as string[], digestOf);
+    });
+  }
+
+  async readAggregation(key: AggregationKey): Promise<StoredAggregation | null> {
+    return this.run(() => {
+      const row = this.db
+        .prepare(`SELECT * FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`)
+        .get(key.userId, key.aggregationType, key.filterHash) as Row | undefined;
+      return row ? this.storedOf(row) : null;
+    });
+  }
+
+  async pageUserAggregations(userId: string, request: PageRequest): Promise<Page<StoredAggregation>> {
+    return this.run(() => {
+      const limit = request.limit ?? 500;
+      const after = request.cursor === null ? null : decodeCursor(request.cursor, 2);
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM precomputed_aggregations WHERE user_id = ? AND (? IS NULL OR (aggregation_type, filter_hash) > (?, ?))
+           ORDER BY aggregation_type, filter_hash LIMIT ?`,
+        )
+        .all(userId, after?.[0] ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1) as Row[];
+      return this.page(rows, limit, (row) => [row.aggregation_type, row.filter_hash] as string[], (row) => this.storedOf(row));
+    });
+  }
+
+  private storedOf(row: Row): StoredAggregation {
+    let data: JsonValue;
+    try {
+      data = JSON.parse(row.data as string) as JsonValue;
+    } catch {
+      throw new StoreIntegrityError(`stored data of ${String(row.aggregation_type)} for user ${String(row.user_id)} is not valid JSON`);
+    }
+    return { ...digestOf(row), filters: JSON.parse(row.filters as string) as Filters, data };
+  }
+
+  async deleteAggregations(keys: readonly DeletionKey[]): Promise<DeleteOutcome> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const select = this.db.prepare(
+          `SELECT data_hash, expires_at, bytes FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`,
+        );
+        const remove = this.db.prepare(`DELETE FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`);
+        let deleted = 0;
+        let bytesFreed = 0;
+        for (const key of keys) {
+          const row = select.get(key.userId, key.aggregationType, key.filterHash) as Row | undefined;
+          if (!row) continue;
+          if (key.onlyIfExpiresBefore !== undefined && !((row.expires_at as string) < key.onlyIfExpiresBefore)) continue;
+          if (key.onlyIfDataHash !== undefined && row.data_hash !== key.onlyIfDataHash) continue;
+          remove.run(key.userId, key.aggregationType, key.filterHash);
+          deleted++;
+          bytesFreed += row.bytes as number;
+        }
+        return { deleted, bytesFreed };
+      })(),
+    );
+  }
+
+  async pageExpired(before: string, request: PageRequest): Promise<Page<AggregationDigest>> {
+    return this.run(() => {
+      const limit = request.limit ?? 2000;
+      const after = request.cursor === null ? null : decodeCursor(request.cursor, 4);
+      const rows = this.db
+        .prepare(
+          `SELECT user_id, aggregation_type, filter_hash, version, data_hash, as_of, time_zone, computed_at, expires_at, record_count, compute_ms, bytes
+           FROM precomputed_aggregations
+           WHERE expires_at < ? AND (? IS NULL OR (expires_at, user_id, aggregation_type, filter_hash) > (?, ?, ?, ?))
+           ORDER BY expires_at, user_id, aggregation_type, filter_hash LIMIT ?`,
+        )
+        .all(before, after?.[0] ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, after?.[3] ?? null, limit + 1) as Row[];
+      return this.page(rows, limit, (row) => [row.expires_at, row.user_id, row.aggregation_type, row.filter_hash] as string[], digestOf);
+    });
+  }
+
+  // Filter combinations
+
+  async listFilterCombinations(userId: string): Promise<FilterCombination[]> {
+    return this.run(() =>
+      (this.db.prepare(`SELECT * FROM filter_combinations WHERE user_id = ? ORDER BY filter_hash`).all(userId) as Row[]).map((row) => ({
+        userId: row.user_id as string,
+        filters: JSON.parse(row.filters as string) as Filters,
+        filterHash: row.filter_hash as string,
+        lastUsed: row.last_used as string,
+        usageCount: row.usage_count as number,
+      })),
+    );
+  }
+
+  async recordFilterUse(userId: string, filters: Filters, at: string): Promise<void> {
+    const canonical = canonicalFilters(filters);
+    this.run(() =>
+      this.db
+        .prepare(
+          `INSERT INTO filter_combinations (user_id, filter_hash, filters, last_used, usage_count) VALUES (?, ?, ?, ?, 1)
+           ON CONFLICT (user_id, filter_hash) DO UPDATE SET usage_count = usage_count + 1, last_used = MAX(last_used, excluded.last_used)`,
+        )
+        .run(userId, filterHash(canonical), JSON.stringify(canonical), at),
+    );
+  }
+
+  // Rollout
+
+  async getFlag(flag: string): Promise<RolloutFlag | null> {
+    return this.run(() => {
+      const row = this.db.prepare(`SELECT * FROM rollout_flags WHERE flag = ?`).get(flag) as Row | undefined;
+      return row ? flagOf(row) : null;
+    });
+  }
+
+  async listFlags(): Promise<RolloutFlag[]> {
+    return this.run(() => (this.db.prepare(`SELECT * FROM rollout_flags ORDER BY flag`).all() as Row[]).map(flagOf));
+  }
+
+  async listOverrides(flag: string): Promise<RolloutOverride[]> {
+    return this.run(() =>
+      (this.db.prepare(`SELECT * FROM rollout_overrides WHERE flag = ? ORDER BY user_id`).all(flag) as Row[]).map((row) => ({
+        flag: row.flag as string,
+        userId: row.user_id as string,
+        mode: row.mode as OverrideMode,
+      })),
+    );
+  }
+
+  async applyFlagChange(change: FlagChange): Promise<FlagChangeOutcome> {
+    return this.run(() =>
+      this.db.transaction((): FlagChangeOutcome => {
+        if (this.db.prepare(`SELECT 1 FROM rollout_events WHERE event_id = ?`).get(change.event.eventId)) return { applied: true };
+        const current = this.db.prepare(`SELECT updated_at FROM rollout_flags WHERE flag = ?`).get(change.flag.flag) as Row | undefined;
+        if (((current?.updated_at as string | undefined) ?? null) !== change.expectedUpdatedAt) return { applied: false, reason: 'conflict' };
+        const { flag } = change;
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO rollout_flags (flag, basis_points, salt, rolled_back, min_records, require_fresh_grid, updated_at, updated_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(flag.flag, flag.basisPoints, flag.salt, flag.rolledBack ? 1 : 0, flag.minRecords, flag.requireFreshGrid ? 1 : 0, flag.updatedAt, flag.updatedBy);
+        const clear = this.db.prepare(`DELETE FROM rollout_overrides WHERE flag = ? AND user_id = ?`);
+        for (const userId of change.clearOverrides) clear.run(flag.flag, userId);
+        const set = this.db.prepare(`INSERT OR REPLACE INTO rollout_overrides (flag, user_id, mode) VALUES (?, ?, ?)`);
+        for (const override of change.setOverrides) set.run(override.flag, override.userId, override.mode);
+        const { event } = change;
+        this.db
+          .prepare(
+            `INSERT INTO rollout_events (event_id, flag, at, actor, action, from_basis_points, to_basis_points, reason, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(event.eventId, event.flag, event.at, event.actor, event.action, event.fromBasisPoints, event.toBasisPoints, event.reason, JSON.stringify(event.details));
+        return { applied: true };
+      })(),
+    );
+  }
+
+  async listFlagEvents(flag: string, limit: number): Promise<RolloutEvent[]> {
+    return this.run(() =>
+      (this.db.prepare(`SELECT * FROM rollout_events WHERE flag = ? ORDER BY at DESC, event_id DESC LIMIT ?`).all(flag, limit) as Row[]).map(eventOf),
+    );
+  }
+
+  // Validation outcomes
+
+  async putValidations(rows: readonly UserValidation[]): Promise<void> {
+    this.run(() =>
+      this.db.transaction(() => {
+        const put = this.db.prepare(`INSERT OR REPLACE INTO user_validations (user_id, run_id, validated_at, clean, counts) VALUES (?, ?, ?, ?, ?)`);
+        for (const row of rows) put.run(row.userId, row.runId, row.validatedAt, row.clean ? 1 : 0, JSON.stringify(row.counts));
+      })(),
+    );
+  }
+
+  async getValidations(userIds: readonly string[]): Promise<UserValidation[]> {
+    return this.run(() => {
+      const get = this.db.prepare(`SELECT * FROM user_validations WHERE user_id = ?`);
+      const out: UserValidation[] = [];
+      for (const userId of userIds) {
+        const row = get.get(userId) as Row | undefined;
+        if (row) {
+          out.push({
+            userId: row.user_id as string,
+            runId: row.run_id as string,
+            validatedAt: row.validated_at as string,
+            clean: row.clean === 1,
+            counts: JSON.parse(row.counts as string) as UserValidation['counts'],
+          });
+        }
+      }
+      return out;
+    });
+  }
+
+  // Run ledger and leases
+
+  async putRun(run: RunRecord): Promise<void> {
+    this.run(() => this.db.prepare(`INSERT OR REPLACE INTO agg_runs (${RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...runValues(run)),
+    );
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    return this.run(() => {
+      const row = this.db.prepare(`SELECT * FROM agg_runs WHERE run_id = ?`).get(runId) as Row | undefined;
+      return row ? runOf(row) : null;
+    });
+  }
+
+  async listRuns(limit: number, command?: string): Promise<RunRecord[]> {
+    return this.run(() =>
+      (
+        (command === undefined
+          ? this.db.prepare(`SELECT * FROM agg_runs ORDER BY started_at DESC, run_id DESC LIMIT ?`).all(limit)
+          : this.db.prepare(`SELECT * FROM agg_runs WHERE command = ? ORDER BY started_at DESC, run_id DESC LIMIT ?`).all(command, limit)) as Row[]
+      ).map(runOf),
+    );
+  }
+
+  async acquireLease(request: { name: string; holder: string; runId: string | null; now: string; ttlMs: number; force?: boolean }): Promise<LeaseOutcome> {
+    return this.run(() =>
+      this.db.transaction((): LeaseOutcome => {
+        const existing = this.db.prepare(`SELECT * FROM agg_leases WHERE name = ?`).get(request.name) as Row | undefined;
+        if (existing && existing.holder !== request.holder && (existing.expires_at as string) > request.now && request.force !== true) {
+          return {
+            acquired: false,
+            heldBy: {
+              name: existing.name as string,
+              holder: existing.holder as string,
+              runId: (existing.run_id as string | null) ?? null,
+              acquiredAt: existing.acquired_at as string,
+              expiresAt: existing.expires_at as string,
+            },
+          };
+        }
+        const lease = {
+          name: request.name,
+          holder: request.holder,
+          runId: request.runId,
+          acquiredAt: existing?.holder === request.holder ? (existing.acquired_at as string) : request.now,
+          expiresAt: new Date(Date.parse(request.now) + request.ttlMs).toISOString(),
+        };
+        this.db
+          .prepare(`INSERT OR REPLACE INTO agg_leases (name, holder, run_id, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?)`)
+          .run(lease.name, lease.holder, lease.runId, lease.acquiredAt, lease.expiresAt);
+        return { acquired: true, lease };
+      })(),
+    );
+  }
+
+  async listLeases(): Promise<Lease[]> {
+    return this.run(() =>
+      (this.db.prepare(`SELECT * FROM agg_leases ORDER BY name`).all() as Row[]).map((row) => ({
+        name: row.name as string,
+        holder: row.holder as string,
+        runId: (row.run_id as string | null) ?? null,
+        acquiredAt: row.acquired_at as string,
+        expiresAt: row.expires_at as string,
+      })),
+    );
+  }
+
+  async releaseLease(name: string, holder: string): Promise<boolean> {
+    return this.run(() => this.db.prepare(`DELETE FROM agg_leases WHERE name = ? AND holder = ?`).run(name, holder).changes > 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

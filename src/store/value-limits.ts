@@ -1,0 +1,51 @@
+// Convex's limits on one document (docs.convex.dev/production/state/limits), with headroom for the
+// header fields that sit beside the data.
+
+export const CONVEX_LIMITS = {
+  documentBytes: 1024 * 1024,
+  arrayElements: 8192,
+  objectFields: 1024,
+  nestingDepth: 16,
+  transactionBytes: 16 * 1024 * 1024,
+  transactionDocumentsRead: 32_000,
+  transactionDocumentsWritten: 16_000,
+} as const;
+
+/** Data up to this many bytes may sit inline in the aggregation's own document. */
+export const INLINE_MAX_BYTES = 768 * 1024;
+
+/** Chunk size in UTF-16 units: at most 3 bytes each in UTF-8, so a chunk stays under 768 KiB. */
+export const CHUNK_CHARS = 256 * 1024;
+
+export interface DataShape {
+  readonly bytes: number;
+  readonly longestArray: number;
+  readonly widestObject: number;
+  readonly depth: number;
+}
+
+/** True when the data fits one document as a Convex value; otherwise it is stored as chunked text. */
+export function fitsInline(shape: DataShape): boolean {
+  return (
+    shape.bytes <= INLINE_MAX_BYTES &&
+    shape.longestArray <= CONVEX_LIMITS.arrayElements &&
+    shape.widestObject <= CONVEX_LIMITS.objectFields &&
+    // The data sits one level below the document itself.
+    shape.depth < CONVEX_LIMITS.nestingDepth
+  );
+}
+
+/** Splits text into pieces of at most `size` UTF-16 units without separating a surrogate pair. */
+export function splitText(text: string, size = CHUNK_CHARS): string[] {
+  if (text.length === 0) return [''];
+  const pieces: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(start + size, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    pieces.push(text.slice(start, end));
+    start = end;
+  }
+  return pieces;
+}

@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
+import { Random } from '../../fixtures/random.js';
+import { builtCli } from '../support/built-cli.js';
+import { runAgg } from '../support/cli.js';
+import { SimulatedCrash, faultyStore } from '../support/faulty-store.js';
+import { ADAPTER_FACTORIES, aggregationSnapshot, seedUsers, withOpen } from '../support/store-fixtures.js';
+
+const USERS = 5;
+const RECORDS = 120;
+
+async function referenceSnapshot(): Promise<string[]> {
+  const harness = ADAPTER_FACTORIES[0]![1]();
+  await withOpen(harness, (store) => seedUsers(store, USERS, RECORDS, 'crash'));
+  await runAgg(['backfill', '--all'], { openStore: () => harness.openStore() });
+  return withOpen(harness, aggregationSnapshot);
+}
+
+describe.each(ADAPTER_FACTORIES)('a backfill that crashes at any store call, on the %s', (_name, make) => {
+  it('resumes to exactly the state of an uninterrupted run, without duplicates', async () => {
+    const reference = await referenceSnapshot();
+    // Count the store calls of an uninterrupted run, then crash at points spread over all of them.
+    const counting = make();
+    await withOpen(counting, (store) => seedUsers(store, USERS, RECORDS, 'crash'));
+    let calls = 0;
+    await runAgg(['backfill', '--all', '--concurrency', '2'], {
+      openStore: () => {
+        const store = faultyStore(counting.openStore(), {});
+        return new Proxy(store, { get: (t, p, r) => (p === 'close' ? async () => ((calls = store.injected.calls), t.close()) : Reflect.get(t, p, r)) });
+      },
+    });
+    expect(calls).toBeGreaterThan(10);
+    const points = [...new Set(Array.from({ length: 12 }, (_, i) => 1 + Math.floor((i * (calls - 1)) / 11)))];
+    let stopped = 0;
+    for (const crashAfter of points) {
+      const harness = make();
+      await withOpen(harness, (store) => seedUsers(store, USERS, RECORDS, 'crash'));
+      const crashed = await runAgg(['backfill', '--all', '--concurrency', '2'], {
+        openStore: () => faultyStore(harness.openStore(), { crashAfter }) as Store,
+      });
+      // A crash that only hits the final lease release leaves a finished run: exit 0 is right there.
+      if (crashed.code !== 0) stopped++;
+      const [run] = await withOpen(harness, (store) => store.listRuns(1));
+      const next = run
+        ? await runAgg(['backfill', '--resume', run.runId, '--force-lease', '--json'], { openStore: () => harness.openStore() })
+        : await runAgg(['backfill', '--all', '--force-lease', '--json'], { openStore: () => harness.openStore() });
+      expect(next.code, `resume after crash ${crashAfter}: ${next.stderr}`).toBe(0);
+      expect(await withOpen(harness, aggregationSnapshot), `crash after ${crashAfter}`).toEqual(reference);
+    }
+    expect(stopped).toBeGreaterThanOrEqual(points.length - 2);
+  }, 120_000);
+});
+
+describe('a backfill process killed with SIGKILL at random moments', () => {
+  let bin = '';
+  beforeAll(() => {
+    // The spawned CLI runs from dist/: built from the current sources (once, whichever file asks first).
+    bin = builtCli();
+  }, 200_000);
+
+  function runAndKill(args: string[], killAfterMs: number): Promise<number | null> {
+    return new Promise((done) => {
+      const child = spawn(process.execPath, [bin, ...args, '--quiet'], { stdio: 'ignore' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        done(code);
+      });
+    });
+  }
+
+  it('always resumes to exactly the state of an uninterrupted run', async () => {
+    const reference = await referenceSnapshot();
+    const random = new Random('kill-9');
+    for (let round = 0; round < 4; round++) {
+      const harness = ADAPTER_FACTORIES[0]![1]();
+      await withOpen(harness, (store) => seedUsers(store, USERS, RECORDS, 'crash'));
+      const local = ['--local', harness.dir!];
+      for (let kill = 0; kill < 3; kill++) {
+        const [run] = await withOpen(harness, (store) => store.listRuns(1));
+        const args = run && run.status !== 'succeeded' ? ['backfill', '--resume', run.runId, '--force-lease', ...local] : ['backfill', '--all', '--force-lease', ...local];
+        await runAndKill(args, 150 + random.int(600));
+      }
+      // Finish whatever is left, as an operator would.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const [run] = await withOpen(harness, (store) => store.listRuns(1));
+        if (run?.status === 'succeeded') break;
+        const args = run ? ['backfill', '--resume', run.runId, '--force-lease', ...local] : ['backfill', '--all', ...local];
+        const code = await runAndKill(args, 60_000);
+        expect(code).toBe(0);
+      }
+      const store = SqliteStore.open(harness.dir!);
+      try {
+        expect(await aggregationSnapshot(store)).toEqual(reference);
+        expect((await store.listRuns(10)).filter((r) => r.status === 'succeeded').length).toBeGreaterThanOrEqual(1);
+      } finally {
+        await store.close();
+      }
+    }
+  }, 240_000);
+});
+
+it('a simulated crash is fatal to the run, not a user failure', () => {
+  expect(new SimulatedCrash(3)).toMatchObject({ fatal: true });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_AGGREGATION_RETENTION_MS, DEFAULT_CLEANUP, buildConfig } from '../../src/config/config.js';
+
+const DAY = 86_400_000;
+
+describe('agg.config.json: cleanup and archive', () => {
+  it('has defaults: cleanup ages, and retention of 7–30 days by type, 90 days of change log, 180 of runs, never for records', () => {
+    const config = buildConfig({}, null);
+    expect(config.cleanup).toEqual(DEFAULT_CLEANUP);
+    expect(config.archive.out).toBe('archive');
+    expect(config.archive.retention).toEqual({ watch_records: null, precomputed_aggregations: DEFAULT_AGGREGATION_RETENTION_MS, data_change_log: 90 * DAY, agg_runs: 180 * DAY });
+    expect(Math.min(...Object.values(DEFAULT_AGGREGATION_RETENTION_MS))).toBe(7 * DAY);
+    expect(Math.max(...Object.values(DEFAULT_AGGREGATION_RETENTION_MS))).toBe(30 * DAY);
+  });
+
+  it('reads one retention for every aggregation type, one per type, or "never"', () => {
+    const all = buildConfig({ archive: { retention: { precomputed_aggregations: '2w', watch_records: '730d', agg_runs: 'never' } } }, 'f');
+    expect(new Set(Object.values(all.archive.retention.precomputed_aggregations))).toEqual(new Set([14 * DAY]));
+    expect(all.archive.retention.watch_records).toBe(730 * DAY);
+    expect(all.archive.retention.agg_runs).toBeNull();
+    const some = buildConfig({ archive: { retention: { precomputed_aggregations: { kpi: 'never', topic_evolution: '1d' } } } }, 'f');
+    expect(some.archive.retention.precomputed_aggregations).toMatchObject({ kpi: null, topic_evolution: DAY, monthly_trend: 30 * DAY });
+    expect(buildConfig({ cleanup: { staleFilters: '1w', batchSize: 1000, chunkGrace: '10m' } }, 'f').cleanup).toMatchObject({ staleFiltersMs: 7 * DAY, batchSize: 1000, chunkGraceMs: 600_000, changeLogMs: 30 * DAY });
+  });
+
+  it('refuses bad values with the key and the problem', () => {
+    for (const [raw, message] of [
+      [{ archive: { retention: { agg_runs: 'forever' } } }, 'agg.config.json: archive.retention.agg_runs: "forever" is neither a duration (e.g. 30d, 12w) nor "never"'],
+      [{ archive: { retention: { precomputed_aggregations: { kpi: 'x' } } } }, 'archive.retention.precomputed_aggregations.kpi: "x" is neither a duration'],
+      [{ archive: { retention: { precomputed_aggregations: { bogus: '1d' } } } }, 'archive.retention.precomputed_aggregations: unknown key "bogus"'],
+      [{ archive: { retention: { precomputed_aggregations: 5 } } }, 'expected a duration, "never", or an object with one per aggregation type'],
+      [{ archive: { retention: { users: '1d' } } }, 'archive.retention: unknown key "users"'],
+      [{ archive: { rowsPerChunk: 0 } }, 'archive.rowsPerChunk'],
+      [{ cleanup: { batchSize: 1001 } }, 'cleanup.batchSize'],
+      [{ cleanup: { changeLog: 'soon' } }, 'cleanup.changeLog: "soon" is not a duration'],
+    ] as const) {
+      expect(() => buildConfig(raw, 'agg.config.json')).toThrow(message);
+    }
+  });
+});

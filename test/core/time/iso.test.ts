@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalIsoInstant, parseIsoInstant } from '../../../src/core/time/iso.js';
+
+describe('parseIsoInstant', () => {
+  it('reads ISO-8601 instants with an explicit offset, to the millisecond', () => {
+    expect(canonicalIsoInstant('2024-02-29T23:59:59.999Z')).toBe('2024-02-29T23:59:59.999Z');
+    expect(canonicalIsoInstant('2024-03-01T08:30:00+09:00')).toBe('2024-02-29T23:30:00.000Z');
+    expect(canonicalIsoInstant('2024-03-01T00:00:00.5-05:30')).toBe('2024-03-01T05:30:00.500Z');
+    expect(canonicalIsoInstant('2024-03-01T00:00-0100')).toBe('2024-03-01T01:00:00.000Z');
+    expect(canonicalIsoInstant('2024-03-01T00:00:00.123456789Z')).toBe('2024-03-01T00:00:00.123Z');
+    expect(parseIsoInstant('1970-01-01T00:00:00.000Z')).toBe(0);
+  });
+
+  it('refuses text that is not an instant: no offset, impossible dates, other formats', () => {
+    for (const text of [
+      '', '2024-03-01', '2024-03-01T00:00:00', '2023-02-29T00:00:00Z', '2024-04-31T00:00:00Z', '2024-13-01T00:00:00Z',
+      '2024-03-01T24:00:00Z', '2024-03-01T00:60:00Z', 'Aug 15, 2025, 11:04:01 AM CDT', '2024-03-01 00:00:00Z',
+      '2024-3-1T00:00:00Z', ' 2024-03-01T00:00:00Z', '2024-03-01T00:00:00.000ZZ', '2024-03-0aT00:00:00.000Z',
+    ]) {
+      expect(parseIsoInstant(text), text).toBeNull();
+    }
+  });
+});

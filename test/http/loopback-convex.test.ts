@@ -1,0 +1,286 @@
+// The loopback deployment itself: that ConvexHttpClient sees from it what it would see from a real
+// deployment (answers, errors, auth, identities, log lines), and that agg's HTTP caller classifies
+// each answer and each injected fault as it would in production.
+import { ConvexHttpClient } from 'convex/browser';
+import { actionGeneric, internalQueryGeneric, makeFunctionReference, mutationGeneric, queryGeneric } from 'convex/server';
+import { ConvexError, v } from 'convex/values';
+import { afterEach, describe, expect, it } from 'vitest';
+import { computeAggregations } from '../../src/core/compute.js';
+import { DEFAULT_FILTERS, canonicalFilters, filterHash } from '../../src/core/filters.js';
+import { toAggregationWrite } from '../../src/store/aggregation-write.js';
+import { createHttpCaller } from '../../src/store/convex/http-caller.js';
+import { StoreError } from '../../src/store/errors.js';
+import { convexModules } from '../support/convex-modules.js';
+import { makeConvexTestStore } from '../support/convex-test-store.js';
+import { type Fault, type LoopbackConvex, LOOPBACK_ISSUER, TRANSIENT_FAULTS, startLoopbackConvex } from '../support/loopback-convex.js';
+
+const probe = {
+  shout: mutationGeneric({
+    args: { text: v.string() },
+    handler: async (ctx, { text }) => {
+      console.log('shouting', text);
+      console.warn({ loud: true });
+      await ctx.db.insert('agg_leases', { name: `probe:${text}`, holder: 'probe', runId: null, acquiredAt: 'x', expiresAt: 'y' });
+      if (text === 'boom') throw new Error('plain failure');
+      if (text !== 'quiet') throw new ConvexError({ code: 'TOO_LOUD', text, level: 11 });
+      return { heard: text };
+    },
+  }),
+  whoami: queryGeneric({ args: {}, handler: async (ctx) => ctx.auth.getUserIdentity() }),
+  whoamiViaAction: actionGeneric({ args: {}, handler: async (ctx): Promise<unknown> => ({ viaAction: await ctx.runQuery(makeFunctionReference<'query'>('probe:whoami'), {}) }) }),
+  secret: internalQueryGeneric({ args: {}, handler: async () => 'internal' }),
+  bigint: queryGeneric({ args: { n: v.int64() }, handler: async (_ctx, { n }) => ({ doubled: n * 2n, bytes: new Uint8Array([1, 2, 3]).buffer }) }),
+};
+
+const servers: LoopbackConvex[] = [];
+async function start(options: Parameters<typeof startLoopbackConvex>[0] = {}): Promise<LoopbackConvex> {
+  const server = await startLoopbackConvex({ modules: { ...convexModules, '/convex/probe.ts': async () => probe }, ...options });
+  servers.push(server);
+  return server;
+}
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+function client(server: LoopbackConvex, auth: { admin?: string; token?: string } = {}, logs?: string[]): ConvexHttpClient {
+  const logger = logs ? { log: (...args: unknown[]) => logs.push(args.map(String).join(' ')), warn: () => undefined, error: (...args: unknown[]) => logs.push(args.map(String).join(' ')), logVerbose: () => undefined } : false;
+  const c = new ConvexHttpClient(server.url, { logger, skipConvexDeploymentUrlCheck: true });
+  if (auth.admin !== undefined) (c as unknown as { setAdminAuth(token: string): void }).setAdminAuth(auth.admin);
+  if (auth.token !== undefined) c.setAuth(auth.token);
+  return c;
+}
+const query = (name: string) => makeFunctionReference<'query'>(name);
+const mutation = (name: string) => makeFunctionReference<'mutation'>(name);
+
+async function rawPost(server: LoopbackConvex, endpoint: string, body: unknown, authorization?: string): Promise<{ status: number; body: Record<string, unknown> | string }> {
+  const response = await fetch(`${server.url}/api/${endpoint}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  try {
+    return { status: response.status, body: JSON.parse(text) as Record<string, unknown> };
+  } catch {
+    return { status: response.status, body: text };
+  }
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a failure');
+}
+
+const change = { changeId: 'c1', changeType: 'import', at: '2025-01-01T00:00:00.000Z' } as const;
+const records = [
+  { recordId: 'a', watchedAt: '2025-01-01T00:00:00.000Z', videoTitle: 'A' },
+  { recordId: 'b', watchedAt: null },
+];
+
+describe('the loopback deployment, through ConvexHttpClient', () => {
+  it('runs internal functions for the admin key, in convex_encoded_json both ways', async () => {
+    const server = await start();
+    const admin = client(server, { admin: server.adminKey });
+    expect(await admin.mutation(mutation('records:putBatch'), { userId: 'u1', records, change })).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
+    const page = (await admin.query(query('records:page'), { userId: 'u1', paginationOpts: { numItems: 10, cursor: null } })) as { page: Array<{ recordId: string }> };
+    expect(page.page.map((r) => r.recordId).sort()).toEqual(['a', 'b']);
+    // int64 and bytes travel in Convex's JSON encoding ({"$integer": …}, {"$bytes": …}).
+    const raw = await rawPost(server, 'query', { path: 'probe:bigint', format: 'convex_encoded_json', args: [{ n: { $integer: Buffer.from(new BigInt64Array([21n]).buffer).toString('base64') } }] }, `Convex ${server.adminKey}`);
+    expect(raw.status).toBe(200);
+    expect(raw.body).toMatchObject({ status: 'success', value: { doubled: { $integer: Buffer.from(new BigInt64Array([42n]).buffer).toString('base64') }, bytes: { $bytes: 'AQID' } } });
+    expect(await admin.query(query('probe:bigint'), { n: 5n })).toMatchObject({ doubled: 10n });
+  });
+
+  it('refuses a wrong deploy key before anything runs (403 BadDeployKey), which agg reports as a permanent key problem', async () => {
+    const server = await start();
+    const wrongKey = `dev:${server.deployment}|${'0'.repeat(48)}`;
+    const raw = await rawPost(server, 'mutation', { path: 'records:putBatch', format: 'convex_encoded_json', args: [{ userId: 'u1', records, change }] }, `Convex ${wrongKey}`);
+    expect(raw.status).toBe(403);
+    expect(raw.body).toMatchObject({ code: 'BadDeployKey', message: expect.stringContaining(`invalid for deployment '${server.deployment}'`) });
+    expect(server.stats.ran.size).toBe(0);
+    const error = await failure(createHttpCaller({ url: server.url, adminKey: wrongKey, timeoutMs: 5000 }).query('records:listUsers', { paginationOpts: { numItems: 1, cursor: null } }));
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({ kind: 'permanent', scope: 'store' });
+    expect(error.message).toBe(`the deployment at ${server.url} refused the admin key (BadDeployKey); check CONVEX_DEPLOY_KEY or --admin-key`);
+  });
+
+  it('hides internal functions from callers without the key, as missing functions', async () => {
+    const server = await start();
+    const anonymous = client(server);
+    const error = await failure(anonymous.query(query('probe:secret'), {}));
+    expect(error.message).toMatch(/^\[Request ID: [0-9a-f]{16}\] Server Error\nCould not find public function for 'probe:secret'\. Did you forget to run `npx convex dev` or `npx convex deploy`\?$/);
+    expect(await client(server, { admin: server.adminKey }).query(query('probe:secret'), {})).toBe('internal');
+  });
+
+  it('answers a missing function, a function of another kind and bad arguments as a deployment does; agg names the fix', async () => {
+    const server = await start();
+    const admin = client(server, { admin: server.adminKey });
+    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 5000 });
+
+    expect((await failure(admin.query(query('records:nothing'), {}))).message).toMatch(/Could not find public function for 'records:nothing'/);
+    expect(await failure(agg.query('records:nothing', {}))).toMatchObject({
+      kind: 'permanent',
+      scope: 'store',
+      message: "the deployment has no function records:nothing: deploy agg's Convex functions (npx convex deploy, with convex.json pointing at src/convex)",
+    });
+
+    expect((await failure(admin.query(query('records:putBatch'), {}))).message).toMatch(/\nTrying to execute records\.js:putBatch as Query, but it is defined as Mutation\.$/);
+    expect(await failure(agg.query('records:putBatch', {}))).toMatchObject({ kind: 'permanent', scope: 'store', message: expect.stringMatching(/^schema mismatch calling records:putBatch: .*redeploy src\/convex/) });
+
+    const invalid = await failure(admin.mutation(mutation('records:putBatch'), { userId: 'u1', records: [{ recordId: 7, watchedAt: null }], change } as never));
+    expect(invalid.message).toMatch(/\nArgumentValidationError: Value does not match validator\.\nPath: \.records\[0\]\.recordId\nValue: 7\.0\nValidator: v\.string\(\)$/);
+    const extra = await failure(admin.mutation(mutation('records:putBatch'), { userId: 'u1', records, change, surprise: true } as never));
+    expect(extra.message).toMatch(/ArgumentValidationError: Object contains extra field `surprise` that is not in the validator\./);
+    expect(await failure(agg.mutation('records:putBatch', { userId: 'u1' }))).toMatchObject({ kind: 'permanent', scope: 'store', message: expect.stringMatching(/^schema mismatch calling records:putBatch/) });
+    expect(server.stats.ran.size).toBe(0);
+  });
+
+  it('gives public functions the identity of the signed-in user, and refuses bad tokens as Convex does', async () => {
+    const server = await start();
+    expect(await client(server).query(query('probe:whoami'), {})).toBeNull();
+    expect(await client(server, { token: server.userToken('u1', { name: 'Ada' }) }).query(query('probe:whoami'), {})).toEqual({
+      subject: 'u1',
+      issuer: LOOPBACK_ISSUER,
+      tokenIdentifier: `${LOOPBACK_ISSUER}|u1`,
+      name: 'Ada',
+    });
+
+    // Actions (POST /api/action) see the same identity, and pass it on to what they run.
+    expect(await client(server, { token: server.userToken('u3') }).action(makeFunctionReference<'action'>('probe:whoamiViaAction'), {})).toMatchObject({ viaAction: { subject: 'u3' } });
+
+    // The app's functions act for the signed-in user only: each sees its own row.
+    await server.t.run((ctx) => ctx.db.insert('rollout_flags', { flag: 'precomputed_aggregations', basisPoints: 10_000, salt: 's', rolledBack: false, updatedAt: '2025-01-01T00:00:00.000Z', updatedBy: 't' }));
+    const store = makeConvexTestStore(server.t);
+    for (const userId of ['u1', 'u2']) {
+      const input = [{ id: `${userId}-1`, watchedAt: '2025-01-01T00:00:00.000Z', videoTitle: userId, channelTitle: userId }];
+      const { results } = computeAggregations({ records: input, context: { asOf: '2025-01-02T00:00:00.000Z', timeZone: 'UTC' }, filterSets: [DEFAULT_FILTERS], types: ['top_channels'] });
+      await store.upsertAggregations(results.map((r) => toAggregationWrite(r, { userId, asOf: '2025-01-02T00:00:00.000Z', timeZone: 'UTC', computedAtMs: Date.now(), ttlMs: 86_400_000, recordCount: 1, computeMs: 1 })));
+    }
+    const read = async (token: string | undefined) =>
+      (await client(server, token === undefined ? {} : { token }).query(query('app:getAggregation'), { type: 'top_channels', filters: DEFAULT_FILTERS as never })) as { data: unknown } | null;
+    expect(JSON.stringify((await read(server.userToken('u1')))?.data)).toContain('"u1"');
+    expect(JSON.stringify((await read(server.userToken('u2')))?.data)).toContain('"u2"');
+    expect(JSON.stringify((await read(server.userToken('u2')))?.data)).not.toContain('"u1"');
+    expect(await read(undefined)).toBeNull();
+    expect(await client(server, { token: server.userToken('u1') }).query(query('app:isRolledOut'), {})).toBe(true);
+    expect(await client(server).query(query('app:isRolledOut'), {})).toBe(false);
+    const u2 = client(server, { token: server.userToken('u2') });
+    await u2.mutation(mutation('app:recordFilterUse'), { filters: { timeframe: 'YTD', product: 'All', topics: [], channels: [] } });
+    const combinations = await server.t.run((ctx) => ctx.db.query('filter_combinations').collect());
+    expect(combinations.map((c) => [c.userId, c.filterHash])).toEqual([['u2', filterHash(canonicalFilters({ timeframe: 'YTD' }))]]);
+    expect(await client(server).mutation(mutation('app:recordFilterUse'), { filters: DEFAULT_FILTERS as never })).toBeNull();
+    expect(await server.t.run((ctx) => ctx.db.query('filter_combinations').collect())).toHaveLength(1);
+
+    const forged = server.userToken('u1').replace(/\.[^.]+$/, '.AAAA');
+    expect((await failure(client(server, { token: forged }).query(query('probe:whoami'), {}))).message).toBe(
+      JSON.stringify({ code: 'Unauthenticated', message: "Could not verify OIDC token claim. Check that the token signature is valid and the token hasn't expired." }),
+    );
+    const expired = server.userToken('u1', { expiresInSeconds: -60 });
+    expect((await failure(client(server, { token: expired }).query(query('probe:whoami'), {}))).message).toMatch(/"code":"Unauthenticated"/);
+    const other = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'https://elsewhere', aud: 'convex', sub: 'u1', exp: 9e9 })).toString('base64url')}.x`;
+    expect((await failure(client(server, { token: other }).query(query('probe:whoami'), {}))).message).toMatch(/"code":"NoAuthProvider"/);
+    expect((await failure(client(server, { token: 'not-a-jwt' }).query(query('probe:whoami'), {}))).message).toMatch(/"code":"InvalidAuthHeader"/);
+  });
+
+  it('forwards ConvexError data and log lines as the client expects (HTTP 560), and rolls back a failed mutation', async () => {
+    const server = await start();
+    const logs: string[] = [];
+    const admin = client(server, { admin: server.adminKey }, logs);
+    const error = await failure(admin.mutation(mutation('probe:shout'), { text: 'hello' }));
+    expect(error).toBeInstanceOf(ConvexError);
+    expect((error as unknown as { data: unknown }).data).toEqual({ code: 'TOO_LOUD', text: 'hello', level: 11 });
+    expect(error.message).toMatch(/^\[Request ID: [0-9a-f]{16}\] Server Error\nUncaught ConvexError: /);
+    const plain = await failure(admin.mutation(mutation('probe:shout'), { text: 'boom' }));
+    expect(plain).not.toBeInstanceOf(ConvexError);
+    expect(plain.message).toMatch(/\nUncaught Error: plain failure$/);
+    // Neither failed call wrote anything; a successful one did, and its log lines arrived.
+    expect(await server.t.run((ctx) => ctx.db.query('agg_leases').collect())).toEqual([]);
+    expect(await admin.mutation(mutation('probe:shout'), { text: 'quiet' })).toEqual({ heard: 'quiet' });
+    expect(await server.t.run((ctx) => ctx.db.query('agg_leases').collect())).toHaveLength(1);
+    expect(logs.some((line) => line.includes('[CONVEX M(probe:shout)] [LOG]') && line.includes("'shouting' 'hello'"))).toBe(true);
+    expect(logs.some((line) => line.includes('[WARN]') && line.includes('loud: true'))).toBe(true);
+    const raw = await rawPost(server, 'mutation', { path: 'probe:shout', format: 'convex_encoded_json', args: [{ text: 'raw' }] }, `Convex ${server.adminKey}`);
+    expect(raw.status).toBe(560);
+    expect(raw.body).toMatchObject({ status: 'error', errorData: { code: 'TOO_LOUD', text: 'raw', level: 11 }, logLines: ["[LOG] 'shouting' 'raw'", '[WARN] { loud: true }'] });
+    // agg's caller turns a function's own failure into a per-item error, first line only.
+    expect(await failure(createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 5000 }).mutation('probe:shout', { text: 'boom' }))).toMatchObject({
+      kind: 'permanent',
+      scope: 'item',
+      message: 'probe:shout failed: plain failure',
+    });
+  });
+
+  it('answers other routes, methods, bodies and oversized arguments as a deployment does', async () => {
+    const server = await start();
+    expect((await fetch(`${server.url}/api/nothing`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${server.url}/api/query`)).status).toBe(405);
+    expect(await rawPost(server, 'query', '{not json', `Convex ${server.adminKey}`)).toMatchObject({ status: 400, body: { code: 'BadJsonBody' } });
+    const huge = await rawPost(server, 'mutation', { path: 'records:putBatch', format: 'convex_encoded_json', args: [{ userId: 'u', records: [{ recordId: 'x'.repeat(17 * 1024 * 1024), watchedAt: null }], change }] }, `Convex ${server.adminKey}`);
+    expect(huge).toMatchObject({ status: 560, body: { status: 'error', errorMessage: expect.stringMatching(/Arguments for records:putBatch are too large/) } });
+  });
+});
+
+describe('injected faults, as agg sees them', () => {
+  const listUsers = { paginationOpts: { numItems: 10, cursor: null } };
+
+  it.each(TRANSIENT_FAULTS.map((fault) => [fault]))('%s is a transient failure; after-commit faults commit first', async (fault: Fault) => {
+    const server = await start({ faults: { rules: [{ fault, times: 1 }] } });
+    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 400 });
+    const error = await failure(agg.mutation('records:putBatch', { userId: 'u1', records, change }));
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({ kind: 'transient' });
+    expect(error.message).not.toMatch(/\n/);
+    const committed = await server.t.run((ctx) => ctx.db.query('watch_records').collect());
+    expect(committed).toHaveLength(fault.endsWith('after-commit') ? 2 : 0);
+    expect(server.stats.lostAfterCommit).toBe(fault.endsWith('after-commit') ? 1 : 0);
+    // The next call goes through, and a repeated mutation changes nothing more.
+    expect(await agg.mutation('records:putBatch', { userId: 'u1', records, change })).toEqual(fault.endsWith('after-commit') ? { inserted: 0, updated: 0, unchanged: 2 } : { inserted: 2, updated: 0, unchanged: 0 });
+    expect(await agg.query('records:listUsers', listUsers)).toMatchObject({ page: [{ userId: 'u1', recordCount: 2 }] });
+  });
+
+  it('names the fix for a stalled deployment, a refused connection and an overloaded one', async () => {
+    const server = await start({ faults: { rules: [{ fault: 'stall', times: 1 }, { fault: 'http-503', times: 1 }] } });
+    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 300 });
+    expect((await failure(agg.query('records:listUsers', listUsers))).message).toBe(
+      `no answer from ${server.url} within 300 ms (the deployment or the network is stalled; raise --timeout if calls are only slow)`,
+    );
+    expect((await failure(agg.query('records:listUsers', listUsers))).message).toBe('the deployment answered HTTP 503 ServiceUnavailable (overloaded, restarting or behind a failing proxy; try again later)');
+    await server.down();
+    // A kept-alive connection may first fail as a reset (as when a real deployment goes away).
+    await agg.query('records:listUsers', listUsers).catch((error: StoreError) => expect(error.kind).toBe('transient'));
+    expect(await failure(agg.query('records:listUsers', listUsers))).toMatchObject({
+      kind: 'transient',
+      message: `cannot connect to ${server.url} (connection refused); check --url / CONVEX_URL and that the deployment is up`,
+    });
+    await server.up();
+    expect(await agg.query('records:listUsers', listUsers)).toMatchObject({ isDone: true });
+  });
+
+  it('draws faults from a seeded sequence: the same seed, the same faults', async () => {
+    const sequence = async (seed: string): Promise<Array<Fault | null>> => {
+      const server = await start({ faults: { seed, rules: [{ rate: 0.3, fault: ['http-500', 'http-502', 'reset'] }] } });
+      const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 2000 });
+      for (let i = 0; i < 30; i++) await agg.query('records:listUsers', listUsers).catch(() => undefined);
+      return server.stats.calls.map((call) => call.fault);
+    };
+    const first = await sequence('s1');
+    expect(await sequence('s1')).toEqual(first);
+    expect(first.filter((f) => f !== null).length).toBeGreaterThan(3);
+    expect(first.filter((f) => f !== null).length).toBeLessThan(20);
+    expect(await sequence('s2')).not.toEqual(first);
+  });
+
+  it('applies rules by path, after a number of calls, a number of times', async () => {
+    const server = await start({ faults: { rules: [{ path: 'records:listUsers', after: 2, times: 2, fault: 'missing-function' }] } });
+    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 2000 });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 6; i++) outcomes.push(await agg.query('records:listUsers', listUsers).then(() => 'ok', (error: Error) => error.message.slice(0, 33)));
+    await agg.query('records:getUser', { userId: 'u' });
+    expect(outcomes).toEqual(['ok', 'ok', 'the deployment has no function re', 'the deployment has no function re', 'ok', 'ok']);
+    expect(server.stats.faults.get('missing-function')).toBe(2);
+  });
+});

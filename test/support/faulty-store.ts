@@ -1,0 +1,76 @@
+import { StoreError } from '../../src/store/errors.js';
+import type { Store } from '../../src/store/types.js';
+import { Random } from '../../fixtures/random.js';
+
+/** Thrown by `crashAfter`: stands for the process dying mid-run (nothing after it runs). */
+export class SimulatedCrash extends Error {
+  /** Jobs stop on fatal errors instead of failing one user and going on. */
+  readonly fatal = true;
+
+  constructor(readonly call: number) {
+    super(`simulated crash at store call ${call}`);
+  }
+}
+
+export interface FaultPlan {
+  /** Fail this share of calls (0–1) with a transient StoreError, from a seeded sequence. */
+  readonly transientRate?: number;
+  /** Of the transient failures, the share that happen after the call took effect (a lost answer). */
+  readonly afterCommitShare?: number;
+  /** Throw SimulatedCrash on this call number (1-based) and on every call after it. */
+  readonly crashAfter?: number;
+  readonly seed?: string;
+}
+
+/**
+ * Wraps a Store so its calls fail as a plan says: transient failures before or after the call takes
+ * effect (so retries must be idempotent), or a crash after which every call fails. `close` never fails.
+ */
+export function faultyStore<S extends Store>(inner: S, plan: FaultPlan): S & { readonly injected: { transient: number; afterCommit: number; calls: number } } {
+  const random = new Random(plan.seed ?? 'faults');
+  const injected = { transient: 0, afterCommit: 0, calls: 0 };
+  let crashed = false;
+  const wrap = (name: string, method: (...args: unknown[]) => unknown, target: object = inner) =>
+    function (this: unknown, ...args: unknown[]): unknown {
+      injected.calls++;
+      const call = injected.calls;
+      if (crashed || (plan.crashAfter !== undefined && call >= plan.crashAfter)) {
+        crashed = true;
+        throw new SimulatedCrash(call);
+      }
+      const fail = plan.transientRate !== undefined && random.next() < plan.transientRate;
+      const afterCommit = fail && random.next() < (plan.afterCommitShare ?? 0);
+      if (fail && !afterCommit) {
+        injected.transient++;
+        return Promise.reject(new StoreError(`injected transient failure in ${name}`, 'transient'));
+      }
+      const result = method.apply(target, args);
+      if (afterCommit && result instanceof Promise) {
+        injected.afterCommit++;
+        return result.then(() => Promise.reject(new StoreError(`injected lost answer after ${name}`, 'transient')));
+      }
+      return result;
+    };
+  // The maintenance facet's calls count and fail like the store's own.
+  let maintenance: object | null = null;
+  const facet = (target: object): object =>
+    (maintenance ??= new Proxy(target, {
+      get(facetTarget, property, receiver) {
+        const value = Reflect.get(facetTarget, property, receiver);
+        if (typeof value !== 'function' || property === 'constructor') return value;
+        return wrap(`maintenance.${String(property)}`, value as (...args: unknown[]) => unknown, facetTarget);
+      },
+    }));
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'injected') return injected;
+      const value = Reflect.get(target, property, receiver);
+      if (property === 'maintenance' && value !== null && typeof value === 'object') return facet(value);
+      if (typeof value !== 'function' || property === 'constructor') return value;
+      if (property === 'close') return (value as (...a: unknown[]) => unknown).bind(target);
+      // Async iterables (pendingUsers) are passed through unwrapped: their pages are real calls inside.
+      if (property === 'pendingUsers') return value.bind(target);
+      return wrap(String(property), value as (...args: unknown[]) => unknown);
+    },
+  }) as S & { readonly injected: { transient: number; afterCommit: number; calls: number } };
+}
