@@ -195,7 +195,7 @@ describe('an unreachable or stalled deployment', () => {
 
 describe('the deploy key is never printed or stored', () => {
   it('not in the ledger (arguments redacted), not in --debug output, not in any output, by flag, environment or .env.local', async () => {
-    const h = await harness({ faults: { seed: 'leak', rules: [{ rate: 0.1, fault: ['http-502', 'reset'] }] } });
+    const h = await harness({ faults: { seed: 'leak', rules: [{ rate: 0.1, fault: ['http-502', 'reset'] }], maxFaultsPerRequest: 3 } });
     await h.seedUsers(USERS.slice(0, 2));
     for (const keyVia of ['flag', 'env', 'dotenv'] as const) {
       expect((await h.agg(['backfill', '--all', ...TYPES, '--force', '--json'], { keyVia })).code).toBe(0);

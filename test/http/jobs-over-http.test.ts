@@ -58,7 +58,7 @@ describe('import, backfill and validate over HTTP', () => {
 
   it('leave no duplicates when answers are lost after the mutation committed', async () => {
     const clean = await harness();
-    const losing = await harness({ seed: 'lost', rules: [{ endpoint: 'mutation', rate: 0.3, fault: AFTER_COMMIT }] });
+    const losing = await harness({ seed: 'lost', rules: [{ endpoint: 'mutation', rate: 0.3, fault: AFTER_COMMIT }], maxFaultsPerRequest: 3 });
     await Promise.all([routine(clean), routine(losing)]);
     expect(losing.server.stats.lostAfterCommit).toBeGreaterThanOrEqual(5);
     const snapshot = await losing.snapshot();

@@ -274,6 +274,17 @@ describe('injected faults, as agg sees them', () => {
     expect(await sequence('s2')).not.toEqual(first);
   });
 
+  it('faults one request at most maxFaultsPerRequest times, so a retrying client always gets through', async () => {
+    const server = await start({ faults: { rules: [{ fault: 'http-503' }], maxFaultsPerRequest: 2 } });
+    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 2000 });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 4; i++) outcomes.push(await agg.query('records:listUsers', listUsers).then(() => 'ok', () => 'fault'));
+    // Another request (other arguments) has its own allowance.
+    outcomes.push(await agg.query('records:getUser', { userId: 'u' }).then(() => 'ok', () => 'fault'));
+    expect(outcomes).toEqual(['fault', 'fault', 'ok', 'ok', 'fault']);
+    expect(server.stats.faults.get('http-503')).toBe(3);
+  });
+
   it('applies rules by path, after a number of calls, a number of times', async () => {
     const server = await start({ faults: { rules: [{ path: 'records:listUsers', after: 2, times: 2, fault: 'missing-function' }] } });
     const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 2000 });

@@ -98,7 +98,7 @@ describe('rollout, cleanup and archive over HTTP', () => {
   it('end in exactly the state of a fault-free run, under 10 % transient faults and with answers lost after commit', async () => {
     const clean = await harness();
     const faulty = await harness({ ...transientFaults(0.1, 'maintenance-10%'), latencyMs: [0, 3] });
-    const losing = await harness({ seed: 'maintenance-lost', rules: [{ endpoint: 'mutation', rate: 0.3, fault: AFTER_COMMIT }] });
+    const losing = await harness({ seed: 'maintenance-lost', rules: [{ endpoint: 'mutation', rate: 0.3, fault: AFTER_COMMIT }], maxFaultsPerRequest: 3 });
     await Promise.all([routine(clean), routine(faulty), routine(losing)]);
 
     // The data is exact. What an archive row says about its own deletion and restores is not, after a

@@ -85,11 +85,17 @@ export interface FaultPlan {
   readonly latencyMs?: number | readonly [number, number];
   /** The first rule that matches a call decides its fault. */
   readonly rules?: readonly FaultRule[];
+  /**
+   * Fault one request (the same endpoint and body, as a client's retry sends it) at most this many
+   * times, so that a transient fault stays transient whatever order concurrent calls draw the seeded
+   * sequence in; unlimited when absent.
+   */
+  readonly maxFaultsPerRequest?: number;
 }
 
 /** `rate` of all calls fail with one of `faults`, from a seeded sequence (the same seed, the same faults). */
 export function transientFaults(rate: number, seed: string, faults: readonly Fault[] = TRANSIENT_FAULTS): FaultPlan {
-  return { seed, rules: [{ rate, fault: faults }] };
+  return { seed, rules: [{ rate, fault: faults }], maxFaultsPerRequest: 3 };
 }
 
 export interface LoopbackCall {
@@ -432,10 +438,13 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
   let random = new Random('loopback');
   // Per rule: matching calls seen, and calls faulted.
   let counters: Array<{ seen: number; faulted: number }> = [];
+  // Faults so far per request (endpoint and raw body), for the plan's maxFaultsPerRequest.
+  let faultsPerRequest = new Map<string, number>();
   const setFaults = (next: FaultPlan | null): void => {
     plan = next;
     random = new Random(next?.seed ?? 'loopback');
     counters = (next?.rules ?? []).map(() => ({ seen: 0, faulted: 0 }));
+    faultsPerRequest = new Map();
   };
   setFaults(options.faults ?? null);
 
@@ -590,7 +599,14 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
       return;
     }
     const path = typeof body.path === 'string' ? body.path.replace(/\.js:/, ':') : '';
-    const fault = chooseFault(endpoint, path);
+    const requestKey = `${endpoint} ${raw.toString('utf8')}`;
+    const cap = plan?.maxFaultsPerRequest;
+    let fault = chooseFault(endpoint, path);
+    if (fault !== null && cap !== undefined) {
+      const seen = faultsPerRequest.get(requestKey) ?? 0;
+      if (seen >= cap) fault = null;
+      else faultsPerRequest.set(requestKey, seen + 1);
+    }
     if (fault !== null) stats.faults.set(fault, (stats.faults.get(fault) ?? 0) + 1);
     const record = (call: Omit<LoopbackCall, 'endpoint' | 'path' | 'fault'>) => {
       if (recordCalls) stats.calls.push({ endpoint, path, fault, ...call });
