@@ -42,7 +42,7 @@ async function backfill(openStore: () => Store): Promise<{ summary: Summary; ms:
   const code = await runCli(['backfill', '--all', '--concurrency', String(CONCURRENCY), '--json', '--quiet'], io);
   const ms = performance.now() - started;
   if (process.env.AGG_BENCH_ELU) console.log(`  (event loop utilization ${performance.eventLoopUtilization(elu).utilization.toFixed(2)})`);
-  if (code !== 0) throw new Error(`backfill exited ${code}: ${err}`);
+  if (code !== 0) throw new Error(`backfill exited ${code}: ${err}${out.slice(0, 2000)}`);
   return { summary: JSON.parse(out) as Summary, ms };
 }
 

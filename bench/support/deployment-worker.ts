@@ -39,13 +39,15 @@ const handlers: Record<string, (args: Args) => Promise<unknown>> = {
   },
   'aggregations:upsert': async (args) => {
     const items: AggregationWrite[] = args.items.map((item: Args) => {
-      const json = item.chunkCount > 0 ? chunks.get(`${item.userId}|${item.aggregationType}|${item.filterHash}|${item.dataHash}`)!.join('') : JSON.stringify(item.data);
-      return { ...item, aggregationType: item.aggregationType as AggregationType, json, longestArray: 0, widestObject: 0, depth: 0 };
+      const { dataJson, ...header } = item;
+      const json = item.chunkCount > 0 ? chunks.get(`${item.userId}|${item.aggregationType}|${item.filterHash}|${item.dataHash}`)!.join('') : ((dataJson as string | undefined) ?? JSON.stringify(item.data));
+      return { ...header, aggregationType: item.aggregationType as AggregationType, json, longestArray: 0, widestObject: 0, depth: 0 };
     });
     return { ...(await store.upsertAggregations(items, { force: args.force })), staleChunks: [] };
   },
   'aggregations:deleteChunks': async () => ({ deleted: 0, done: true }),
   'aggregations:refresh': async (args) => store.refreshAggregations(args.items),
+  'records:setGridFreshness': async (args) => (await store.setGridFreshness(args.userId, args.freshUntil), null),
   'changes:markProcessed': async (args) => store.markChangesProcessed(args.userId, args.changes, args.at),
   'runs:putRun': async (args) => (await store.putRun(args.run as RunRecord), null),
   'runs:getRun': async (args) => store.getRun(args.runId),

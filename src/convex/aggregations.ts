@@ -1,5 +1,5 @@
 import { paginationOptsValidator } from 'convex/server';
-import { v } from 'convex/values';
+import { type Infer, v } from 'convex/values';
 import { type MutationCtx, internalMutation, internalQuery } from './_generated/server.js';
 import { type AggregationDoc, digestOf, findAggregation } from './lib/aggregationRows.js';
 import { aggregationHeaderFields, aggregationKeyFields } from './validators.js';
@@ -98,7 +98,23 @@ export const deleteChunks = internalMutation({
   },
 });
 
-const upsertItem = v.object({ ...aggregationHeaderFields, data: v.optional(v.any()) });
+// Inline data comes as its canonical JSON text (`dataJson`): a string crosses the wire for a fraction
+// of what encoding the value costs the client, and the text is the one the dataHash was taken of.
+const upsertItem = v.object({ ...aggregationHeaderFields, data: v.optional(v.any()), dataJson: v.optional(v.string()) });
+
+/** The document an upsert item stores: `dataJson` parsed into `data`. */
+function aggregationDocOf(item: Infer<typeof upsertItem>): Omit<AggregationDoc, '_id' | '_creationTime'> {
+  const { dataJson, ...doc } = item;
+  if (dataJson === undefined) return doc;
+  if (doc.data !== undefined || doc.chunkCount > 0) {
+    throw new Error(`${item.aggregationType} for user ${item.userId}: an item carries its data once, as data, dataJson or chunks`);
+  }
+  try {
+    return { ...doc, data: JSON.parse(dataJson) as unknown };
+  } catch {
+    throw new Error(`${item.aggregationType} for user ${item.userId}: dataJson is not JSON`);
+  }
+}
 
 /**
  * Writes a batch of aggregation headers (with inline data, or pointing at chunks already written).
@@ -123,9 +139,9 @@ export const upsert = internalMutation({
         if (existing.chunkCount > 0 && existing.dataHash !== item.dataHash) {
           staleChunks.push({ userId: existing.userId, aggregationType: existing.aggregationType, filterHash: existing.filterHash, dataHash: existing.dataHash });
         }
-        await ctx.db.replace(existing._id, item);
+        await ctx.db.replace(existing._id, aggregationDocOf(item));
       } else {
-        await ctx.db.insert('precomputed_aggregations', item);
+        await ctx.db.insert('precomputed_aggregations', aggregationDocOf(item));
       }
       written++;
       bytesWritten += item.metadata.bytes;

@@ -109,7 +109,9 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
     const progress = startProgress(io, `${task.command} ${target}`, { quiet: options.quiet });
     const baseDone = counts.usersDone;
 
-    const outcome: JobOutcome = await runJob<T>(
+    const checkpoints: Promise<void>[] = [];
+    let ledgerFailure: Error | null = null;
+    const job: JobOutcome = await runJob<T>(
       {
         users,
         concurrency: options.concurrency,
@@ -128,19 +130,28 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
           counts.storeCalls = store.stats.calls;
           tracker.settle(userId, settlement.ok);
           // The user counts as done only once the ledger says so: a crash now redoes nothing finished.
-          const ledger = await ledgerReady;
-          if (ledger) await ledger.update(counts, tracker.snapshot());
-          progress.update({
-            done: counts.usersDone! - baseDone,
-            total: users.length,
-            unit: 'users',
-            ...(task.detail ? { detail: task.detail(counts) } : {}),
+          // The write is not awaited here, so that the run's final write can stand in for the last
+          // checkpoints instead of queueing behind them; a failed write stops the run like a fatal error.
+          const saved = ledgerReady.then(async (ledger) => {
+            if (ledger) await ledger.update(counts, tracker.snapshot());
+            progress.update({
+              done: counts.usersDone! - baseDone,
+              total: users.length,
+              unit: 'users',
+              ...(task.detail ? { detail: task.detail(counts) } : {}),
+            });
           });
+          checkpoints.push(
+            saved.catch((error: unknown) => {
+              ledgerFailure ??= error as Error;
+              control.reason ??= 'fatal';
+            }),
+          );
         },
       },
       control,
     );
-    progress.stop(undefined);
+    const outcome: JobOutcome = job.fatal === null && ledgerFailure !== null ? { ...job, stoppedBy: 'fatal', fatal: ledgerFailure } : job;
 
     const status: RunStatus =
       outcome.stoppedBy === 'interrupted'
@@ -164,6 +175,9 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
         if (!outcome.fatal) throw error;
       });
     }
+    // A checkpoint that failed after the last user settled is superseded by the final write above.
+    await Promise.all(checkpoints);
+    progress.stop(undefined);
     await released;
     return {
       kind: 'ran',

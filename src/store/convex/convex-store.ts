@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { z } from 'zod';
 import type { Filters } from '../../core/filters.js';
 import { sha256Hex } from '../../core/hash/sha256.js';
@@ -78,6 +79,8 @@ const RECORDS_PER_WRITE = 1000;
 const KEYS_PER_CALL = 500;
 const HEADERS_PER_WRITE = 100;
 const CHUNKS_PER_DELETE = 16;
+/** Mutations on disjoint keys one call sends at once. */
+const PARALLEL_WRITES = 4;
 
 type ChunkKey = z.infer<typeof chunkKeyAnswer>;
 
@@ -242,7 +245,7 @@ export class ConvexStore implements Store {
         metadata: item.metadata,
       };
       if (fitsInline({ bytes: item.metadata.bytes, longestArray: item.longestArray, widestObject: item.widestObject, depth: item.depth })) {
-        headers.push({ ...header, chunkCount: 0, data: item.data ?? (JSON.parse(item.json) as JsonValue) });
+        headers.push({ ...header, chunkCount: 0, dataJson: item.json });
       } else {
         // Chunks first, keyed by dataHash, so the header never points at data that is not there yet.
         const pieces = splitText(item.json, CHUNK_CHARS);
@@ -255,13 +258,19 @@ export class ConvexStore implements Store {
     }
     // Data bytes are known; the header fields around them add well under a kilobyte.
     const headerBytes = (header: Record<string, unknown>): number => (header.metadata as { bytes: number }).bytes * (header.chunkCount === 0 ? 1 : 0) + 1024;
-    for (const batch of batchBySize(headers, HEADERS_PER_WRITE, WRITE_BYTES, headerBytes)) {
-      const outcome = await this.mutation('aggregations:upsert', { items: batch, force: options.force === true }, upsertAnswer);
-      totals.written += outcome.written;
-      totals.unchanged += outcome.unchanged;
-      totals.bytesWritten += outcome.bytesWritten;
-      await this.deleteChunkSets(outcome.staleChunks);
-    }
+    // Batches touch disjoint keys, so they go out together: one round trip for a user's results, not one per batch.
+    const limit = pLimit(PARALLEL_WRITES);
+    await Promise.all(
+      batchBySize(headers, HEADERS_PER_WRITE, WRITE_BYTES, headerBytes).map((batch) =>
+        limit(async () => {
+          const outcome = await this.mutation('aggregations:upsert', { items: batch, force: options.force === true }, upsertAnswer);
+          totals.written += outcome.written;
+          totals.unchanged += outcome.unchanged;
+          totals.bytesWritten += outcome.bytesWritten;
+          await this.deleteChunkSets(outcome.staleChunks);
+        }),
+      ),
+    );
     return totals;
   }
 
