@@ -81,9 +81,11 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
     if (result.sample.length < request.sampleSize) result.sample.push(...describe().slice(0, request.sampleSize - result.sample.length));
     request.onProgress?.(result.category, result.matched);
   };
-  const removed = (result: CategoryResult, candidates: number, outcome: { deleted: number; bytesFreed: number }): void => {
-    result.deleted += outcome.deleted;
-    result.kept += candidates - outcome.deleted;
+  // A row found by this run and already gone at its deleting call was deleted by an earlier attempt of
+  // that call whose answer was lost (or by a concurrent cleanup): gone either way, and not kept.
+  const removed = (result: CategoryResult, candidates: number, outcome: { deleted: number; missing: number; bytesFreed: number }): void => {
+    result.deleted += outcome.deleted + outcome.missing;
+    result.kept += candidates - outcome.deleted - outcome.missing;
     result.bytes += outcome.bytesFreed;
   };
 

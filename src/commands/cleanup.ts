@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CATEGORY_LABELS, type CategoryResult, type CleanupCategory, runCleanup } from '../cleanup/cleanup.js';
+import { CATEGORY_LABELS, type CategoryResult, type CleanupCategory, type CleanupRequest, runCleanup } from '../cleanup/cleanup.js';
 import { withStore } from '../cli/context.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { formatBytes, formatDuration, makeTable } from '../cli/format.js';
@@ -8,6 +8,9 @@ import { parseInstant } from '../cli/options.js';
 import { startProgress } from '../cli/progress.js';
 import { parseDuration } from '../core/duration.js';
 import { formatIsoInstant } from '../core/time/iso.js';
+import { withLedgerRow } from '../jobs/operation-ledger.js';
+import { newRunId } from '../jobs/task.js';
+import { commandLine } from './job-command.js';
 
 interface CleanupOptions {
   expired?: boolean;
@@ -62,7 +65,7 @@ export async function runCleanupCommand(command: Command, options: CleanupOption
     const batchSize = parseBatchSize(options.batchSize, defaults.batchSize);
     const started = io.now();
     const progress = startProgress(io, options.dryRun ? 'cleanup (dry run)' : 'cleanup', { quiet });
-    const results = await runCleanup({
+    const request: CleanupRequest = {
       store,
       categories,
       asOf,
@@ -75,7 +78,16 @@ export async function runCleanupCommand(command: Command, options: CleanupOption
       sampleSize: 5,
       onProgress: (category, matched) => progress.update({ done: matched, total: null, unit: CATEGORY_LABELS[category] }),
       ...(io.signal ? { signal: io.signal } : {}),
-    });
+    };
+    const target = [...categories].join(',');
+    const spec = { asOf, categories: [...categories], staleFiltersBefore, changeLogBefore, runsBefore, batchSize };
+    // A dry run leaves no trace; a real one is recorded in the run ledger with what it deleted.
+    const results = request.dryRun
+      ? await runCleanup(request)
+      : await withLedgerRow(store, { runId: newRunId('cleanup', started), command: 'cleanup', args: io.redactor.args(commandLine(command)), target, spec }, io.now, async () => {
+          const value = await runCleanup(request);
+          return { value, status: io.signal?.aborted ? 'interrupted' : 'succeeded', counts: cleanupCounts(value) };
+        });
     progress.stop();
     const totals = results.reduce((sum, r) => ({ matched: sum.matched + r.matched, deleted: sum.deleted + r.deleted, kept: sum.kept + r.kept, bytes: sum.bytes + r.bytes }), { matched: 0, deleted: 0, kept: 0, bytes: 0 });
     const summary = { asOf, dryRun: options.dryRun === true, batchSize, categories: results, totals, storeCalls: store.stats.calls, ms: io.now() - started };
@@ -86,6 +98,19 @@ export async function runCleanupCommand(command: Command, options: CleanupOption
     }
     return ExitCode.ok;
   });
+}
+
+/** The run-ledger counts of a cleanup: totals, and rows deleted per category. */
+function cleanupCounts(results: readonly CategoryResult[]): Record<string, number> {
+  const counts: Record<string, number> = { matched: 0, deleted: 0, kept: 0, bytes: 0 };
+  for (const result of results) {
+    counts.matched! += result.matched;
+    counts.deleted! += result.deleted;
+    counts.kept! += result.kept;
+    counts.bytes! += result.bytes;
+    counts[`deleted:${result.category}`] = result.deleted;
+  }
+  return counts;
 }
 
 const RULES: Readonly<Record<CleanupCategory, (cutoff: string) => string>> = {

@@ -200,11 +200,15 @@ async function removeAggregations(
   keys: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; onlyIfExpiresBefore?: string; onlyIfDataHash?: string }[],
 ) {
   let deleted = 0;
+  let missing = 0;
   let bytesFreed = 0;
   const staleChunks: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string }[] = [];
   for (const key of keys) {
     const doc = await findAggregation(ctx, key);
-    if (!doc) continue;
+    if (!doc) {
+      missing++;
+      continue;
+    }
     if (key.onlyIfExpiresBefore !== undefined && !(doc.expiresAt < key.onlyIfExpiresBefore)) continue;
     if (key.onlyIfDataHash !== undefined && doc.dataHash !== key.onlyIfDataHash) continue;
     await ctx.db.delete(doc._id);
@@ -212,7 +216,7 @@ async function removeAggregations(
     deleted++;
     bytesFreed += doc.metadata.bytes;
   }
-  return { deleted, bytesFreed, staleChunks };
+  return { deleted, missing, bytesFreed, staleChunks };
 }
 
 /** Aggregations whose expiresAt is before `before`, oldest first. */

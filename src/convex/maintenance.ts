@@ -37,18 +37,23 @@ export const deleteStaleFilterCombinations = internalMutation({
   args: { keys: v.array(v.object({ userId: v.string(), filterHash: v.string() })), before: v.string() },
   handler: async (ctx, { keys, before }) => {
     let deleted = 0;
+    let missing = 0;
     let bytesFreed = 0;
     for (const key of keys) {
       const doc = await ctx.db
         .query('filter_combinations')
         .withIndex('by_user_filter', (q) => q.eq('userId', key.userId).eq('filterHash', key.filterHash))
         .unique();
-      if (!doc || !(doc.lastUsed < before)) continue;
+      if (!doc) {
+        missing++;
+        continue;
+      }
+      if (!(doc.lastUsed < before)) continue;
       await ctx.db.delete(doc._id);
       deleted++;
       bytesFreed += documentBytes(doc);
     }
-    return { deleted, bytesFreed };
+    return { deleted, missing, bytesFreed };
   },
 });
 
@@ -66,12 +71,16 @@ export const deleteOrphanAggregations = internalMutation({
   args: { keys: v.array(v.object(aggregationKeyFields)) },
   handler: async (ctx, { keys }) => {
     let deleted = 0;
+    let missing = 0;
     let bytesFreed = 0;
     const staleChunks: ChunkKey[] = [];
     const users = new Map<string, boolean>();
     for (const key of keys) {
       const doc = await findAggregation(ctx, key);
-      if (!doc) continue;
+      if (!doc) {
+        missing++;
+        continue;
+      }
       const exists = await userExists(ctx, key.userId, users);
       const used =
         exists &&
@@ -85,7 +94,7 @@ export const deleteOrphanAggregations = internalMutation({
       deleted++;
       bytesFreed += doc.metadata.bytes;
     }
-    return { deleted, bytesFreed, staleChunks };
+    return { deleted, missing, bytesFreed, staleChunks };
   },
 });
 
@@ -104,16 +113,21 @@ export const deleteProcessedChanges = internalMutation({
   args: { changeIds: v.array(v.string()), before: v.string() },
   handler: async (ctx, { changeIds, before }) => {
     let deleted = 0;
+    let missing = 0;
     let bytesFreed = 0;
     for (const changeId of changeIds) {
       const doc = await ctx.db.query('data_change_log').withIndex('by_changeId', (q) => q.eq('changeId', changeId)).unique();
       // An entry extended since it was found is unprocessed again (or newer): it stays.
-      if (!doc || !doc.processed || !(doc.changedAt < before)) continue;
+      if (!doc) {
+        missing++;
+        continue;
+      }
+      if (!doc.processed || !(doc.changedAt < before)) continue;
       await ctx.db.delete(doc._id);
       deleted++;
       bytesFreed += documentBytes(doc);
     }
-    return { deleted, bytesFreed };
+    return { deleted, missing, bytesFreed };
   },
 });
 
@@ -133,15 +147,20 @@ export const deleteFinishedRuns = internalMutation({
   args: { runIds: v.array(v.string()), before: v.string() },
   handler: async (ctx, { runIds, before }) => {
     let deleted = 0;
+    let missing = 0;
     let bytesFreed = 0;
     for (const runId of runIds) {
       const doc = await ctx.db.query('agg_runs').withIndex('by_runId', (q) => q.eq('runId', runId)).unique();
-      if (!doc || doc.finishedAt === null || !(doc.finishedAt < before)) continue;
+      if (!doc) {
+        missing++;
+        continue;
+      }
+      if (doc.finishedAt === null || !(doc.finishedAt < before)) continue;
       await ctx.db.delete(doc._id);
       deleted++;
       bytesFreed += documentBytes(doc);
     }
-    return { deleted, bytesFreed };
+    return { deleted, missing, bytesFreed };
   },
 });
 

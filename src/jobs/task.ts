@@ -59,9 +59,11 @@ export type TaskResult<T> =
       readonly target: string;
     };
 
-export function newRunId(command: string, now: number): string {
+const RUN_ID_PREFIXES: Readonly<Record<string, string>> = { backfill: 'bf', validate: 'va', cleanup: 'cl' };
+
+export function newRunId(command: 'backfill' | 'validate' | 'cleanup', now: number): string {
   const stamp = formatIsoInstant(now).replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${command === 'backfill' ? 'bf' : 'va'}-${stamp}-${randomBytes(3).toString('hex')}`;
+  return `${RUN_ID_PREFIXES[command]}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
 /** Runs a task over its users: lease, ledger, checkpoints, progress, interruption and summary counts. */

@@ -168,7 +168,7 @@ export async function collectStatus(store: Store, thresholds: StatusThresholds, 
   }
 
   const last: RunSummary[] = [];
-  for (const command of ['backfill', 'validate']) {
+  for (const command of ['backfill', 'validate', 'cleanup']) {
     const [run] = await store.listRuns(1, command);
     if (run) last.push(summarizeRun(run));
   }

@@ -40,8 +40,8 @@ export function renderStatusTable(report: StatusReport): string {
 
   lines.push('', report.runs.last.length === 0 ? 'runs: none yet' : 'last runs:');
   if (report.runs.last.length > 0) {
-    const runs = makeTable(['command', 'run', 'status', 'started', 'took', 'users', 'failed'], { colAligns: ['left', 'left', 'left', 'left', 'right', 'right', 'right'] });
-    for (const r of report.runs.last) runs.push([r.command, r.runId, r.status, r.startedAt, age(r.durationMs), n(r.counts.usersDone ?? 0), n(r.counts.usersFailed ?? 0)]);
+    const runs = makeTable(['command', 'run', 'status', 'started', 'took', 'done', 'failed users'], { colAligns: ['left', 'left', 'left', 'left', 'right', 'right', 'right'] });
+    for (const r of report.runs.last) runs.push([r.command, r.runId, r.status, r.startedAt, age(r.durationMs), ...(r.command === 'cleanup' ? [`${n(r.counts.deleted ?? 0)} deleted`, '-'] : [n(r.counts.usersDone ?? 0), n(r.counts.usersFailed ?? 0)])]);
     lines.push(runs.toString());
   }
   for (const lease of report.runs.leases) {

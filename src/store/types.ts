@@ -166,7 +166,11 @@ export interface DeletionKey extends AggregationKey {
 }
 
 export interface DeleteOutcome {
+  /** Deleted by this call. */
   readonly deleted: number;
+  /** Already gone when the call looked: deleted by an earlier attempt whose answer was lost, or by someone else. */
+  readonly missing: number;
+  /** Bytes of what this call deleted. */
   readonly bytesFreed: number;
 }
 

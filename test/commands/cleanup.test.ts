@@ -115,7 +115,8 @@ async function remainingRows(harness: CliHarness) {
       digests: digests.sort(),
       combinations: [...(await store.listFilterCombinations('u1')), ...(await store.listFilterCombinations('u2'))].map((c) => `${c.userId}/${c.filterHash.slice(0, 8)}`).sort(),
       changes: [...(await store.listChanges('u1')), ...(await store.listChanges('u2'))].map((c) => c.changeId).sort(),
-      runs: (await store.listRuns(100)).map((r) => r.runId).sort(),
+      // Cleanup's own rows in the ledger are its trace, not data it works on (tested on their own).
+      runs: (await store.listRuns(100)).filter((r) => r.command !== 'cleanup').map((r) => r.runId).sort(),
     };
   } finally {
     await store.close();
@@ -196,6 +197,36 @@ describe.each(HARNESSES)('agg cleanup on the %s', (_name, make) => {
     expect(table.stdout).toMatch(/deleted 0 rows/);
   });
 
+  it('records a real run in the run ledger with what it deleted, and a dry run not at all', async () => {
+    expect((await harness.run(['cleanup', '--dry-run'])).code).toBe(0);
+    const ledger = async () => {
+      const store = harness.open();
+      try {
+        return await store.listRuns(10, 'cleanup');
+      } finally {
+        await store.close();
+      }
+    };
+    expect(await ledger()).toEqual([]);
+    const real = jsonOf<CleanupJson>(await harness.run(['cleanup', '--change-log', '2', '--json']));
+    const [row, ...others] = await ledger();
+    expect(others).toEqual([]);
+    expect(row).toMatchObject({
+      command: 'cleanup',
+      status: 'succeeded',
+      target: 'change-log',
+      args: ['cleanup', '--change-log', '2', '--json'],
+      counts: { deleted: real.totals.deleted, 'deleted:change-log': real.categories.find((c) => c.category === 'change-log')!.deleted },
+    });
+    expect(row!.runId).toMatch(/^cl-\d{8}-\d{6}-[0-9a-f]{6}$/);
+    expect(row!.finishedAt).not.toBeNull();
+    expect(real.totals.deleted).toBeGreaterThan(0);
+    const runs = await harness.run(['runs', '--command', 'cleanup']);
+    expect(runs.stdout).toMatch(new RegExp(`${row!.runId} .*cleanup .*succeeded .*${real.totals.deleted} deleted`));
+    const status = JSON.parse((await harness.run(['status', '--json'])).stdout) as { runs: { last: { command: string; runId: string }[] } };
+    expect(status.runs.last.find((r) => r.command === 'cleanup')?.runId).toBe(row!.runId);
+  });
+
   it('refuses bad options with one line and exit 2', async () => {
     for (const [args, message] of [
       [['--stale-filters', 'soon'], '--stale-filters "soon" is not a number of days'],
@@ -228,6 +259,12 @@ describe('agg cleanup interrupted', () => {
     expect(run.code).toBe(130);
     expect(run.stderr).toContain('agg: interrupted: stopped after a complete batch');
     expect(await remainingRows(harness)).toEqual(before);
+    const store = harness.open();
+    try {
+      expect((await store.listRuns(10, 'cleanup')).map((r) => [r.status, r.counts.deleted])).toEqual([['interrupted', 0]]);
+    } finally {
+      await store.close();
+    }
   });
 });
 
@@ -235,14 +272,27 @@ describe('agg cleanup over ConvexStore when every mutation\'s answer is lost onc
   it('ends in exactly the state of a fault-free run', async () => {
     const clean = HARNESSES[1]![1]();
     await seedCleanup(clean);
-    expect((await clean.run(['cleanup'])).code).toBe(0);
+    const cleanRun = await clean.run(['cleanup', '--json']);
+    expect(cleanRun.code).toBe(0);
     const faulty = HARNESSES[1]![1]();
     await seedCleanup(faulty);
     const caller = losingCaller(faulty.t!);
-    const run = await runAgg(['cleanup', '--batch-size', '2'], { cwd: faulty.cwd, openStore: () => makeConvexTestStore(faulty.t!, caller) });
+    const run = await runAgg(['cleanup', '--batch-size', '2', '--json'], { cwd: faulty.cwd, openStore: () => makeConvexTestStore(faulty.t!, caller) });
     expect(run.code, run.stderr).toBe(0);
     expect(caller.lost()).toBeGreaterThan(5);
     expect(await remainingRows(faulty)).toEqual(await remainingRows(clean));
+    // Rows whose deletion committed before the answer was lost count as deleted, not as kept.
+    const counts = (json: CleanupJson) => json.categories.map((c) => [c.category, c.matched, c.deleted, c.kept]);
+    expect(counts(jsonOf<CleanupJson>(run))).toEqual(counts(jsonOf<CleanupJson>(cleanRun)));
+    const ledger = async (h: CliHarness) => {
+      const store = h.open();
+      try {
+        return (await store.listRuns(10, 'cleanup')).map((r) => [r.status, r.counts.deleted, r.counts.kept]);
+      } finally {
+        await store.close();
+      }
+    };
+    expect(await ledger(faulty)).toEqual(await ledger(clean));
   });
 });
 

@@ -104,10 +104,21 @@ describe('rollout, cleanup and archive over HTTP', () => {
     // The data is exact. What an archive row says about its own deletion and restores is not, after a
     // lost answer: the retried batch finds the rows it deleted (or put back) already gone (or there).
     // Those counts are compared as sums below.
+    // Likewise the bytes a cleanup freed: a retried batch cannot tell the size of rows already gone.
     const counts = { omit: ['deletion', 'restores'] };
-    const expected = await clean.snapshot(counts);
-    expect(snapshotDiff(await faulty.snapshot(counts), expected)).toEqual([]);
-    expect(snapshotDiff(await losing.snapshot(counts), expected)).toEqual([]);
+    const snapshot = async (h: LoopbackHarness) => {
+      const tables = await h.snapshot(counts);
+      const runs = (tables.agg_runs ?? []).map((row) => {
+        const run = JSON.parse(row) as { command: string; counts: Record<string, number> };
+        if (run.command !== 'cleanup') return row;
+        delete run.counts.bytes;
+        return JSON.stringify(run);
+      });
+      return { ...tables, agg_runs: runs };
+    };
+    const expected = await snapshot(clean);
+    expect(snapshotDiff(await snapshot(faulty), expected)).toEqual([]);
+    expect(snapshotDiff(await snapshot(losing), expected)).toEqual([]);
     const deletions = async (h: LoopbackHarness) =>
       (await h.store().maintenance.listArchiveManifests())
         .map((row) => (row.manifest as { deletion: { deleted: number; alreadyGone: number; retained: number } }).deletion)

@@ -104,8 +104,8 @@ describe.each(ADAPTERS)('MaintenanceStore contract: %s', (_name, make) => {
       expect(outcome.bytesFreed).toBeGreaterThan(0);
       expect((await store.listFilterCombinations('u1')).map((c) => c.filterHash)).toEqual([filterHash(mtd)]);
       expect(await store.listFilterCombinations('u2')).toHaveLength(1);
-      // A retry of the same call deletes nothing more.
-      expect((await store.maintenance.deleteStaleFilterCombinations(stale, at(30))).deleted).toBe(0);
+      // A retry of the same call deletes nothing more: the deleted one is missing, the used one neither.
+      expect(await store.maintenance.deleteStaleFilterCombinations(stale, at(30))).toEqual({ deleted: 0, missing: 1, bytesFreed: 0 });
     });
 
     it('deletes orphaned aggregations only while they are still orphans', async () => {
@@ -126,7 +126,7 @@ describe.each(ADAPTERS)('MaintenanceStore contract: %s', (_name, make) => {
       // Without the combination, `other` is an orphan again.
       await store.maintenance.deleteStaleFilterCombinations([{ userId: 'u1', filterHash: filterHash(other) }], at(3));
       const outcome = await store.maintenance.deleteOrphanAggregations(planned);
-      expect(outcome.deleted).toBe(2);
+      expect(outcome).toMatchObject({ deleted: 2, missing: 1 }); // ghost's kpi went in the first call
       expect(outcome.bytesFreed).toBe(unused.reduce((sum, w) => sum + w.metadata.bytes, 0));
       expect((await store.listDigests('u1')).map((d) => d.filterHash).sort()).toEqual(kept.map((w) => w.filterHash).sort());
     });
@@ -143,8 +143,9 @@ describe.each(ADAPTERS)('MaintenanceStore contract: %s', (_name, make) => {
       // i2 is extended by a later batch of its import: unprocessed again, it must stay.
       await store.putRecords({ userId: 'u1', records: [record('c', null)], change: stamp('i2', at(3)) });
       const outcome = await store.maintenance.deleteProcessedChanges(old.map((e) => e.changeId), at(30));
-      expect(outcome.deleted).toBe(1);
+      expect(outcome).toMatchObject({ deleted: 1, missing: 0 });
       expect((await store.listChanges('u1')).map((e) => e.changeId)).toEqual(['i2']);
+      expect(await store.maintenance.deleteProcessedChanges(old.map((e) => e.changeId), at(30))).toEqual({ deleted: 0, missing: 1, bytesFreed: 0 });
     });
 
     it('pages finished runs and deletes only those still finished before the cutoff', async () => {
@@ -156,13 +157,13 @@ describe.each(ADAPTERS)('MaintenanceStore contract: %s', (_name, make) => {
       expect(old.map((r) => r.runId)).toEqual(['r1', 'r2']);
       expect(old[0]).toEqual(run('r1', at(2)));
       await store.putRun(run('r2', at(70)));
-      expect((await store.maintenance.deleteFinishedRuns(['r1', 'r2', 'r3'], at(30))).deleted).toBe(1);
+      expect((await store.maintenance.deleteFinishedRuns(['r1', 'r2', 'r3', 'never'], at(30)))).toMatchObject({ deleted: 1, missing: 1 });
       expect((await store.listRuns(10)).map((r) => r.runId).sort()).toEqual(['r2', 'r3', 'r4']);
     });
 
     it('finds no orphaned chunks when every chunk set has its header', async () => {
       expect(await collect((page) => store.maintenance.pageOrphanChunkSets(0, page))).toEqual([]);
-      expect(await store.maintenance.deleteOrphanChunkSets([], 0)).toEqual({ deleted: 0, bytesFreed: 0 });
+      expect(await store.maintenance.deleteOrphanChunkSets([], 0)).toEqual({ deleted: 0, missing: 0, bytesFreed: 0 });
     });
   });
 

@@ -27,7 +27,7 @@ export const upsertAnswer = z.object({
   staleChunks: z.array(chunkKeyAnswer),
 });
 
-export const removeAnswer = z.object({ deleted: z.number(), bytesFreed: z.number(), staleChunks: z.array(chunkKeyAnswer) });
+export const removeAnswer = z.object({ deleted: z.number(), missing: z.number().default(0), bytesFreed: z.number(), staleChunks: z.array(chunkKeyAnswer) });
 
 export const recordWriteAnswer = z.object({ inserted: z.number(), updated: z.number(), unchanged: z.number() });
 

@@ -40,7 +40,8 @@ const CHUNKS_PER_CALL = 16;
 const CHUNK_PAGE_ITEMS = 32;
 
 const chunkKey = z.object({ userId: z.string(), aggregationType: z.enum(AGGREGATION_TYPES), filterHash: z.string(), dataHash: z.string() });
-const deleteAnswer = z.object({ deleted: z.number().int().nonnegative(), bytesFreed: z.number().nonnegative() });
+// `missing` defaults to 0 for deployments from before it was reported.
+const deleteAnswer = z.object({ deleted: z.number().int().nonnegative(), missing: z.number().int().nonnegative().default(0), bytesFreed: z.number().nonnegative() });
 const deleteWithChunksAnswer = deleteAnswer.extend({ staleChunks: z.array(chunkKey) });
 const conditionalAnswer = z.object({
   deleted: z.number().int().nonnegative(),
@@ -133,7 +134,7 @@ export class ConvexMaintenance implements MaintenanceStore {
   }
 
   async deleteStaleFilterCombinations(keys: readonly { userId: string; filterHash: string }[], before: string): Promise<DeleteOutcome> {
-    const total = { deleted: 0, bytesFreed: 0 };
+    const total = { deleted: 0, missing: 0, bytesFreed: 0 };
     for (const batch of slices(keys, KEYS_PER_CALL)) {
       const outcome = await this.calls.mutation(
         'maintenance:deleteStaleFilterCombinations',
@@ -141,13 +142,14 @@ export class ConvexMaintenance implements MaintenanceStore {
         deleteAnswer,
       );
       total.deleted += outcome.deleted;
+      total.missing += outcome.missing;
       total.bytesFreed += outcome.bytesFreed;
     }
     return total;
   }
 
   async deleteOrphanAggregations(keys: readonly AggregationKey[]): Promise<DeleteOutcome> {
-    const total = { deleted: 0, bytesFreed: 0 };
+    const total = { deleted: 0, missing: 0, bytesFreed: 0 };
     for (const batch of slices(keys, KEYS_PER_CALL)) {
       const outcome = await this.calls.mutation(
         'maintenance:deleteOrphanAggregations',
@@ -155,6 +157,7 @@ export class ConvexMaintenance implements MaintenanceStore {
         deleteWithChunksAnswer,
       );
       total.deleted += outcome.deleted;
+      total.missing += outcome.missing;
       total.bytesFreed += outcome.bytesFreed;
       await this.deleteUnreferencedChunks(outcome.staleChunks, 0);
     }
@@ -166,10 +169,11 @@ export class ConvexMaintenance implements MaintenanceStore {
   }
 
   async deleteProcessedChanges(changeIds: readonly string[], before: string): Promise<DeleteOutcome> {
-    const total = { deleted: 0, bytesFreed: 0 };
+    const total = { deleted: 0, missing: 0, bytesFreed: 0 };
     for (const batch of slices(changeIds, KEYS_PER_CALL)) {
       const outcome = await this.calls.mutation('maintenance:deleteProcessedChanges', { changeIds: batch, before }, deleteAnswer);
       total.deleted += outcome.deleted;
+      total.missing += outcome.missing;
       total.bytesFreed += outcome.bytesFreed;
     }
     return total;
@@ -181,10 +185,11 @@ export class ConvexMaintenance implements MaintenanceStore {
   }
 
   async deleteFinishedRuns(runIds: readonly string[], before: string): Promise<DeleteOutcome> {
-    const total = { deleted: 0, bytesFreed: 0 };
+    const total = { deleted: 0, missing: 0, bytesFreed: 0 };
     for (const batch of slices(runIds, KEYS_PER_CALL)) {
       const outcome = await this.calls.mutation('maintenance:deleteFinishedRuns', { runIds: batch, before }, deleteAnswer);
       total.deleted += outcome.deleted;
+      total.missing += outcome.missing;
       total.bytesFreed += outcome.bytesFreed;
     }
     return total;
@@ -212,7 +217,7 @@ export class ConvexMaintenance implements MaintenanceStore {
 
   /** Deletes chunk sets that no header references (re-checked in every call), a few chunks per call. */
   private async deleteUnreferencedChunks(sets: readonly ChunkSetKey[], minAgeMs: number): Promise<DeleteOutcome> {
-    const total = { deleted: 0, bytesFreed: 0 };
+    const total = { deleted: 0, missing: 0, bytesFreed: 0 };
     for (const set of sets) {
       for (;;) {
         const outcome = await this.calls.mutation(

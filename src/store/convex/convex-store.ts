@@ -330,7 +330,7 @@ export class ConvexStore implements Store {
   }
 
   async deleteAggregations(keys: readonly DeletionKey[]): Promise<DeleteOutcome> {
-    const totals = { deleted: 0, bytesFreed: 0 };
+    const totals = { deleted: 0, missing: 0, bytesFreed: 0 };
     for (let i = 0; i < keys.length; i += KEYS_PER_CALL) {
       const batch = keys.slice(i, i + KEYS_PER_CALL).map((key) => ({
         userId: key.userId,
@@ -341,6 +341,7 @@ export class ConvexStore implements Store {
       }));
       const outcome = await this.mutation('aggregations:remove', { keys: batch }, removeAnswer);
       totals.deleted += outcome.deleted;
+      totals.missing += outcome.missing;
       totals.bytesFreed += outcome.bytesFreed;
       await this.deleteChunkSets(outcome.staleChunks);
     }

@@ -103,15 +103,20 @@ export class SqliteMaintenance implements MaintenanceStore {
         const select = this.db.prepare(`SELECT * FROM filter_combinations WHERE user_id = ? AND filter_hash = ?`);
         const remove = this.db.prepare(`DELETE FROM filter_combinations WHERE user_id = ? AND filter_hash = ?`);
         let deleted = 0;
+        let missing = 0;
         let bytesFreed = 0;
         for (const key of keys) {
           const row = select.get(key.userId, key.filterHash) as Row | undefined;
-          if (!row || !((row.last_used as string) < before)) continue;
+          if (!row) {
+            missing++;
+            continue;
+          }
+          if (!((row.last_used as string) < before)) continue;
           remove.run(key.userId, key.filterHash);
           deleted++;
           bytesFreed += utf8Length(JSON.stringify(combinationOf(row)));
         }
-        return { deleted, bytesFreed };
+        return { deleted, missing, bytesFreed };
       })(),
     );
   }
@@ -124,10 +129,14 @@ export class SqliteMaintenance implements MaintenanceStore {
         const user = this.db.prepare(`SELECT 1 FROM user_stats WHERE user_id = ?`);
         const used = this.db.prepare(`SELECT 1 FROM filter_combinations WHERE user_id = ? AND filter_hash = ?`);
         let deleted = 0;
+        let missing = 0;
         let bytesFreed = 0;
         for (const key of keys) {
           const row = select.get(key.userId, key.aggregationType, key.filterHash) as Row | undefined;
-          if (!row) continue;
+          if (!row) {
+            missing++;
+            continue;
+          }
           const userExists = user.get(key.userId) !== undefined;
           const combinationHashes = new Set(userExists && used.get(key.userId, key.filterHash) !== undefined ? [key.filterHash] : []);
           if (orphanReason({ userExists, filterHash: key.filterHash, combinationHashes }) === null) continue;
@@ -135,7 +144,7 @@ export class SqliteMaintenance implements MaintenanceStore {
           deleted++;
           bytesFreed += row.bytes as number;
         }
-        return { deleted, bytesFreed };
+        return { deleted, missing, bytesFreed };
       })(),
     );
   }
@@ -160,15 +169,20 @@ export class SqliteMaintenance implements MaintenanceStore {
         const select = this.db.prepare(`SELECT * FROM data_change_log WHERE change_id = ?`);
         const remove = this.db.prepare(`DELETE FROM data_change_log WHERE change_id = ?`);
         let deleted = 0;
+        let missing = 0;
         let bytesFreed = 0;
         for (const changeId of changeIds) {
           const row = select.get(changeId) as Row | undefined;
-          if (!row || row.processed !== 1 || !((row.changed_at as string) < before)) continue;
+          if (!row) {
+            missing++;
+            continue;
+          }
+          if (row.processed !== 1 || !((row.changed_at as string) < before)) continue;
           remove.run(changeId);
           deleted++;
           bytesFreed += utf8Length(JSON.stringify(changeOf(row)));
         }
-        return { deleted, bytesFreed };
+        return { deleted, missing, bytesFreed };
       })(),
     );
   }
@@ -193,15 +207,20 @@ export class SqliteMaintenance implements MaintenanceStore {
         const select = this.db.prepare(`SELECT * FROM agg_runs WHERE run_id = ?`);
         const remove = this.db.prepare(`DELETE FROM agg_runs WHERE run_id = ?`);
         let deleted = 0;
+        let missing = 0;
         let bytesFreed = 0;
         for (const runId of runIds) {
           const row = select.get(runId) as Row | undefined;
-          if (!row || row.finished_at === null || !((row.finished_at as string) < before)) continue;
+          if (!row) {
+            missing++;
+            continue;
+          }
+          if (row.finished_at === null || !((row.finished_at as string) < before)) continue;
           remove.run(runId);
           deleted++;
           bytesFreed += utf8Length(JSON.stringify(runOf(row)));
         }
-        return { deleted, bytesFreed };
+        return { deleted, missing, bytesFreed };
       })(),
     );
   }
@@ -212,7 +231,7 @@ export class SqliteMaintenance implements MaintenanceStore {
   }
 
   async deleteOrphanChunkSets(_sets: readonly ChunkSetKey[], _minAgeMs: number): Promise<DeleteOutcome> {
-    return this.store.run(() => ({ deleted: 0, bytesFreed: 0 }));
+    return this.store.run(() => ({ deleted: 0, missing: 0, bytesFreed: 0 }));
   }
 
   // Archive

@@ -531,17 +531,21 @@ export class SqliteStore implements Store {
         );
         const remove = this.db.prepare(`DELETE FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`);
         let deleted = 0;
+        let missing = 0;
         let bytesFreed = 0;
         for (const key of keys) {
           const row = select.get(key.userId, key.aggregationType, key.filterHash) as Row | undefined;
-          if (!row) continue;
+          if (!row) {
+            missing++;
+            continue;
+          }
           if (key.onlyIfExpiresBefore !== undefined && !((row.expires_at as string) < key.onlyIfExpiresBefore)) continue;
           if (key.onlyIfDataHash !== undefined && row.data_hash !== key.onlyIfDataHash) continue;
           remove.run(key.userId, key.aggregationType, key.filterHash);
           deleted++;
           bytesFreed += row.bytes as number;
         }
-        return { deleted, bytesFreed };
+        return { deleted, missing, bytesFreed };
       })(),
     );
   }
