@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { computeAggregations } from '../core/compute.js';
 import { DEFAULT_FILTERS, DEFAULT_GRID, type Filters, canonicalFilters } from '../core/filters.js';
 import { canonicalJson } from '../core/json.js';
-import type { InputRecord } from '../core/record.js';
-import { formatIsoInstant, parseIsoInstant } from '../core/time/iso.js';
+import { newestWatchedAt } from '../core/newest-watch.js';
 import { UsageError } from '../cli/errors.js';
 import type { CliIo } from '../cli/io.js';
 import { collect, parseInstant, parseProduct, parseTimeZone, parseTimeframe, parseTypes } from '../cli/options.js';
@@ -22,16 +21,6 @@ interface ComputeOptions {
   tz: string;
   sourceTz?: string;
   json?: boolean;
-}
-
-/** Newest watchedAt in the file: the dashboard's own anchor (spec §0). */
-function newestInstant(records: readonly InputRecord[]): string | null {
-  let newest = -Infinity;
-  for (const record of records) {
-    const t = record.watchedAt == null ? null : parseIsoInstant(record.watchedAt);
-    if (t !== null && t > newest) newest = t;
-  }
-  return newest === -Infinity ? null : formatIsoInstant(newest);
 }
 
 function filterSets(options: ComputeOptions): Filters[] {
@@ -58,8 +47,8 @@ export async function runCompute(file: string, options: ComputeOptions, io: CliI
   const explicitAsOf = options.asOf === undefined ? null : parseInstant('--as-of', options.asOf);
   const sourceTimeZone = options.sourceTz === undefined ? undefined : parseTimeZone('--source-tz', options.sourceTz);
   const { records, report } = await loadRecordsFile(file, sourceTimeZone === undefined ? {} : { sourceTimeZone });
-  const asOf = explicitAsOf ?? newestInstant(records);
-  if (asOf === null) throw new UsageError(`${file}: no record has a watchedAt, so --as-of has no default; pass --as-of ISO`);
+  const asOf = explicitAsOf ?? newestWatchedAt(records);
+  if (asOf === null) throw new UsageError(`${file}: no watch (other than ads) has a watchedAt, so --as-of has no default; pass --as-of ISO`);
 
   const { summary, results } = computeAggregations({ records, context: { asOf, timeZone }, types, filterSets: sets });
 
@@ -102,7 +91,7 @@ export function registerCompute(program: Command, io: CliIo, setExit: (code: num
     .option('--topic <topic>', 'keep records with this topic; repeatable', collect, [])
     .option('--channel <channel>', 'keep records of this channel; repeatable', collect, [])
     .option('--grid', 'compute the default grid: 6 timeframes × 3 products')
-    .option('--as-of <iso>', 'the instant to compute at (default: the newest watchedAt in the file)')
+    .option('--as-of <iso>', 'the instant to compute at (default: the newest watchedAt in the file, ads aside)')
     .option('--tz <zone>', 'IANA time zone for calendar fields', 'UTC')
     .option('--source-tz <zone>', 'Takeout HTML: IANA zone for timestamps with no zone or an unknown abbreviation')
     .option('--json', 'print exactly one JSON document on stdout')

@@ -17,3 +17,4 @@ export * from './duration.js';
 export * from './hash/murmur3.js';
 export * from './rollout.js';
 export * from './eligibility.js';
+export * from './newest-watch.js';

@@ -1,6 +1,6 @@
 import { DEFAULT_GRID, type Filters, filterHash } from '../core/filters.js';
 import type { InputRecord } from '../core/record.js';
-import { formatIsoInstant, parseIsoInstant } from '../core/time/iso.js';
+import { newestWatchedAt } from '../core/newest-watch.js';
 import type { Store } from '../store/types.js';
 
 /** Every record of a user, page by page (pages sized by the store to its limits). */
@@ -15,17 +15,12 @@ export async function readAllRecords(store: Store, userId: string): Promise<Inpu
   }
 }
 
-/** asOf for a user without --as-of: the newest watchedAt (the dashboard's own anchor, spec §0). */
 export const NO_DATED_RECORDS_AS_OF = '1970-01-01T00:00:00.000Z';
 
+/** asOf for a user without --as-of: the newest watch (the dashboard's own anchor, spec §0). */
 export function defaultAsOf(records: readonly InputRecord[]): string {
-  let newest = -Infinity;
-  for (const record of records) {
-    const t = record.watchedAt == null ? null : parseIsoInstant(record.watchedAt);
-    if (t !== null && t > newest) newest = t;
-  }
-  // With nothing dated, a fixed instant keeps results (and their hashes) stable from run to run.
-  return newest === -Infinity ? NO_DATED_RECORDS_AS_OF : formatIsoInstant(newest);
+  // With no dated watch, a fixed instant keeps results (and their hashes) stable from run to run.
+  return newestWatchedAt(records) ?? NO_DATED_RECORDS_AS_OF;
 }
 
 export interface FilterSet {

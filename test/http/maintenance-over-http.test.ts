@@ -106,7 +106,7 @@ describe('rollout, cleanup and archive over HTTP', () => {
     // Those counts are compared as sums below.
     // Likewise the bytes a cleanup freed: a retried batch cannot tell the size of rows already gone.
     const counts = { omit: ['deletion', 'restores'] };
-    const snapshot = async (h: LoopbackHarness) => {
+    const snapshot = async (h: LoopbackHarness): Promise<Record<string, string[]>> => {
       const tables = await h.snapshot(counts);
       const runs = (tables.agg_runs ?? []).map((row) => {
         const run = JSON.parse(row) as { command: string; counts: Record<string, number> };
