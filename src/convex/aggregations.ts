@@ -100,6 +100,7 @@ export const deleteChunks = internalMutation({
 
 // Inline data comes as its canonical JSON text (`dataJson`): a string crosses the wire for a fraction
 // of what encoding the value costs the client, and the text is the one the dataHash was taken of.
+// Inline data is at most 768 KiB (value-limits.ts), so the string stays under Convex's 1 MiB per value.
 const upsertItem = v.object({ ...aggregationHeaderFields, data: v.optional(v.any()), dataJson: v.optional(v.string()) });
 
 /** The document an upsert item stores: `dataJson` parsed into `data`. */
