@@ -59,9 +59,9 @@ export type TaskResult<T> =
       readonly target: string;
     };
 
-const RUN_ID_PREFIXES: Readonly<Record<string, string>> = { backfill: 'bf', validate: 'va', cleanup: 'cl' };
+const RUN_ID_PREFIXES = { backfill: 'bf', validate: 'va', cleanup: 'cl' } as const;
 
-export function newRunId(command: 'backfill' | 'validate' | 'cleanup', now: number): string {
+export function newRunId(command: keyof typeof RUN_ID_PREFIXES, now: number): string {
   const stamp = formatIsoInstant(now).replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${RUN_ID_PREFIXES[command]}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
@@ -111,7 +111,8 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
     const progress = startProgress(io, `${task.command} ${target}`, { quiet: options.quiet });
     const baseDone = counts.usersDone;
 
-    const checkpoints: Promise<void>[] = [];
+    // Ledger writes settle in order, so the last one settled means all have (one promise, not one per user).
+    let lastCheckpoint: Promise<void> = Promise.resolve();
     let ledgerFailure: Error | null = null;
     const job: JobOutcome = await runJob<T>(
       {
@@ -143,12 +144,10 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
               ...(task.detail ? { detail: task.detail(counts) } : {}),
             });
           });
-          checkpoints.push(
-            saved.catch((error: unknown) => {
-              ledgerFailure ??= error as Error;
-              control.reason ??= 'fatal';
-            }),
-          );
+          lastCheckpoint = saved.catch((error: unknown) => {
+            ledgerFailure ??= error as Error;
+            control.reason ??= 'fatal';
+          });
         },
       },
       control,
@@ -178,7 +177,7 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
       });
     }
     // A checkpoint that failed after the last user settled is superseded by the final write above.
-    await Promise.all(checkpoints);
+    await lastCheckpoint;
     progress.stop(undefined);
     await released;
     return {
