@@ -23,7 +23,6 @@ export function toAggregationWrite(result: AggregationResult, context: WriteCont
     version: result.version,
     filters: result.filters,
     json: result.json,
-    data: result.data,
     // The same digest as core's sha256Hex, natively: this runs for every result of every user.
     dataHash: createHash('sha256').update(result.json, 'utf8').digest('hex'),
     asOf: context.asOf,

@@ -111,8 +111,6 @@ export interface StoredAggregation extends AggregationDigest {
 export interface AggregationWrite extends AggregationDigest {
   readonly filters: Filters;
   readonly json: string;
-  /** The parsed value of `json`, when the caller has it (saves a parse before an inline write). */
-  readonly data?: JsonValue;
   readonly longestArray: number;
   readonly widestObject: number;
   readonly depth: number;

@@ -54,7 +54,7 @@ async function corrupt(store: Store, userId: string, mutate: (data: JsonValue) =
   mutate(data);
   const json = JSON.stringify(data);
   await store.upsertAggregations([
-    { ...stored, data, json, dataHash: sha256Hex(json), longestArray: 10, widestObject: 4, depth: 2, metadata: { ...stored.metadata, bytes: json.length } },
+    { ...stored, json, dataHash: sha256Hex(json), longestArray: 10, widestObject: 4, depth: 2, metadata: { ...stored.metadata, bytes: json.length } },
   ]);
 }
 
