@@ -40,7 +40,7 @@ const handlers: Record<string, (args: Args) => Promise<unknown>> = {
   'aggregations:upsert': async (args) => {
     const items: AggregationWrite[] = args.items.map((item: Args) => {
       const { dataJson, ...header } = item;
-      const json = item.chunkCount > 0 ? chunks.get(`${item.userId}|${item.aggregationType}|${item.filterHash}|${item.dataHash}`)!.join('') : ((dataJson as string | undefined) ?? JSON.stringify(item.data));
+      const json = item.chunkCount > 0 ? chunks.get(`${item.userId}|${item.aggregationType}|${item.filterHash}|${item.dataHash}`)!.join('') : (dataJson as string);
       return { ...header, aggregationType: item.aggregationType as AggregationType, json, longestArray: 0, widestObject: 0, depth: 0 };
     });
     return { ...(await store.upsertAggregations(items, { force: args.force })), staleChunks: [] };
