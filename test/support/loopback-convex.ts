@@ -24,7 +24,7 @@
 // - Other routes answer 404, other methods 405, a body that is not JSON 400, arguments over 16 MiB an
 //   error, as a deployment does.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { inspect } from 'node:util';
@@ -438,7 +438,7 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
   let random = new Random('loopback');
   // Per rule: matching calls seen, and calls faulted.
   let counters: Array<{ seen: number; faulted: number }> = [];
-  // Faults so far per request (endpoint and raw body), for the plan's maxFaultsPerRequest.
+  // Faults so far per request (a digest of endpoint and body: bodies run to megabytes), for maxFaultsPerRequest.
   let faultsPerRequest = new Map<string, number>();
   const setFaults = (next: FaultPlan | null): void => {
     plan = next;
@@ -599,10 +599,10 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
       return;
     }
     const path = typeof body.path === 'string' ? body.path.replace(/\.js:/, ':') : '';
-    const requestKey = `${endpoint} ${raw.toString('utf8')}`;
     const cap = plan?.maxFaultsPerRequest;
     let fault = chooseFault(endpoint, path);
     if (fault !== null && cap !== undefined) {
+      const requestKey = createHash('sha256').update(endpoint).update('\n').update(raw).digest('hex');
       const seen = faultsPerRequest.get(requestKey) ?? 0;
       if (seen >= cap) fault = null;
       else faultsPerRequest.set(requestKey, seen + 1);
