@@ -1,81 +1,162 @@
 #!/usr/bin/env node
-// Writes src/convex/_generated/ exactly as `npx convex codegen` does (JS + .d.ts flavour, dynamic data
-// model), from the installed convex package's own templates and prettier. `npx convex codegen` needs a
-// live deployment; this does not. `--check` exits 1 when the committed files differ.
-import { readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+// Writes the `_generated` directories as `npx convex dev` writes them after a push, from the installed
+// convex package's own templates and prettier, without a deployment:
+// - src/component/_generated (the agg component: api.ts, component.ts, dataModel.ts, server.ts);
+// - examples/convex-app/convex/_generated (the example app, which installs agg: JS and .d.ts files).
+// What a deployment's analysis would contribute (each function's kind, visibility and validators) is
+// read from the component's own modules, bundled with the esbuild convex ships and imported here.
+// `--check` exits 1 when a committed file differs.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire, register } from 'node:module';
 
-// The data-model template imports a CLI module that needs the CLI's bundled dependencies; it is only
-// used for components, so a stub stands in for it.
+const here = dirname(fileURLToPath(import.meta.url));
+const stubs = {
+  '/bundler/index.js': pathToFileURL(join(here, 'codegen/stub-entry-points.mjs')).href,
+  '/components/definition/directoryStructure.js': pathToFileURL(join(here, 'codegen/stub-directory-structure.mjs')).href,
+};
+// The templates import two CLI modules that need the CLI's bundled dependencies; stubs stand in.
 register(
   'data:text/javascript,' +
-    encodeURIComponent(`export async function resolve(specifier, context, next) {
-      if (specifier.endsWith('/components/definition/directoryStructure.js')) {
-        return { url: 'data:text/javascript,export function toComponentDefinitionPath(){throw new Error("components are not supported")}', shortCircuit: true };
-      }
+    encodeURIComponent(`const stubs = ${JSON.stringify(stubs)};
+    export async function resolve(specifier, context, next) {
+      for (const [suffix, url] of Object.entries(stubs)) if (specifier.endsWith(suffix)) return { url, shortCircuit: true };
       return next(specifier, context);
     }`),
 );
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = resolve(here, '..');
 const require = createRequire(join(root, 'package.json'));
 const convexDir = dirname(require.resolve('convex/package.json'));
-const templates = (name) => import(pathToFileURL(join(convexDir, 'dist/esm/cli/codegen_templates', name)).href);
-const { apiCodegen } = await templates('api.js');
-const { serverCodegen } = await templates('server.js');
-const { dynamicDataModelDTS } = await templates('dataModel.js');
-const prettier = (await import(pathToFileURL(require.resolve('prettier')).href)).default;
+const convexRequire = createRequire(join(convexDir, 'package.json'));
+const template = (name) => import(pathToFileURL(join(convexDir, 'dist/esm/cli/codegen_templates', name)).href);
+const { componentApiJs, componentApiDTS, componentApiTSWithTypes, componentTS } = await template('component_api.js');
+const { componentServerTS } = await template('component_server.js');
+const { serverCodegen } = await template('server.js');
+const { dynamicDataModelDTS, dynamicDataModelTS } = await template('dataModel.js');
+const { entryPoints } = await import(stubs['/bundler/index.js']);
+const prettier = (await import(pathToFileURL(convexRequire.resolve('prettier')).href)).default;
+const esbuild = convexRequire('esbuild');
 
-const functionsDir = join(root, JSON.parse(readFileSync(join(root, 'convex.json'), 'utf8')).functions);
-const codegenDir = join(functionsDir, '_generated');
-
-/** Mirrors the bundler's entryPoints(): JS/TS files, not _generated, not schema, no extra dots. */
-function modulePaths(dir) {
-  const out = [];
-  for (const entry of readdirSync(dir)) {
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) {
-      if (entry !== '_generated' && entry !== 'node_modules') out.push(...modulePaths(path));
-      continue;
-    }
-    const rel = relative(functionsDir, path);
-    if (!/\.(ts|tsx|js|jsx|mjs|cjs|mts|cts)$/.test(entry) || entry.endsWith('.d.ts')) continue;
-    if (entry.startsWith('.') || entry.startsWith('#') || entry === 'schema.ts' || entry === 'schema.js') continue;
-    if ((entry.match(/\./g) || []).length > 1 || rel.includes(' ')) continue;
-    out.push(rel);
-  }
-  return out;
-}
-
-const paths = modulePaths(functionsDir).sort();
-const api = apiCodegen(paths, { useTypeScript: false });
-const server = serverCodegen({ useTypeScript: false });
-const files = {
-  'dataModel.d.ts': dynamicDataModelDTS(),
-  'server.js': server.JS,
-  'server.d.ts': server.DTS,
-  'api.js': api.JS,
-  'api.d.ts': api.DTS,
+const ctx = {
+  crash: async ({ printedMessage }) => {
+    throw new Error(printedMessage);
+  },
 };
 
+/** What a push's analysis says about a component's functions: kind, visibility, validators. */
+async function analyze(dir) {
+  const files = await entryPoints(ctx, dir);
+  const outdir = join(root, 'node_modules/.cache/agg-codegen');
+  rmSync(outdir, { recursive: true, force: true });
+  await esbuild.build({
+    entryPoints: files,
+    outdir,
+    outbase: dir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'neutral',
+    packages: 'external',
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'error',
+  });
+  const functions = {};
+  for (const file of files) {
+    const modulePath = relative(dir, file).replace(/\\/g, '/').replace(/\.[^./]+$/, '');
+    const loaded = await import(pathToFileURL(join(outdir, `${modulePath}.mjs`)).href);
+    const analyzed = [];
+    for (const [name, value] of Object.entries(loaded)) {
+      if (value === null || (typeof value !== 'object' && typeof value !== 'function')) continue;
+      const udfType = value.isQuery ? 'Query' : value.isMutation ? 'Mutation' : value.isAction ? 'Action' : null;
+      if (udfType === null) continue;
+      analyzed.push({
+        name,
+        udfType,
+        visibility: { kind: value.isPublic ? 'public' : 'internal' },
+        args: value.exportArgs(),
+        returns: value.exportReturns?.() ?? null,
+      });
+    }
+    functions[`${modulePath}.js`] = { functions: analyzed };
+  }
+  rmSync(outdir, { recursive: true, force: true });
+  return functions;
+}
+
+/** A component's exports: its public functions, as a tree of module path segments. */
+function exportsTree(functions) {
+  const tree = new Map();
+  for (const [modulePath, module] of Object.entries(functions)) {
+    for (const fn of module.functions) {
+      if (fn.visibility.kind !== 'public') continue;
+      let level = tree;
+      for (const segment of modulePath.replace(/\.js$/, '').split('/')) {
+        if (!level.has(segment)) level.set(segment, new Map());
+        level = level.get(segment);
+      }
+      level.set(fn.name, `_reference/function/${modulePath}:${fn.name}`);
+    }
+  }
+  const toExport = (node) =>
+    typeof node === 'string' ? { type: 'leaf', leaf: node } : { type: 'branch', branch: [...node.entries()].map(([key, child]) => [key, toExport(child)]) };
+  return toExport(tree);
+}
+
+const apiOptions = { staticApi: false, useComponentApiImports: true };
+
+async function componentFiles(dir) {
+  const directory = { path: dir, isRoot: false, definitionPath: join(dir, 'convex.config.ts') };
+  const functions = await analyze(dir);
+  const startPush = { analysis: { [dir]: { definition: { exports: exportsTree(functions), childComponents: [], envVars: [] }, functions } } };
+  return {
+    'dataModel.ts': dynamicDataModelTS(),
+    'component.ts': await componentTS(ctx, startPush, null, directory),
+    'server.ts': componentServerTS(false, []),
+    'api.ts': await componentApiTSWithTypes(ctx, startPush, null, directory, new Map(), apiOptions),
+  };
+}
+
+async function appFiles(dir, children) {
+  const directory = { path: dir, isRoot: true, definitionPath: join(dir, 'convex.config.ts') };
+  const childComponents = children.map(({ name }) => ({ name, path: name }));
+  const componentsMap = new Map(children.map(({ name, importSpecifier }) => [name, { importSpecifier }]));
+  const startPush = { analysis: { [dir]: { definition: { exports: { type: 'branch', branch: [] }, childComponents, envVars: [] }, functions: {} } } };
+  const server = serverCodegen({ useTypeScript: false, envVars: [] });
+  return {
+    'dataModel.d.ts': dynamicDataModelDTS(),
+    'server.js': server.JS,
+    'server.d.ts': server.DTS,
+    'api.js': componentApiJs(),
+    'api.d.ts': await componentApiDTS(ctx, startPush, null, directory, componentsMap, apiOptions),
+  };
+}
+
+const targets = [
+  { dir: join(root, 'src/component'), files: (dir) => componentFiles(dir) },
+  { dir: join(root, 'examples/convex-app/convex'), files: (dir) => appFiles(dir, [{ name: 'agg', importSpecifier: 'agg' }]) },
+];
+
 const check = process.argv.includes('--check');
-let stale = [];
-mkdirSync(codegenDir, { recursive: true });
-for (const [name, contents] of Object.entries(files)) {
-  const formatted = await prettier.format(contents, { parser: 'typescript', pluginSearchDirs: false });
-  const target = join(codegenDir, name);
-  let existing = null;
-  try {
-    existing = readFileSync(target, 'utf8');
-  } catch {}
-  if (existing === formatted) continue;
-  stale.push(name);
-  if (!check) writeFileSync(target, formatted);
+const stale = [];
+for (const target of targets) {
+  const codegenDir = join(target.dir, '_generated');
+  mkdirSync(codegenDir, { recursive: true });
+  for (const [name, contents] of Object.entries(await target.files(target.dir))) {
+    const formatted = await prettier.format(contents, { parser: 'typescript', pluginSearchDirs: false });
+    const path = join(codegenDir, name);
+    let existing = null;
+    try {
+      existing = readFileSync(path, 'utf8');
+    } catch {}
+    if (existing === formatted) continue;
+    stale.push(relative(root, path));
+    if (!check) writeFileSync(path, formatted);
+  }
 }
 if (check && stale.length > 0) {
-  process.stderr.write(`src/convex/_generated is stale (${stale.join(', ')}); run npm run codegen\n`);
+  process.stderr.write(`stale generated files (${stale.join(', ')}); run npm run codegen\n`);
   process.exit(1);
 }
 process.stdout.write(stale.length === 0 ? '_generated is up to date\n' : `wrote ${stale.join(', ')}\n`);

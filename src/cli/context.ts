@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { type AggConfig, loadConfig } from '../config/config.js';
 import { parseDuration } from '../core/duration.js';
-import { describeTarget, openStore, resolveStoreTarget } from '../store/connect.js';
+import { DEFAULT_COMPONENT, describeTarget, openStore, resolveStoreTarget } from '../store/connect.js';
+import { StoreNotFoundError } from '../store/errors.js';
 import { withTransientRetries } from '../store/resilient.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/types.js';
 import { UsageError } from './errors.js';
 import type { CommandIo } from './io.js';
@@ -13,6 +15,8 @@ export interface GlobalOptions {
   adminKey?: string;
   local?: string;
   prod?: boolean;
+  envFile?: string;
+  component?: string;
   timeout: string;
   retries: string;
   config?: string;
@@ -36,16 +40,30 @@ export function parseRetriesOption(text: string): number {
   return n;
 }
 
+/** A component path as convex.config.ts names it: `agg`, or `parent/child` for one mounted deeper. */
+export function parseComponentOption(text: string | undefined): string {
+  if (text === undefined) return DEFAULT_COMPONENT;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*$/.test(text)) {
+    throw new UsageError(`--component "${text}" is not a component name (letters, digits and _, as app.use(agg, { name }) gives it; parent/child for a nested one)`);
+  }
+  return text;
+}
+
 export interface StoreSession {
   readonly store: Store;
   readonly config: AggConfig;
+}
+
+export interface WithStoreOptions {
+  /** Commands that only read: an embedded store that does not exist yet is an error, never created. */
+  readonly mustExist?: boolean;
 }
 
 /**
  * Loads the config, resolves and opens the store, says on stderr where the data lives, runs `work`,
  * and always closes the store.
  */
-export async function withStore<T>(command: Command, io: CommandIo, work: (session: StoreSession) => Promise<T>): Promise<T> {
+export async function withStore<T>(command: Command, io: CommandIo, work: (session: StoreSession) => Promise<T>, storeOptions: WithStoreOptions = {}): Promise<T> {
   const options = globalOptions(command);
   const config = await loadConfig(io.cwd, options.config);
   if (io.openStore) {
@@ -62,17 +80,30 @@ export async function withStore<T>(command: Command, io: CommandIo, work: (sessi
       ...(options.url !== undefined ? { url: options.url } : {}),
       ...(options.adminKey !== undefined ? { adminKey: options.adminKey } : {}),
       ...(options.local !== undefined ? { local: options.local } : {}),
+      ...(options.envFile !== undefined ? { envFile: options.envFile } : {}),
       prod: options.prod === true,
     },
     io.env,
     io.cwd,
     io.redactor,
   );
-  const store = withTransientRetries(openStore(target, { timeoutMs: parseTimeoutOption(options.timeout), retries: parseRetriesOption(options.retries) }));
-  if (!options.quiet) io.stderr.write(`agg: using the ${describeTarget(target)}\n`);
+  const connection = { timeoutMs: parseTimeoutOption(options.timeout), retries: parseRetriesOption(options.retries), component: parseComponentOption(options.component ?? io.env.AGG_COMPONENT) };
+  const store = withTransientRetries(storeOptions.mustExist && target.kind === 'sqlite' ? openExistingEmbeddedStore(target.dir) : openStore(target, connection));
+  if (!options.quiet) io.stderr.write(`agg: using the ${describeTarget(target)}${target.kind === 'convex' ? `, component ${connection.component}` : ''}\n`);
   try {
     return await work({ store, config });
   } finally {
     await store.close();
+  }
+}
+
+function openExistingEmbeddedStore(dir: string): Store {
+  try {
+    return SqliteStore.open(dir, { mustExist: true });
+  } catch (error) {
+    if (error instanceof StoreNotFoundError) {
+      throw new UsageError(`no store at ${error.dir} (nothing imported yet; run agg import FILE --user ID first, or pass --local DIR)`);
+    }
+    throw error;
   }
 }

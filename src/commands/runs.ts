@@ -59,7 +59,7 @@ export async function runRuns(command: Command, options: RunsOptions, io: Comman
     }
     io.stdout.write(`${table.toString()}\n`);
     return 0;
-  });
+  }, { mustExist: true });
 }
 
 export function registerRuns(program: Command, io: CommandIo, setExit: (code: number) => void): void {

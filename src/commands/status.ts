@@ -33,7 +33,7 @@ export async function runStatus(command: Command, options: StatusOptions, io: Co
       for (const alert of report.alerts) io.stderr.write(`agg: status alert ${alert.name}: ${alert.message}\n`);
     }
     return report.alerts.length > 0 ? ExitCode.findings : ExitCode.ok;
-  });
+  }, { mustExist: true });
 }
 
 export function registerStatus(program: Command, io: CommandIo, setExit: (code: number) => void): void {

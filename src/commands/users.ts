@@ -32,7 +32,7 @@ export async function runUsers(command: Command, options: { json?: boolean }, io
     }
     io.stdout.write(`${table.toString()}\n${users.length} user${users.length === 1 ? '' : 's'}\n`);
     return 0;
-  });
+  }, { mustExist: true });
 }
 
 export function registerUsers(program: Command, io: CommandIo, setExit: (code: number) => void): void {

@@ -1,7 +1,8 @@
-import { resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../cli/errors.js';
 import type { Redactor } from '../cli/redact.js';
-import { readDotenvFiles } from '../cli/dotenv.js';
+import { type DotenvSource, readDotenvSources } from '../cli/dotenv.js';
 import { ConvexStore } from './convex/convex-store.js';
 import { createHttpCaller } from './convex/http-caller.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
@@ -13,6 +14,8 @@ export interface StoreOptions {
   readonly adminKey?: string;
   readonly local?: string;
   readonly prod?: boolean;
+  /** Read this dotenv file instead of .env.local and .env (`--env-file`). */
+  readonly envFile?: string;
 }
 
 export type StoreTarget =
@@ -27,50 +30,226 @@ export function deploymentOfKey(key: string): { kind: string; name: string } | n
   return match ? { kind: match[1]!, name: match[2]! } : null;
 }
 
-function hostName(url: string): string {
+/**
+ * The URL variables the Convex CLI writes into an app's .env.local (and reads back), in the order agg
+ * consults them: the plain name first, then the framework-prefixed ones.
+ */
+export const CONVEX_URL_VARIABLES = [
+  'CONVEX_URL',
+  'NEXT_PUBLIC_CONVEX_URL',
+  'VITE_CONVEX_URL',
+  'PUBLIC_CONVEX_URL',
+  'EXPO_PUBLIC_CONVEX_URL',
+  'REACT_APP_CONVEX_URL',
+  'NUXT_PUBLIC_CONVEX_URL',
+] as const;
+
+/** agg's own package name: a convex.json beside its package.json deploys agg's functions, it is no app. */
+export const AGG_PACKAGE_NAME = 'agg';
+
+const DEPLOY_KEY_HINT = 'set CONVEX_DEPLOY_KEY (Dashboard → Settings → Deploy keys) or pass --admin-key; or pass --local DIR to use the embedded store';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A configured value and where it came from, as messages name it (`--url`, `VITE_CONVEX_URL in .env.local`). */
+interface Setting {
+  readonly value: string;
+  readonly source: string;
+}
+
+interface DeploymentSetting extends Setting {
+  readonly kind: string | null;
+  readonly name: string;
+}
+
+/** What the first layer that names a deployment says: a URL variable, CONVEX_DEPLOYMENT, or both. */
+interface Located {
+  readonly url: Setting | null;
+  readonly deployment: DeploymentSetting | null;
+  /** The layer is a dotenv file in the working directory (the directory is then a Convex app). */
+  readonly fromFile: boolean;
+}
+
+/** `CONVEX_DEPLOYMENT` as `npx convex dev` writes it: `dev:happy-animal-123`, `prod:…`, `local:…`, or a bare name. */
+export function parseDeploymentVariable(value: string): { kind: string | null; name: string } | null {
+  const match = /^(?:([a-z]+):)?([A-Za-z0-9_-]+)$/.exec(value.trim());
+  return match ? { kind: match[1] ?? null, name: match[2]! } : null;
+}
+
+/** The deployment a Convex cloud URL names: `https://happy-animal-123(.region).convex.cloud` → happy-animal-123. */
+export function deploymentOfUrl(url: string): string | null {
   try {
-    return new URL(url).host;
+    const match = /^([a-z0-9-]+)(?:\.[a-z0-9-]+)?\.convex\.cloud$/.exec(new URL(url).hostname.toLowerCase());
+    return match ? match[1]! : null;
   } catch {
-    throw new UsageError(`--url "${url}" is not a URL (expected e.g. https://happy-animal-123.convex.cloud)`);
+    return null;
   }
 }
 
+function present(value: string | undefined): value is string {
+  return value !== undefined && value.trim() !== '';
+}
+
+/** The host of an http(s) URL; `source` names where the URL came from in the error. */
+function hostName(url: string, source = '--url'): string {
+  let host = '';
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol === 'https:' || parsed.protocol === 'http:') host = parsed.host;
+  } catch {
+    // reported below
+  }
+  if (host === '') {
+    const what = source === '--url' ? '--url' : `the URL from ${source}`;
+    throw new UsageError(`${what} "${url}" is not a URL (expected e.g. https://happy-animal-123.convex.cloud)`);
+  }
+  return host;
+}
+
 /**
- * Decides where the data lives: an explicit local directory, else a configured deployment (flags, then
- * the environment, then .env.local/.env as the Convex CLI writes them), else the embedded store in
- * ./.agg. A production key is refused without --prod. Every key found is handed to the redactor first.
+ * The first layer that names a deployment: --url, then the environment, then the dotenv files (most
+ * specific first). Within a layer a URL variable (in CONVEX_URL_VARIABLES order) gives the URL and
+ * CONVEX_DEPLOYMENT, when it is the only one, derives it.
  */
-export function resolveStoreTarget(options: StoreOptions, env: Readonly<Record<string, string | undefined>>, cwd: string, redactor: Redactor): StoreTarget {
-  const files = readDotenvFiles(cwd);
-  const adminKey = options.adminKey ?? env.CONVEX_DEPLOY_KEY ?? files.CONVEX_DEPLOY_KEY;
-  redactor.add(adminKey);
-  const local = options.local ?? env.AGG_LOCAL_DIR;
-  const explicitUrl = options.url ?? env.CONVEX_URL ?? files.CONVEX_URL;
+function locateDeployment(url: string | undefined, env: Env, files: readonly DotenvSource[]): Located | null {
+  if (url !== undefined) return { url: { value: url, source: '--url' }, deployment: null, fromFile: false };
+  const layers = [{ where: 'the environment', values: env, fromFile: false }, ...files.map((file) => ({ where: file.name, values: file.values as Env, fromFile: true }))];
+  for (const layer of layers) {
+    const urlVariable = CONVEX_URL_VARIABLES.find((name) => present(layer.values[name]));
+    const deploymentText = layer.values.CONVEX_DEPLOYMENT;
+    if (urlVariable === undefined && !present(deploymentText)) continue;
+    let deployment: DeploymentSetting | null = null;
+    if (present(deploymentText)) {
+      const source = `CONVEX_DEPLOYMENT in ${layer.where}`;
+      const parsed = parseDeploymentVariable(deploymentText);
+      if (!parsed) throw new UsageError(`${source} "${deploymentText.trim()}" is not a deployment (expected e.g. dev:happy-animal-123)`);
+      deployment = { value: deploymentText.trim(), source, ...parsed };
+    }
+    const found = urlVariable === undefined ? null : { value: layer.values[urlVariable]!.trim(), source: `${urlVariable} in ${layer.where}` };
+    return { url: found, deployment, fromFile: layer.fromFile };
+  }
+  return null;
+}
+
+/** Any CONVEX_DEPLOYMENT (environment or dotenv files) that calls `name` a production deployment. */
+function productionVariable(name: string, env: Env, files: readonly DotenvSource[]): Setting | null {
+  const layers: [string, Env][] = [['the environment', env], ...files.map((file): [string, Env] => [file.name, file.values])];
+  for (const [where, values] of layers) {
+    const text = values.CONVEX_DEPLOYMENT;
+    const parsed = present(text) ? parseDeploymentVariable(text) : null;
+    if (parsed?.kind === 'prod' && parsed.name === name) return { value: text!.trim(), source: `CONVEX_DEPLOYMENT in ${where}` };
+  }
+  return null;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A package.json in `dir` whose name is agg's: agg's own checkout (its convex.json deploys agg itself). */
+function isAggPackageRoot(dir: string): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as unknown;
+    return typeof manifest === 'object' && manifest !== null && (manifest as { name?: unknown }).name === AGG_PACKAGE_NAME;
+  } catch {
+    return false;
+  }
+}
+
+/** Why `dir` looks like a Convex app (`convex/ found`), or null. */
+export function convexAppMarker(dir: string): string | null {
+  if (isDirectory(join(dir, 'convex'))) return 'convex/ found';
+  if (isFile(join(dir, 'convex.json')) && !isAggPackageRoot(dir)) return 'convex.json found';
+  return null;
+}
+
+/**
+ * Decides where the data lives: an explicit local directory, else a configured deployment, else the
+ * embedded store in ./.agg. Sources are layered flags > environment > dotenv files (--env-file, or
+ * .env.local then .env, as the Convex CLI writes them); the first layer that names a deployment (a URL
+ * variable, else CONVEX_DEPLOYMENT) wins, and a deploy key alone names its own. A Convex app without a
+ * deploy key is refused rather than silently served by the embedded store; a key and a URL of different
+ * deployments are refused; a production deployment needs --prod. Every key found is handed to the
+ * redactor before anything else.
+ */
+export function resolveStoreTarget(options: StoreOptions, env: Env, cwd: string, redactor: Redactor): StoreTarget {
+  redactor.add(options.adminKey);
+  redactor.add(env.CONVEX_DEPLOY_KEY);
+  const files = readDotenvSources(cwd, options.envFile);
+  for (const file of files) redactor.add(file.values.CONVEX_DEPLOY_KEY);
+
   if (options.local !== undefined && (options.url !== undefined || options.adminKey !== undefined)) {
     throw new UsageError('--local selects the embedded store; it cannot be combined with --url or --admin-key');
   }
+  const local = options.local ?? env.AGG_LOCAL_DIR;
   if (local !== undefined) {
     if (local.trim() === '') throw new UsageError('the local store directory is empty (--local DIR or AGG_LOCAL_DIR)');
     return { kind: 'sqlite', dir: resolve(cwd, local) };
   }
-  if (explicitUrl === undefined && adminKey === undefined) return { kind: 'sqlite', dir: resolve(cwd, DEFAULT_LOCAL_DIR) };
 
-  const named = adminKey === undefined ? null : deploymentOfKey(adminKey);
-  const url = explicitUrl ?? (named && named.kind !== 'preview' ? `https://${named.name}.convex.cloud` : undefined);
-  if (url === undefined) {
+  if (options.adminKey !== undefined && options.adminKey.trim() === '') throw new UsageError('--admin-key is empty (expected a deploy key such as dev:happy-animal-123|…)');
+  if (env.CONVEX_DEPLOY_KEY !== undefined && env.CONVEX_DEPLOY_KEY.trim() === '') {
+    throw new UsageError('CONVEX_DEPLOY_KEY is set but empty (an unset CI secret?): give it a deploy key, or unset it');
+  }
+  const adminKey = [options.adminKey, env.CONVEX_DEPLOY_KEY, ...files.map((file) => file.values.CONVEX_DEPLOY_KEY)].find(present)?.trim();
+  const located = locateDeployment(options.url, env, files);
+
+  if (adminKey === undefined) {
+    if (located !== null) {
+      const found = located.url ?? located.deployment!;
+      const what = located.fromFile ? 'this directory is a Convex app' : 'a Convex deployment is configured';
+      throw new UsageError(`${what} (${found.source}: ${found.value}) but no deploy key is set: ${DEPLOY_KEY_HINT}`);
+    }
+    const marker = convexAppMarker(cwd);
+    if (marker !== null) throw new UsageError(`this directory is a Convex app (${marker}) but no deploy key is set: ${DEPLOY_KEY_HINT}`);
+    return { kind: 'sqlite', dir: resolve(cwd, DEFAULT_LOCAL_DIR) };
+  }
+
+  const named = deploymentOfKey(adminKey);
+  let url: Setting;
+  if (located?.url) {
+    url = located.url;
+  } else if (located?.deployment) {
+    const { kind, name, source, value } = located.deployment;
+    if ((kind !== null && kind !== 'dev' && kind !== 'prod' && kind !== 'preview') || !/^[a-z0-9-]+$/.test(name)) {
+      throw new UsageError(`${source} is "${value}", a deployment whose URL agg cannot derive; set CONVEX_URL or pass --url`);
+    }
+    url = { value: `https://${name}.convex.cloud`, source };
+  } else if (named && named.kind !== 'preview') {
+    url = { value: `https://${named.name}.convex.cloud`, source: 'the deploy key' };
+  } else {
     throw new UsageError('a deploy key is set but no deployment URL could be derived from it; set CONVEX_URL or pass --url');
   }
-  const host = hostName(url);
-  if (adminKey === undefined) {
+  const host = hostName(url.value, url.source);
+  const urlDeployment = deploymentOfUrl(url.value);
+  if (named && urlDeployment !== null && urlDeployment !== named.name) {
     throw new UsageError(
-      `a deployment is configured (${host}) but no deploy key: set CONVEX_DEPLOY_KEY or pass --admin-key (agg calls internal functions); or use --local DIR for the embedded store`,
+      `the deploy key is for the deployment ${named.name} but the URL ${url.value} (from ${url.source}) is the deployment ${urlDeployment}: use the deploy key of ${urlDeployment}, or pass --url https://${named.name}.convex.cloud`,
     );
   }
-  const production = named?.kind === 'prod';
+  const deployment = named?.name ?? urlDeployment ?? host;
+  const productionSetting = named?.kind === 'prod' ? null : productionVariable(deployment, env, files);
+  const production = named?.kind === 'prod' || productionSetting !== null;
   if (production && options.prod !== true) {
-    throw new UsageError(`the deploy key is for the production deployment ${named!.name}; pass --prod to confirm`);
+    throw new UsageError(
+      productionSetting === null
+        ? `the deploy key is for the production deployment ${deployment}; pass --prod to confirm`
+        : `${productionSetting.source} says ${deployment} is the production deployment (${productionSetting.value}); pass --prod to confirm`,
+    );
   }
-  return { kind: 'convex', url, adminKey, deployment: named?.name ?? host, production };
+  return { kind: 'convex', url: url.value, adminKey, deployment, production };
 }
 
 export function describeTarget(target: StoreTarget): string {
@@ -79,8 +258,15 @@ export function describeTarget(target: StoreTarget): string {
     : `Convex deployment ${target.deployment} (${hostName(target.url)})${target.production ? ' [production]' : ''}`;
 }
 
-export function openStore(target: StoreTarget, options: { timeoutMs: number; retries: number }): Store {
+/** The component path agg is mounted at when neither --component nor AGG_COMPONENT says otherwise. */
+export const DEFAULT_COMPONENT = 'agg';
+
+export function openStore(target: StoreTarget, options: { timeoutMs: number; retries: number; component?: string }): Store {
   if (target.kind === 'sqlite') return SqliteStore.open(target.dir);
-  const caller = createHttpCaller({ url: target.url, adminKey: target.adminKey, timeoutMs: options.timeoutMs });
-  return new ConvexStore(caller, { description: describeTarget(target), retry: { ...DEFAULT_RETRY_POLICY, attempts: options.retries + 1 } });
+  const componentPath = options.component ?? DEFAULT_COMPONENT;
+  const caller = createHttpCaller({ url: target.url, adminKey: target.adminKey, timeoutMs: options.timeoutMs, componentPath });
+  return new ConvexStore(caller, {
+    description: `${describeTarget(target)}, component ${componentPath}`,
+    retry: { ...DEFAULT_RETRY_POLICY, attempts: options.retries + 1 },
+  });
 }

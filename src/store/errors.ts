@@ -24,3 +24,11 @@ export class StoreIntegrityError extends StoreError {
     this.name = 'StoreIntegrityError';
   }
 }
+
+/** The embedded store was asked to open an existing database (read-only commands) and there is none. */
+export class StoreNotFoundError extends StoreError {
+  constructor(readonly dir: string) {
+    super(`no embedded store at ${dir}`, 'permanent');
+    this.name = 'StoreNotFoundError';
+  }
+}

@@ -1,5 +1,5 @@
 import type { Filters } from '../core/filters.js';
-import { headerText } from '../convex/lib/archiveRows.js';
+import { headerText } from '../core/aggregation-header.js';
 import type { JsonValue } from '../core/json.js';
 import type { StoredRecord } from './record-codec.js';
 import type { AggregationDigest, AggregationKey, ChangeEntry, DeleteOutcome, FilterCombination, Page, PageRequest, RunRecord, StoredAggregation } from './types.js';

@@ -1,15 +1,9 @@
 // Convex's limits on one document (docs.convex.dev/production/state/limits), with headroom for the
 // header fields that sit beside the data.
 
-export const CONVEX_LIMITS = {
-  documentBytes: 1024 * 1024,
-  arrayElements: 8192,
-  objectFields: 1024,
-  nestingDepth: 16,
-  transactionBytes: 16 * 1024 * 1024,
-  transactionDocumentsRead: 32_000,
-  transactionDocumentsWritten: 16_000,
-} as const;
+import { CONVEX_LIMITS, fitsValueLimits } from '../core/convex-limits.js';
+
+export { CONVEX_LIMITS };
 
 /** Data up to this many bytes may sit inline in the aggregation's own document. */
 export const INLINE_MAX_BYTES = 768 * 1024;
@@ -26,13 +20,8 @@ export interface DataShape {
 
 /** True when the data fits one document as a Convex value; otherwise it is stored as chunked text. */
 export function fitsInline(shape: DataShape): boolean {
-  return (
-    shape.bytes <= INLINE_MAX_BYTES &&
-    shape.longestArray <= CONVEX_LIMITS.arrayElements &&
-    shape.widestObject <= CONVEX_LIMITS.objectFields &&
-    // The data sits one level below the document itself.
-    shape.depth < CONVEX_LIMITS.nestingDepth
-  );
+  // The data sits one level below the document itself.
+  return fitsValueLimits(shape, 1, INLINE_MAX_BYTES);
 }
 
 /** Splits text into pieces of at most `size` UTF-16 units without separating a surrogate pair. */

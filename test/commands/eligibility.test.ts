@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeFunctionReference } from 'convex/server';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FILTERS, filterHash } from '../../src/core/filters.js';
 import { sha256Hex } from '../../src/core/hash/sha256.js';
@@ -57,17 +56,16 @@ describe('the app\'s isRolledOut applies the same eligibility rule', () => {
     await withOpen(harness, (store) => seedUsers(store, 2, 40, 'app-eligibility'));
     const cwd = configDir({ rollout: { eligibility: { minRecords: 1, requireFreshGrid: true } } });
     await agg(harness, ['rollout', '--percent', '100'], { cwd });
-    const isRolledOut = makeFunctionReference<'query'>('app:isRolledOut');
-    const getAggregation = makeFunctionReference<'query'>('app:getAggregation');
-    const asUser = (userId: string) => t.withIdentity({ subject: userId });
-    expect(await asUser('user-001').query(isRolledOut, {})).toBe(false);
+    const isRolledOut = (userId: string) => t.query('serving:isRolledOut', { userId });
+    const getAggregation = (userId: string, args: Record<string, unknown>) => t.query('serving:getAggregation', { userId, ...args });
+    expect(await isRolledOut('user-001')).toBe(false);
     await agg(harness, ['backfill', '--user', 'user-001'], { cwd, now: Date.now() });
-    expect(await asUser('user-001').query(isRolledOut, {})).toBe(true);
-    expect(await asUser('user-002').query(isRolledOut, {})).toBe(false);
-    expect(await asUser('nobody').query(isRolledOut, {})).toBe(false);
-    const served = await asUser('user-001').query(getAggregation, { type: 'kpi', filters: DEFAULT_FILTERS });
+    expect(await isRolledOut('user-001')).toBe(true);
+    expect(await isRolledOut('user-002')).toBe(false);
+    expect(await isRolledOut('nobody')).toBe(false);
+    const served = await getAggregation('user-001', { type: 'kpi', filters: DEFAULT_FILTERS });
     expect(served).toMatchObject({ version: 1, data: expect.objectContaining({ totalVideos: expect.any(Number) }) });
-    expect(await asUser('user-002').query(getAggregation, { type: 'kpi', filters: DEFAULT_FILTERS })).toBeNull();
+    expect(await getAggregation('user-002', { type: 'kpi', filters: DEFAULT_FILTERS })).toBeNull();
   });
 });
 

@@ -1,4 +1,3 @@
-import { makeFunctionReference } from 'convex/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeAggregations } from '../../src/core/compute.js';
 import { DEFAULT_GRID, canonicalFilters } from '../../src/core/filters.js';
@@ -11,7 +10,6 @@ import { makeConvexTestStore, makeTestConvex, testCaller } from '../support/conv
 import { runAgg } from '../support/cli.js';
 import { StoreError } from '../../src/store/errors.js';
 
-const isRolledOut = makeFunctionReference<'query', { flag?: string }, boolean>('app:isRolledOut');
 const NOW = Date.parse('2025-07-01T00:00:00.000Z');
 const USERS = Array.from({ length: 120 }, (_, i) => `user-${String(i).padStart(3, '0')}`);
 const records = (userId: string): InputRecord[] => [
@@ -84,7 +82,7 @@ describe.each(HARNESSES)('agg rollout on the %s', (_name, make) => {
       expect(outcome.summary.enteringIds).toEqual([...now].filter((u) => !previous.has(u)).sort());
       expect(outcome.summary).toMatchObject({ leaving: 0, change: 'grow', knownUsers: USERS.length, inAfter: now.size });
       if (harness.t) {
-        for (const user of USERS.slice(0, 30)) expect(await harness.t.withIdentity({ subject: user }).query(isRolledOut, {})).toBe(now.has(user));
+        for (const user of USERS.slice(0, 30)) expect(await harness.t.query('serving:isRolledOut', { userId: user })).toBe(now.has(user));
       }
       previous = now;
     }
@@ -131,8 +129,8 @@ describe.each(HARNESSES)('agg rollout on the %s', (_name, make) => {
     expect((await agg(['--check', inside])).stdout).toContain('out: disabled by override');
     expect(jsonOf(await agg(['--check', USERS[5]!, '--json']))).toMatchObject({ userId: USERS[5], reason: expect.stringMatching(/^(bucket|override)$/), bucket: rolloutBucket(flag!.flag, flag!.salt, USERS[5]!) });
     if (harness.t) {
-      expect(await harness.t.withIdentity({ subject: outside }).query(isRolledOut, {})).toBe(true);
-      expect(await harness.t.withIdentity({ subject: inside }).query(isRolledOut, {})).toBe(false);
+      expect(await harness.t.query('serving:isRolledOut', { userId: outside })).toBe(true);
+      expect(await harness.t.query('serving:isRolledOut', { userId: inside })).toBe(false);
     }
     clock += 1000;
     const rolledBack = await agg(['--rollback', '--reason', 'bad data']);
@@ -142,7 +140,7 @@ describe.each(HARNESSES)('agg rollout on the %s', (_name, make) => {
     expect(rolledBack.stdout).toContain('--percent P');
     expect(await usersIn()).toEqual(new Set());
     expect((await agg(['--check', outside])).stdout).toContain('out: the flag is rolled back');
-    if (harness.t) expect(await harness.t.withIdentity({ subject: outside }).query(isRolledOut, {})).toBe(false);
+    if (harness.t) expect(await harness.t.query('serving:isRolledOut', { userId: outside })).toBe(false);
     expect((await flagState()).overrides).toHaveLength(2);
     const status = await agg([]);
     expect(status.stdout).toContain('ROLLED BACK');

@@ -7,8 +7,8 @@ import { createServer } from 'node:net';
 import { paginationOptsValidator } from 'convex/server';
 import { v } from 'convex/values';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { internalMutation, internalQuery } from '../../src/convex/_generated/server.js';
-import * as recordsModule from '../../src/convex/records.js';
+import { internalMutation, internalQuery } from '../../src/component/_generated/server.js';
+import * as recordsModule from '../../src/component/records.js';
 import { generateUsers } from '../../fixtures/generator.js';
 import { builtCli } from '../support/built-cli.js';
 import type { CliRun } from '../support/cli.js';
@@ -89,12 +89,12 @@ describe('a wrong deploy key', () => {
 describe('a missing function or a deployment of another version', () => {
   it('a deployment without validations:put: validate stops at the first user, and resumes once deployed', async () => {
     let deployed = false;
-    const validations = convexModules['/convex/validations.ts']!;
-    const h = await harness({ modules: { ...convexModules, '/convex/validations.ts': async () => (deployed ? validations() : {}) } });
+    const validations = convexModules['/component/validations.ts']!;
+    const h = await harness({ modules: { ...convexModules, '/component/validations.ts': async () => (deployed ? validations() : {}) } });
     await h.seedUsers(USERS);
     expect((await h.agg(['backfill', '--all', ...TYPES])).code).toBe(0);
     const run = await h.agg(['validate', '--all', ...TYPES, '--concurrency', '1']);
-    expectOneLineFailure(run, /^agg: the deployment has no function validations:put: deploy agg's Convex functions \(npx convex deploy, with convex\.json pointing at src\/convex\) \(progress saved: agg validate --resume va-\S+\)$/);
+    expectOneLineFailure(run, /^agg: the deployment's agg component has no function validations:put: it runs another version of agg; install this version in the app \(npm install agg\) and deploy it \(npx convex deploy\) \(progress saved: agg validate --resume va-\S+\)$/);
     const [failed] = await h.store().listRuns(1, 'validate');
     expect(failed).toMatchObject({ status: 'failed' });
     deployed = true;
@@ -105,7 +105,7 @@ describe('a missing function or a deployment of another version', () => {
   });
 
   it.each<[string, Fault, RegExp]>([
-    ['a function removed mid-run', 'missing-function', /^agg: the deployment has no function aggregations:upsert: deploy agg's Convex functions .*\(progress saved: agg backfill --resume (bf-\S+)\)$/],
+    ['a function removed mid-run', 'missing-function', /^agg: the deployment's agg component has no function aggregations:upsert: .*\(progress saved: agg backfill --resume (bf-\S+)\)$/],
     ['the key revoked mid-run', 'bad-key', /^agg: the deployment at \S+ refused the admin key \(BadDeployKey\); check CONVEX_DEPLOY_KEY or --admin-key \(progress saved: agg backfill --resume (bf-\S+)\)$/],
   ])('%s: backfill stops with exit 3 and a checkpoint; --resume finishes without redoing users', async (_label, fault, message) => {
     const clean = await harness();
@@ -135,11 +135,11 @@ describe('a missing function or a deployment of another version', () => {
 
   it('a deployment whose records:putBatch takes other arguments: import refuses at once (schema mismatch)', async () => {
     const olderRecords = { ...recordsModule, putBatch: internalMutation({ args: { userId: v.string(), rows: v.array(v.any()) }, handler: async () => ({ inserted: 0, updated: 0, unchanged: 0 }) }) };
-    const h = await harness({ modules: { ...convexModules, '/convex/records.ts': async () => olderRecords } });
+    const h = await harness({ modules: { ...convexModules, '/component/records.ts': async () => olderRecords } });
     const { writeFileSync } = await import('node:fs');
     writeFileSync(`${h.cwd}/records.jsonl`, '{"id":"a","watchedAt":null}\n');
     const run = await h.agg(['import', `${h.cwd}/records.jsonl`, '--user', 'u1']);
-    expectOneLineFailure(run, /^agg: store error: schema mismatch calling records:putBatch: the deployment runs a different version of agg's Convex functions; redeploy src\/convex \(npx convex deploy\)$/);
+    expectOneLineFailure(run, /^agg: store error: schema mismatch calling records:putBatch: the deployment's agg component is another version than this CLI; install this version in the app \(npm install agg\) and deploy it \(npx convex deploy\)$/);
     expect(await h.server.t.run((ctx) => ctx.db.query('watch_records').collect())).toEqual([]);
   });
 
@@ -148,10 +148,10 @@ describe('a missing function or a deployment of another version', () => {
       ...recordsModule,
       listUsers: internalQuery({ args: { paginationOpts: paginationOptsValidator }, handler: async () => ({ page: [{ user: 'u1', records: 3 }], isDone: true, continueCursor: '' }) }),
     };
-    const h = await harness({ modules: { ...convexModules, '/convex/records.ts': async () => olderRecords } });
+    const h = await harness({ modules: { ...convexModules, '/component/records.ts': async () => olderRecords } });
     await h.seedUsers(USERS.slice(0, 2));
     const run = await h.agg(['backfill', '--all', ...TYPES]);
-    expectOneLineFailure(run, /^agg: store error: unexpected answer from records:listUsers \(page\.0\.userId: .*\); the deployment may run another version of agg's functions: redeploy src\/convex$/);
+    expectOneLineFailure(run, /^agg: store error: unexpected answer from records:listUsers \(page\.0\.userId: .*\); the deployment's agg component may be another version than this CLI: install this version in the app \(npm install agg\) and deploy it$/);
     expect(await h.server.t.run((ctx) => ctx.db.query('precomputed_aggregations').collect())).toEqual([]);
   });
 });
@@ -253,7 +253,7 @@ describe('as a real process', () => {
       await agg(['--url', `http://127.0.0.1:${await closedPort()}`, '--admin-key', h.server.adminKey, 'users']),
       await agg(['--url', h.server.url, '--admin-key', h.server.adminKey, 'backfill', '--all']),
     ];
-    const messages = [/refused the admin key \(BadDeployKey\); check CONVEX_DEPLOY_KEY or --admin-key$/, /\(connection refused\); check --url \/ CONVEX_URL and that the deployment is up \(gave up after 6 attempts\)$/, /has no function records:listUsers: deploy agg's Convex functions/];
+    const messages = [/refused the admin key \(BadDeployKey\); check CONVEX_DEPLOY_KEY or --admin-key$/, /\(connection refused\); check --url \/ CONVEX_URL and that the deployment is up \(gave up after 6 attempts\)$/, /agg component has no function records:listUsers: it runs another version of agg/];
     runs.forEach((run, i) => {
       expectOneLineFailure(run, messages[i]!);
       for (const key of [wrong, h.server.adminKey]) expect(keyLeaks(key, { stdout: run.stdout, stderr: run.stderr })).toEqual([]);

@@ -2,16 +2,11 @@
 // deployment (answers, errors, auth, identities, log lines), and that agg's HTTP caller classifies
 // each answer and each injected fault as it would in production.
 import { ConvexHttpClient } from 'convex/browser';
-import { actionGeneric, internalQueryGeneric, makeFunctionReference, mutationGeneric, queryGeneric } from 'convex/server';
+import { actionGeneric, defineSchema, defineTable, internalQueryGeneric, makeFunctionReference, mutationGeneric, queryGeneric } from 'convex/server';
 import { ConvexError, v } from 'convex/values';
 import { afterEach, describe, expect, it } from 'vitest';
-import { computeAggregations } from '../../src/core/compute.js';
-import { DEFAULT_FILTERS, canonicalFilters, filterHash } from '../../src/core/filters.js';
-import { toAggregationWrite } from '../../src/store/aggregation-write.js';
 import { createHttpCaller } from '../../src/store/convex/http-caller.js';
 import { StoreError } from '../../src/store/errors.js';
-import { convexModules } from '../support/convex-modules.js';
-import { makeConvexTestStore } from '../support/convex-test-store.js';
 import { type Fault, type LoopbackConvex, LOOPBACK_ISSUER, TRANSIENT_FAULTS, startLoopbackConvex } from '../support/loopback-convex.js';
 
 const probe = {
@@ -20,7 +15,7 @@ const probe = {
     handler: async (ctx, { text }) => {
       console.log('shouting', text);
       console.warn({ loud: true });
-      await ctx.db.insert('agg_leases', { name: `probe:${text}`, holder: 'probe', runId: null, acquiredAt: 'x', expiresAt: 'y' });
+      await ctx.db.insert('shouts', { text });
       if (text === 'boom') throw new Error('plain failure');
       if (text !== 'quiet') throw new ConvexError({ code: 'TOO_LOUD', text, level: 11 });
       return { heard: text };
@@ -29,12 +24,20 @@ const probe = {
   whoami: queryGeneric({ args: {}, handler: async (ctx) => ctx.auth.getUserIdentity() }),
   whoamiViaAction: actionGeneric({ args: {}, handler: async (ctx): Promise<unknown> => ({ viaAction: await ctx.runQuery(makeFunctionReference<'query'>('probe:whoami'), {}) }) }),
   secret: internalQueryGeneric({ args: {}, handler: async () => 'internal' }),
+  wide: queryGeneric({ args: { n: v.number() }, handler: async (_ctx, { n }) => Array.from({ length: n }, (_, i) => i) }),
+  deep: queryGeneric({ args: { n: v.number() }, handler: async (_ctx, { n }) => Array.from({ length: n }).reduce<unknown>((inner) => ({ inner }), 0) }),
   bigint: queryGeneric({ args: { n: v.int64() }, handler: async (_ctx, { n }) => ({ doubled: n * 2n, bytes: new Uint8Array([1, 2, 3]).buffer }) }),
+};
+
+/** The app agg is installed in: its own table and functions, beside the component's. */
+const probeApp = {
+  schema: defineSchema({ shouts: defineTable({ text: v.string() }) }),
+  modules: { '/app/_generated/api.js': async () => ({}), '/app/probe.ts': async () => probe } as Record<string, () => Promise<unknown>>,
 };
 
 const servers: LoopbackConvex[] = [];
 async function start(options: Parameters<typeof startLoopbackConvex>[0] = {}): Promise<LoopbackConvex> {
-  const server = await startLoopbackConvex({ modules: { ...convexModules, '/convex/probe.ts': async () => probe }, ...options });
+  const server = await startLoopbackConvex({ app: probeApp, ...options });
   servers.push(server);
   return server;
 }
@@ -51,6 +54,11 @@ function client(server: LoopbackConvex, auth: { admin?: string; token?: string }
 }
 const query = (name: string) => makeFunctionReference<'query'>(name);
 const mutation = (name: string) => makeFunctionReference<'mutation'>(name);
+
+/** Any function by path, in a component or the app (`/api/function`, as `npx convex run --component`). */
+function runIn(c: ConvexHttpClient, componentPath: string | undefined, name: string, args: Record<string, unknown>): Promise<unknown> {
+  return (c as unknown as { function(ref: unknown, componentPath: string | undefined, args: unknown): Promise<unknown> }).function(makeFunctionReference(name), componentPath, args);
+}
 
 async function rawPost(server: LoopbackConvex, endpoint: string, body: unknown, authorization?: string): Promise<{ status: number; body: Record<string, unknown> | string }> {
   const response = await fetch(`${server.url}/api/${endpoint}`, {
@@ -82,17 +90,56 @@ const records = [
 ];
 
 describe('the loopback deployment, through ConvexHttpClient', () => {
-  it('runs internal functions for the admin key, in convex_encoded_json both ways', async () => {
+  it('runs the component\'s functions, internal ones too, for the admin key through /api/function, in convex_encoded_json both ways', async () => {
     const server = await start();
     const admin = client(server, { admin: server.adminKey });
-    expect(await admin.mutation(mutation('records:putBatch'), { userId: 'u1', records, change })).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
-    const page = (await admin.query(query('records:page'), { userId: 'u1', paginationOpts: { numItems: 10, cursor: null } })) as { page: Array<{ recordId: string }> };
+    expect(await runIn(admin, 'agg', 'records:putBatch', { userId: 'u1', records, change })).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
+    const page = (await runIn(admin, 'agg', 'records:page', { userId: 'u1', paginationOpts: { numItems: 10, cursor: null } })) as { page: Array<{ recordId: string }> };
     expect(page.page.map((r) => r.recordId).sort()).toEqual(['a', 'b']);
+    // The records are the component's: the app's own tables hold nothing of them.
+    expect(await server.app.run((ctx) => ctx.db.query('shouts' as never).collect())).toEqual([]);
     // int64 and bytes travel in Convex's JSON encoding ({"$integer": …}, {"$bytes": …}).
     const raw = await rawPost(server, 'query', { path: 'probe:bigint', format: 'convex_encoded_json', args: [{ n: { $integer: Buffer.from(new BigInt64Array([21n]).buffer).toString('base64') } }] }, `Convex ${server.adminKey}`);
     expect(raw.status).toBe(200);
     expect(raw.body).toMatchObject({ status: 'success', value: { doubled: { $integer: Buffer.from(new BigInt64Array([42n]).buffer).toString('base64') }, bytes: { $bytes: 'AQID' } } });
     expect(await admin.query(query('probe:bigint'), { n: 5n })).toMatchObject({ doubled: 10n });
+    // The mounted components, as the Convex CLI resolves --component.
+    expect(await runIn(admin, undefined, '_system/frontend/components:list', {})).toEqual([
+      expect.objectContaining({ path: '', state: 'active' }),
+      expect.objectContaining({ path: 'agg', name: 'agg', state: 'active' }),
+    ]);
+  });
+
+  it('keeps the component out of reach but for admins: not through the app\'s routes, not through /api/function without the key', async () => {
+    const server = await start();
+    // /api/query and /api/mutation reach the app's public functions only.
+    expect((await failure(client(server).query(query('serving:isRolledOut'), { userId: 'u1' }))).message).toMatch(/Could not find public function for 'serving:isRolledOut'/);
+    expect((await failure(client(server, { admin: server.adminKey }).mutation(mutation('records:putBatch'), { userId: 'u1', records, change }))).message).toMatch(
+      /Could not find public function for 'records:putBatch'/,
+    );
+    // /api/function needs the admin key, with or without a user's token.
+    for (const authorization of [undefined, `Bearer ${server.userToken('u1')}`]) {
+      const raw = await rawPost(server, 'function', { componentPath: 'agg', path: 'serving:isRolledOut', format: 'convex_encoded_json', args: { userId: 'u1' } }, authorization);
+      expect(raw).toMatchObject({ status: 403, body: { code: 'BadDeployKey', message: expect.stringContaining('The provided deploy key was invalid for this deployment') } });
+    }
+    // A component path the deployment does not know is the backend's internal error.
+    const unknown = await rawPost(server, 'function', { componentPath: 'aggs', path: 'records:listUsers', format: 'convex_encoded_json', args: { paginationOpts: { numItems: 1, cursor: null } } }, `Convex ${server.adminKey}`);
+    expect(unknown).toMatchObject({ status: 500, body: { code: 'InternalServerError' } });
+    expect(server.stats.ran.size).toBe(0);
+  });
+
+  it('names the fix when the deployment has no agg component, or agg is mounted under another name', async () => {
+    const bare = await start({ componentPath: null });
+    const error = await failure(createHttpCaller({ url: bare.url, adminKey: bare.adminKey, timeoutMs: 5000, componentPath: 'agg' }).query('records:listUsers', { paginationOpts: { numItems: 1, cursor: null } }));
+    expect(error).toMatchObject({ kind: 'permanent' });
+    expect(error.message).toBe(
+      `the deployment at ${bare.url} has no component "agg" (it has no components): add \`app.use(agg)\` (import agg from "agg/convex.config") to convex/convex.config.ts and deploy (npx convex deploy), or pass --component NAME`,
+    );
+    const renamed = await start({ componentPath: 'analytics' });
+    expect((await failure(createHttpCaller({ url: renamed.url, adminKey: renamed.adminKey, timeoutMs: 5000, componentPath: 'agg' }).query('records:getUser', { userId: 'u' }))).message).toMatch(
+      /has no component "agg" \(its components: analytics\)/,
+    );
+    expect(await createHttpCaller({ url: renamed.url, adminKey: renamed.adminKey, timeoutMs: 5000, componentPath: 'analytics' }).query('records:getUser', { userId: 'u' })).toBeNull();
   });
 
   it('refuses a wrong deploy key before anything runs (403 BadDeployKey), which agg reports as a permanent key problem', async () => {
@@ -102,7 +149,7 @@ describe('the loopback deployment, through ConvexHttpClient', () => {
     expect(raw.status).toBe(403);
     expect(raw.body).toMatchObject({ code: 'BadDeployKey', message: expect.stringContaining(`invalid for deployment '${server.deployment}'`) });
     expect(server.stats.ran.size).toBe(0);
-    const error = await failure(createHttpCaller({ url: server.url, adminKey: wrongKey, timeoutMs: 5000 }).query('records:listUsers', { paginationOpts: { numItems: 1, cursor: null } }));
+    const error = await failure(createHttpCaller({ url: server.url, adminKey: wrongKey, timeoutMs: 5000, componentPath: 'agg' }).query('records:listUsers', { paginationOpts: { numItems: 1, cursor: null } }));
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ kind: 'permanent', scope: 'store' });
     expect(error.message).toBe(`the deployment at ${server.url} refused the admin key (BadDeployKey); check CONVEX_DEPLOY_KEY or --admin-key`);
@@ -119,24 +166,36 @@ describe('the loopback deployment, through ConvexHttpClient', () => {
   it('answers a missing function, a function of another kind and bad arguments as a deployment does; agg names the fix', async () => {
     const server = await start();
     const admin = client(server, { admin: server.adminKey });
-    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 5000 });
+    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 5000, componentPath: 'agg' });
 
-    expect((await failure(admin.query(query('records:nothing'), {}))).message).toMatch(/Could not find public function for 'records:nothing'/);
+    expect((await failure(admin.query(query('probe:nothing'), {}))).message).toMatch(/Could not find public function for 'probe:nothing'/);
+    expect((await failure(runIn(admin, 'agg', 'records:nothing', {}))).message).toMatch(/\nCould not find function for 'records:nothing'\. Did you forget to run `npx convex dev`\?$/);
     expect(await failure(agg.query('records:nothing', {}))).toMatchObject({
       kind: 'permanent',
       scope: 'store',
-      message: "the deployment has no function records:nothing: deploy agg's Convex functions (npx convex deploy, with convex.json pointing at src/convex)",
+      message: "the deployment's agg component has no function records:nothing: it runs another version of agg; install this version in the app (npm install agg) and deploy it (npx convex deploy)",
     });
 
-    expect((await failure(admin.query(query('records:putBatch'), {}))).message).toMatch(/\nTrying to execute records\.js:putBatch as Query, but it is defined as Mutation\.$/);
-    expect(await failure(agg.query('records:putBatch', {}))).toMatchObject({ kind: 'permanent', scope: 'store', message: expect.stringMatching(/^schema mismatch calling records:putBatch: .*redeploy src\/convex/) });
+    expect((await failure(admin.query(query('probe:shout'), { text: 'x' }))).message).toMatch(/\nTrying to execute probe\.js:shout as Query, but it is defined as Mutation\.$/);
 
-    const invalid = await failure(admin.mutation(mutation('records:putBatch'), { userId: 'u1', records: [{ recordId: 7, watchedAt: null }], change } as never));
+    const invalid = await failure(runIn(admin, 'agg', 'records:putBatch', { userId: 'u1', records: [{ recordId: 7, watchedAt: null }], change }));
     expect(invalid.message).toMatch(/\nArgumentValidationError: Value does not match validator\.\nPath: \.records\[0\]\.recordId\nValue: 7\.0\nValidator: v\.string\(\)$/);
-    const extra = await failure(admin.mutation(mutation('records:putBatch'), { userId: 'u1', records, change, surprise: true } as never));
+    const extra = await failure(runIn(admin, 'agg', 'records:putBatch', { userId: 'u1', records, change, surprise: true }));
     expect(extra.message).toMatch(/ArgumentValidationError: Object contains extra field `surprise` that is not in the validator\./);
-    expect(await failure(agg.mutation('records:putBatch', { userId: 'u1' }))).toMatchObject({ kind: 'permanent', scope: 'store', message: expect.stringMatching(/^schema mismatch calling records:putBatch/) });
+    expect(await failure(agg.mutation('records:putBatch', { userId: 'u1' }))).toMatchObject({ kind: 'permanent', scope: 'store', message: expect.stringMatching(/^schema mismatch calling records:putBatch: .*npm install agg/) });
     expect(server.stats.ran.size).toBe(0);
+  });
+
+  it('refuses arguments and results that break Convex\'s value limits, as a deployment does', async () => {
+    const server = await start();
+    const admin = client(server, { admin: server.adminKey });
+    const wide = await failure(runIn(admin, 'agg', 'records:putBatch', { userId: 'u1', records: Array.from({ length: 8193 }, (_, i) => ({ recordId: `r${i}`, watchedAt: null })), change }));
+    expect(wide.message).toMatch(/ArgumentValidationError: an array has 8193 elements \(at most 8192\)/);
+    expect(await server.t.run((ctx) => ctx.db.query('watch_records').collect())).toEqual([]);
+    expect(await admin.query(query('probe:wide'), { n: 8192 })).toHaveLength(8192);
+    expect((await failure(admin.query(query('probe:wide'), { n: 8193 }))).message).toMatch(/not a valid Convex value: an array has 8193 elements \(at most 8192\)/);
+    expect(await admin.query(query('probe:deep'), { n: 16 })).toBeTruthy();
+    expect((await failure(admin.query(query('probe:deep'), { n: 17 }))).message).toMatch(/not a valid Convex value: it is nested more than 16 levels deep/);
   });
 
   it('gives public functions the identity of the signed-in user, and refuses bad tokens as Convex does', async () => {
@@ -151,29 +210,6 @@ describe('the loopback deployment, through ConvexHttpClient', () => {
 
     // Actions (POST /api/action) see the same identity, and pass it on to what they run.
     expect(await client(server, { token: server.userToken('u3') }).action(makeFunctionReference<'action'>('probe:whoamiViaAction'), {})).toMatchObject({ viaAction: { subject: 'u3' } });
-
-    // The app's functions act for the signed-in user only: each sees its own row.
-    await server.t.run((ctx) => ctx.db.insert('rollout_flags', { flag: 'precomputed_aggregations', basisPoints: 10_000, salt: 's', rolledBack: false, updatedAt: '2025-01-01T00:00:00.000Z', updatedBy: 't' }));
-    const store = makeConvexTestStore(server.t);
-    for (const userId of ['u1', 'u2']) {
-      const input = [{ id: `${userId}-1`, watchedAt: '2025-01-01T00:00:00.000Z', videoTitle: userId, channelTitle: userId }];
-      const { results } = computeAggregations({ records: input, context: { asOf: '2025-01-02T00:00:00.000Z', timeZone: 'UTC' }, filterSets: [DEFAULT_FILTERS], types: ['top_channels'] });
-      await store.upsertAggregations(results.map((r) => toAggregationWrite(r, { userId, asOf: '2025-01-02T00:00:00.000Z', timeZone: 'UTC', computedAtMs: Date.now(), ttlMs: 86_400_000, recordCount: 1, computeMs: 1 })));
-    }
-    const read = async (token: string | undefined) =>
-      (await client(server, token === undefined ? {} : { token }).query(query('app:getAggregation'), { type: 'top_channels', filters: DEFAULT_FILTERS as never })) as { data: unknown } | null;
-    expect(JSON.stringify((await read(server.userToken('u1')))?.data)).toContain('"u1"');
-    expect(JSON.stringify((await read(server.userToken('u2')))?.data)).toContain('"u2"');
-    expect(JSON.stringify((await read(server.userToken('u2')))?.data)).not.toContain('"u1"');
-    expect(await read(undefined)).toBeNull();
-    expect(await client(server, { token: server.userToken('u1') }).query(query('app:isRolledOut'), {})).toBe(true);
-    expect(await client(server).query(query('app:isRolledOut'), {})).toBe(false);
-    const u2 = client(server, { token: server.userToken('u2') });
-    await u2.mutation(mutation('app:recordFilterUse'), { filters: { timeframe: 'YTD', product: 'All', topics: [], channels: [] } });
-    const combinations = await server.t.run((ctx) => ctx.db.query('filter_combinations').collect());
-    expect(combinations.map((c) => [c.userId, c.filterHash])).toEqual([['u2', filterHash(canonicalFilters({ timeframe: 'YTD' }))]]);
-    expect(await client(server).mutation(mutation('app:recordFilterUse'), { filters: DEFAULT_FILTERS as never })).toBeNull();
-    expect(await server.t.run((ctx) => ctx.db.query('filter_combinations').collect())).toHaveLength(1);
 
     const forged = server.userToken('u1').replace(/\.[^.]+$/, '.AAAA');
     expect((await failure(client(server, { token: forged }).query(query('probe:whoami'), {}))).message).toBe(
@@ -198,19 +234,20 @@ describe('the loopback deployment, through ConvexHttpClient', () => {
     expect(plain).not.toBeInstanceOf(ConvexError);
     expect(plain.message).toMatch(/\nUncaught Error: plain failure$/);
     // Neither failed call wrote anything; a successful one did, and its log lines arrived.
-    expect(await server.t.run((ctx) => ctx.db.query('agg_leases').collect())).toEqual([]);
+    expect(await server.app.run((ctx) => ctx.db.query('shouts' as never).collect())).toEqual([]);
     expect(await admin.mutation(mutation('probe:shout'), { text: 'quiet' })).toEqual({ heard: 'quiet' });
-    expect(await server.t.run((ctx) => ctx.db.query('agg_leases').collect())).toHaveLength(1);
+    expect(await server.app.run((ctx) => ctx.db.query('shouts' as never).collect())).toHaveLength(1);
     expect(logs.some((line) => line.includes('[CONVEX M(probe:shout)] [LOG]') && line.includes("'shouting' 'hello'"))).toBe(true);
     expect(logs.some((line) => line.includes('[WARN]') && line.includes('loud: true'))).toBe(true);
     const raw = await rawPost(server, 'mutation', { path: 'probe:shout', format: 'convex_encoded_json', args: [{ text: 'raw' }] }, `Convex ${server.adminKey}`);
     expect(raw.status).toBe(560);
     expect(raw.body).toMatchObject({ status: 'error', errorData: { code: 'TOO_LOUD', text: 'raw', level: 11 }, logLines: ["[LOG] 'shouting' 'raw'", '[WARN] { loud: true }'] });
-    // agg's caller turns a function's own failure into a per-item error, first line only.
-    expect(await failure(createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 5000 }).mutation('probe:shout', { text: 'boom' }))).toMatchObject({
+    // agg's caller turns a component function's own failure into a per-item error, first line only.
+    const oversize = Array.from({ length: 1001 }, (_, i) => ({ id: `r${i}`, watchedAt: null }));
+    expect(await failure(createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 5000, componentPath: 'agg' }).mutation('ingest:recordWatches', { userId: 'u1', records: oversize }))).toMatchObject({
       kind: 'permanent',
       scope: 'item',
-      message: 'probe:shout failed: plain failure',
+      message: 'ingest:recordWatches failed: agg: 1001 records in one call; at most 1000 per call (split the batch)',
     });
   });
 
@@ -228,8 +265,8 @@ describe('injected faults, as agg sees them', () => {
   const listUsers = { paginationOpts: { numItems: 10, cursor: null } };
 
   it.each(TRANSIENT_FAULTS.map((fault) => [fault]))('%s is a transient failure; after-commit faults commit first', async (fault: Fault) => {
-    const server = await start({ faults: { rules: [{ fault, times: 1 }] } });
-    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 400 });
+    const server = await start({ faults: { rules: [{ path: 'records:putBatch', fault, times: 1 }] } });
+    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 400, componentPath: 'agg' });
     const error = await failure(agg.mutation('records:putBatch', { userId: 'u1', records, change }));
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ kind: 'transient' });
@@ -244,7 +281,7 @@ describe('injected faults, as agg sees them', () => {
 
   it('names the fix for a stalled deployment, a refused connection and an overloaded one', async () => {
     const server = await start({ faults: { rules: [{ fault: 'stall', times: 1 }, { fault: 'http-503', times: 1 }] } });
-    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 300 });
+    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 300, componentPath: 'agg' });
     expect((await failure(agg.query('records:listUsers', listUsers))).message).toBe(
       `no answer from ${server.url} within 300 ms (the deployment or the network is stalled; raise --timeout if calls are only slow)`,
     );
@@ -263,7 +300,7 @@ describe('injected faults, as agg sees them', () => {
   it('draws faults from a seeded sequence: the same seed, the same faults', async () => {
     const sequence = async (seed: string): Promise<Array<Fault | null>> => {
       const server = await start({ faults: { seed, rules: [{ rate: 0.3, fault: ['http-500', 'http-502', 'reset'] }] } });
-      const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 2000 });
+      const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 2000, componentPath: 'agg' });
       for (let i = 0; i < 30; i++) await agg.query('records:listUsers', listUsers).catch(() => undefined);
       return server.stats.calls.map((call) => call.fault);
     };
@@ -275,8 +312,8 @@ describe('injected faults, as agg sees them', () => {
   });
 
   it('faults one request at most maxFaultsPerRequest times, so a retrying client always gets through', async () => {
-    const server = await start({ faults: { rules: [{ fault: 'http-503' }], maxFaultsPerRequest: 2 } });
-    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 2000 });
+    const server = await start({ faults: { rules: [{ path: /^records:/, fault: 'http-503' }], maxFaultsPerRequest: 2 } });
+    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 2000, componentPath: 'agg' });
     const outcomes: string[] = [];
     for (let i = 0; i < 4; i++) outcomes.push(await agg.query('records:listUsers', listUsers).then(() => 'ok', () => 'fault'));
     // Another request (other arguments) has its own allowance.
@@ -287,11 +324,11 @@ describe('injected faults, as agg sees them', () => {
 
   it('applies rules by path, after a number of calls, a number of times', async () => {
     const server = await start({ faults: { rules: [{ path: 'records:listUsers', after: 2, times: 2, fault: 'missing-function' }] } });
-    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 2000 });
+    const agg = createHttpCaller({ url: server.url, adminKey: server.adminKey, timeoutMs: 2000, componentPath: 'agg' });
     const outcomes: string[] = [];
     for (let i = 0; i < 6; i++) outcomes.push(await agg.query('records:listUsers', listUsers).then(() => 'ok', (error: Error) => error.message.slice(0, 33)));
     await agg.query('records:getUser', { userId: 'u' });
-    expect(outcomes).toEqual(['ok', 'ok', 'the deployment has no function re', 'the deployment has no function re', 'ok', 'ok']);
+    expect(outcomes).toEqual(['ok', 'ok', "the deployment's agg component ha", "the deployment's agg component ha", 'ok', 'ok']);
     expect(server.stats.faults.get('missing-function')).toBe(2);
   });
 });

@@ -1,6 +1,4 @@
-import { makeFunctionReference } from 'convex/server';
-import { convexTest } from 'convex-test';
-import schema from '../../src/convex/schema.js';
+import schema from '../../src/component/schema.js';
 import { ConvexStore } from '../../src/store/convex/convex-store.js';
 import type { ConvexCaller } from '../../src/store/convex/caller.js';
 import { classifyingCaller } from '../../src/store/convex/http-caller.js';
@@ -8,20 +6,20 @@ import { StoreError } from '../../src/store/errors.js';
 import type { RetryPolicy } from '../../src/store/retry.js';
 import { measureJson } from '../../src/core/json.js';
 import { CONVEX_LIMITS } from '../../src/store/value-limits.js';
-import { convexModules } from './convex-modules.js';
+import { type AggTestDeployment, makeAggDeployment } from './agg-deployment.js';
 
-export type TestConvex = ReturnType<typeof makeTestConvex>;
+export type TestConvex = AggTestDeployment;
 
-/** An in-process deployment running src/convex, with Convex's per-transaction limits enforced. */
-export function makeTestConvex() {
-  return convexTest({ schema, modules: convexModules, transactionLimits: true });
+/** An in-process app deployment with the agg component mounted, Convex's per-transaction limits enforced. */
+export function makeTestConvex(): TestConvex {
+  return makeAggDeployment();
 }
 
-/** The same query/mutation shape as ConvexHttpClient, over convex-test, with the same error classification. */
+/** The same query/mutation shape as the CLI's caller (component functions by path), with the same error classification. */
 export function testCaller(t: TestConvex): ConvexCaller {
   return classifyingCaller({
-    query: (name, args) => t.query(makeFunctionReference<'query'>(name), args as never),
-    mutation: (name, args) => t.mutation(makeFunctionReference<'mutation'>(name), args as never),
+    query: (name, args) => t.query(name, args),
+    mutation: (name, args) => t.mutation(name, args),
   });
 }
 

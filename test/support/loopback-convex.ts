@@ -30,9 +30,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { inspect } from 'node:util';
 import { makeFunctionReference } from 'convex/server';
 import { convexToJson, jsonToConvex, type Value } from 'convex/values';
-import { convexTest } from 'convex-test';
-import schema from '../../src/convex/schema.js';
+import { aggSchema } from '../../src/test.js';
+import { CONVEX_LIMITS } from '../../src/core/convex-limits.js';
 import { Random } from '../../fixtures/random.js';
+import { type AggTestDeployment, type AppDefinition, AGG_COMPONENT, BARE_APP, makeAggDeployment } from './agg-deployment.js';
 import { convexModules } from './convex-modules.js';
 
 export const LOOPBACK_ISSUER = 'https://auth.loopback.convex.test';
@@ -119,8 +120,12 @@ export interface LoopbackStats {
 }
 
 export interface LoopbackOptions {
-  /** The deployment's modules (default: src/convex); tests replace one to play another version. */
+  /** The agg component's modules (default: src/component); tests replace one to play another version. */
   readonly modules?: Record<string, () => Promise<unknown>>;
+  /** The app the component is installed in (default: a bare app with no functions of its own). */
+  readonly app?: AppDefinition;
+  /** Where the app mounts agg (default `agg`); null: a deployment whose app never ran `app.use(agg)`. */
+  readonly componentPath?: string | null;
   /** The deploy key it accepts (default: a fresh `dev:<deployment>|<secret>`). */
   readonly adminKey?: string;
   readonly deployment?: string;
@@ -129,11 +134,6 @@ export interface LoopbackOptions {
   readonly recordCalls?: boolean;
 }
 
-type TestConvex = ReturnType<typeof makeConvex>;
-
-function makeConvex(modules: Record<string, () => Promise<unknown>>) {
-  return convexTest({ schema, modules, transactionLimits: true });
-}
 
 /** A running loopback deployment. */
 export interface LoopbackConvex {
@@ -142,8 +142,10 @@ export interface LoopbackConvex {
   readonly port: number;
   readonly adminKey: string;
   readonly deployment: string;
-  /** The convex-test deployment behind it, for seeding and inspecting data directly. */
-  readonly t: TestConvex;
+  /** The agg component inside the convex-test deployment behind it, for seeding and inspecting data directly. */
+  readonly t: AggTestDeployment;
+  /** The app (root component) of that deployment. */
+  readonly app: AggTestDeployment['app'];
   readonly stats: LoopbackStats;
   /** Replaces the fault plan (null: no faults); counters of rules start again. */
   setFaults(plan: FaultPlan | null): void;
@@ -357,6 +359,29 @@ function check(validator: ValidatorJson, value: Value | undefined, path: string)
   }
 }
 
+// Value limits (a value that breaks one is refused, as argument or as result)
+
+/** The first of Convex's value limits the value breaks, or null: array length, fields, nesting. */
+export function valueLimitProblem(value: Value | undefined, depth = 1): string | null {
+  if (value === null || value === undefined || typeof value !== 'object' || value instanceof ArrayBuffer) return null;
+  if (depth > CONVEX_LIMITS.nestingDepth) return `it is nested more than ${CONVEX_LIMITS.nestingDepth} levels deep`;
+  if (Array.isArray(value)) {
+    if (value.length > CONVEX_LIMITS.arrayElements) return `an array has ${value.length} elements (at most ${CONVEX_LIMITS.arrayElements})`;
+    for (const item of value) {
+      const problem = valueLimitProblem(item, depth + 1);
+      if (problem !== null) return problem;
+    }
+    return null;
+  }
+  const keys = Object.keys(value).filter((key) => (value as Record<string, Value | undefined>)[key] !== undefined);
+  if (keys.length > CONVEX_LIMITS.objectFields) return `an object has ${keys.length} fields (at most ${CONVEX_LIMITS.objectFields})`;
+  for (const key of keys) {
+    const problem = valueLimitProblem((value as Record<string, Value>)[key], depth + 1);
+    if (problem !== null) return problem;
+  }
+  return null;
+}
+
 // Auth
 
 function base64url(data: Buffer | string): string {
@@ -426,8 +451,11 @@ function text(response: ServerResponse, status: number, body: string, type = 'te
 export async function startLoopbackConvex(options: LoopbackOptions = {}): Promise<LoopbackConvex> {
   patchConsole();
   const modules = options.modules ?? convexModules;
-  const t = makeConvex(modules);
-  const load = moduleLoader(modules);
+  const mountedAt = options.componentPath === undefined ? AGG_COMPONENT : options.componentPath;
+  const app = options.app ?? BARE_APP;
+  const t = makeAggDeployment(app, mountedAt ?? AGG_COMPONENT, modules, mountedAt !== null);
+  const loadApp = moduleLoader(app.modules);
+  const loadComponent = moduleLoader(modules);
   const deployment = options.deployment ?? `loopback-${randomBytes(3).toString('hex')}`;
   const adminKey = options.adminKey ?? `dev:${deployment}|${randomBytes(24).toString('hex')}`;
   const jwtSecret = randomBytes(32);
@@ -519,8 +547,8 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
 
   /** Runs one function call to its answer: [HTTP status, body]. */
   const execute = async (
-    endpoint: Endpoint,
-    body: { path?: unknown; args?: unknown },
+    route: Endpoint | 'function',
+    body: { path?: unknown; args?: unknown; componentPath?: unknown },
     auth: Extract<AuthOutcome, { kind: 'admin' | 'user' | 'anonymous' }>,
     requestId: string,
     forceMissing: boolean,
@@ -532,16 +560,36 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
       ran: false,
     });
     const rawPath = typeof body.path === 'string' ? body.path : '';
+    // `/api/function` reaches any function of any mounted component (admins only: checked before);
+    // the other routes reach the app's public functions only.
+    const componentPath = route === 'function' && typeof body.componentPath === 'string' ? body.componentPath : '';
+    if (route === 'function' && componentPath === '' && rawPath.replace(/\.js:/, ':') === '_system/frontend/components:list') {
+      const components = [{ id: 'root', name: null, path: '', args: {}, state: 'active' }, ...(mountedAt === null ? [] : [{ id: `c-${mountedAt}`, name: mountedAt, path: mountedAt, args: {}, state: 'active' }])];
+      return { status: 200, body: { status: 'success', value: components, logLines }, ran: true };
+    }
     const parsedPath = parseFunctionPath(rawPath);
     if (parsedPath === null) return { status: 400, body: { code: 'InvalidConvexFunction', message: `Failed to parse Convex function path: ${rawPath}` }, ran: false };
-    const missing = () => failure(`Could not find public function for '${parsedPath.stripped}'. Did you forget to run \`npx convex dev\` or \`npx convex deploy\`?`);
+    if (componentPath !== '' && componentPath !== mountedAt) {
+      // What the backend answers for a component path it does not know.
+      return { status: 500, body: { code: 'InternalServerError', message: "Your request couldn't be completed. Try again later." }, ran: false };
+    }
+    const inComponent = componentPath !== '';
+    const missing = () =>
+      failure(
+        route === 'function'
+          ? `Could not find function for '${parsedPath.stripped}'. Did you forget to run \`npx convex dev\`?`
+          : `Could not find public function for '${parsedPath.stripped}'. Did you forget to run \`npx convex dev\` or \`npx convex deploy\`?`,
+      );
     if (forceMissing) return missing();
-    const module = await load(parsedPath.module);
+    const module = await (inComponent ? loadComponent : loadApp)(parsedPath.module);
     const func = module?.[parsedPath.name] as RegisteredFunction | undefined;
     const type = func ? typeOf(func) : null;
     if (!func || type === null) return missing();
-    if (func.isInternal && auth.kind !== 'admin') return missing();
-    if (type !== endpoint) return failure(`Trying to execute ${parsedPath.canonical} as ${UDF_TYPE_NAMES[endpoint]}, but it is defined as ${UDF_TYPE_NAMES[type]}.`);
+    if (route !== 'function') {
+      // Admins see internal functions too (as `npx convex run` relies on); others do not.
+      if (func.isInternal && auth.kind !== 'admin') return missing();
+      if (type !== route) return failure(`Trying to execute ${parsedPath.canonical} as ${UDF_TYPE_NAMES[route]}, but it is defined as ${UDF_TYPE_NAMES[type]}.`);
+    }
 
     const rawArgs = Array.isArray(body.args) ? body.args[0] : (body.args ?? {});
     let args: Value;
@@ -551,6 +599,8 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
       return { status: 400, body: { code: 'BadConvexValue', message: (error as Error).message }, ran: false };
     }
     if (!isPlainObject(args)) return failure(`The arguments to a Convex function must be an object. Received: ${showValue(args)}`);
+    const argsProblem = valueLimitProblem(args);
+    if (argsProblem !== null) return failure(`ArgumentValidationError: ${argsProblem}`);
     try {
       check(JSON.parse(func.exportArgs()) as ValidatorJson, args, '');
     } catch (error) {
@@ -558,12 +608,21 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
       throw error;
     }
 
-    const accessor = auth.kind === 'user' ? t.withIdentity(auth.identity as never) : auth.kind === 'admin' && auth.actingAs ? t.withIdentity(auth.actingAs as never) : t;
-    const run = accessor[endpoint] as unknown as (reference: unknown, args: unknown) => Promise<unknown>;
+    const udfPath = parsedPath.stripped.includes(':') ? parsedPath.stripped : `${parsedPath.stripped}:default`;
+    const accessor = (auth.kind === 'user' ? t.app.withIdentity(auth.identity as never) : auth.kind === 'admin' && auth.actingAs ? t.app.withIdentity(auth.actingAs as never) : t.app) as unknown as Record<
+      string,
+      (path: { componentPath: string; udfPath: string }, args: unknown) => Promise<unknown>
+    >;
+    const run = () => accessor[`${type}FromPath`]!({ componentPath, udfPath }, args);
     try {
-      const value = await logCapture.run(logLines, () => run(makeFunctionReference(parsedPath.stripped), args));
+      const value = (await logCapture.run(logLines, run)) ?? null;
       stats.ran.set(parsedPath.stripped, (stats.ran.get(parsedPath.stripped) ?? 0) + 1);
-      return { status: 200, body: { status: 'success', value: convexToJson((value ?? null) as Value), logLines }, ran: true };
+      const resultProblem = valueLimitProblem(value as Value);
+      if (resultProblem !== null) {
+        // The function ran (a mutation committed) but its value cannot cross the wire.
+        return { ...failure(`Uncaught Error: the value ${parsedPath.stripped} returned is not a valid Convex value: ${resultProblem}`), ran: true };
+      }
+      return { status: 200, body: { status: 'success', value: convexToJson(value as Value), logLines }, ran: true };
     } catch (error) {
       const thrown = error as Error & { data?: unknown };
       if (thrown !== null && typeof thrown === 'object' && Symbol.for('ConvexError') in thrown) {
@@ -574,12 +633,23 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
     }
   };
 
+  /** The kind of the function an `/api/function` body names (a query when it names none). */
+  const kindOf = async (body: { path?: unknown; componentPath?: unknown }): Promise<Endpoint> => {
+    const parsed = typeof body.path === 'string' ? parseFunctionPath(body.path) : null;
+    if (parsed === null) return 'query';
+    const inComponent = typeof body.componentPath === 'string' && body.componentPath !== '';
+    if (inComponent && body.componentPath !== mountedAt) return 'query';
+    const module = await (inComponent ? loadComponent : loadApp)(parsed.module).catch(() => null);
+    const func = module?.[parsed.name] as RegisteredFunction | undefined;
+    return (func && typeOf(func)) ?? 'query';
+  };
+
   const stalled = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     stats.requests++;
-    const route = /^\/api\/(query|mutation|action)\/?$/.exec((request.url ?? '').split('?')[0]!);
+    const route = /^\/api\/(query|mutation|action|function)\/?$/.exec((request.url ?? '').split('?')[0]!);
     if (!route) {
       text(response, 404, 'No matching routes found');
       return;
@@ -588,9 +658,9 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
       text(response, 405, 'Method Not Allowed');
       return;
     }
-    const endpoint = route[1] as Endpoint;
+    const routeName = route[1] as Endpoint | 'function';
     const raw = await readBody(request);
-    let body: { path?: unknown; args?: unknown; format?: unknown };
+    let body: { path?: unknown; args?: unknown; format?: unknown; componentPath?: unknown };
     try {
       body = JSON.parse(raw.toString('utf8')) as typeof body;
       if (body === null || typeof body !== 'object') throw new Error('not an object');
@@ -599,6 +669,8 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
       return;
     }
     const path = typeof body.path === 'string' ? body.path.replace(/\.js:/, ':') : '';
+    // Fault rules and call records speak of the function's own kind, whichever route called it.
+    const endpoint = routeName === 'function' ? await kindOf(body) : routeName;
     const cap = plan?.maxFaultsPerRequest;
     let fault = chooseFault(endpoint, path);
     if (fault !== null && cap !== undefined) {
@@ -665,6 +737,15 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
       json(response, auth.status, { code: auth.code, message: auth.message });
       return;
     }
+    if (routeName === 'function' && auth.kind !== 'admin') {
+      // /api/function (any function, components included) is for admins only.
+      record({ ran: false, status: 403, identity: 'refused' });
+      json(response, 403, {
+        code: 'BadDeployKey',
+        message: 'The provided deploy key was invalid for this deployment. Double check that the environment this key was generated for matches the desired deployment.',
+      });
+      return;
+    }
     if (raw.length > MAX_ARGS_BYTES) {
       record({ ran: false, status: STATUS_UDF_FAILED, identity: auth.kind });
       json(response, STATUS_UDF_FAILED, {
@@ -675,7 +756,7 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
       return;
     }
     const requestId = randomBytes(8).toString('hex');
-    const outcome = await execute(endpoint, body, auth, requestId, fault === 'missing-function');
+    const outcome = await execute(routeName, body, auth, requestId, fault === 'missing-function');
     const identity = auth.kind;
     if (outcome.ran && (fault === 'reset-after-commit' || fault === 'stall-after-commit' || fault === '502-after-commit')) {
       if (endpoint === 'mutation') stats.lostAfterCommit++;
@@ -758,6 +839,7 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
     adminKey,
     deployment,
     t,
+    app: t.app,
     stats,
     setFaults,
     userToken,

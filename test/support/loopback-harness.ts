@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import schema from '../../src/convex/schema.js';
+import { aggSchema as schema } from '../../src/test.js';
 import type { InputRecord } from '../../src/core/record.js';
 import type { ConvexStore } from '../../src/store/convex/convex-store.js';
 import { toStoredRecord } from '../../src/store/record-codec.js';

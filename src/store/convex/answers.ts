@@ -113,7 +113,7 @@ export function expectAnswer<T>(schema: z.ZodType<T>, value: unknown, functionNa
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   throw new StoreError(
-    `unexpected answer from ${functionName} (${issue.path.join('.') || 'value'}: ${issue.message}); the deployment may run another version of agg's functions: redeploy src/convex`,
+    `unexpected answer from ${functionName} (${issue.path.join('.') || 'value'}: ${issue.message}); the deployment's agg component may be another version than this CLI: install this version in the app (npm install agg) and deploy it`,
     'permanent',
   );
 }
@@ -122,6 +122,8 @@ export const chunkTextAnswer = z.object({ seq: z.number(), text: z.string() });
 export const deleteChunksAnswer = z.object({ deleted: z.number(), done: z.boolean() });
 export const countAnswer = z.number().int().nonnegative();
 export const nullAnswer = z.null().optional().transform(() => undefined);
+
+export const filterUseAnswer = z.union([z.object({ recorded: z.literal(true), dropped: z.number() }), z.object({ recorded: z.literal(false), reason: z.string() })]);
 export const booleanAnswer = z.boolean();
 
 export const refreshAnswer = z.object({

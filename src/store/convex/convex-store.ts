@@ -51,6 +51,7 @@ import {
   digestAnswer,
   eventAnswer,
   expectAnswer,
+  filterUseAnswer,
   filterCombinationAnswer,
   flagAnswer,
   flagChangeAnswer,
@@ -363,7 +364,7 @@ export class ConvexStore implements Store {
     await this.mutation(
       'filterCombinations:recordUse',
       { userId, filters: { timeframe: filters.timeframe, product: filters.product, topics: [...filters.topics], channels: [...filters.channels] }, at },
-      nullAnswer,
+      filterUseAnswer,
     );
   }
 

@@ -1,11 +1,14 @@
 import { ConvexHttpClient } from 'convex/browser';
 import { makeFunctionReference } from 'convex/server';
+import { z } from 'zod';
 import { StoreError } from '../errors.js';
 import type { ConvexCaller } from './caller.js';
 
 export interface HttpCallerOptions {
   readonly url: string;
   readonly adminKey: string;
+  /** The agg component's path in the app (`app.use(agg)` mounts it as `agg`). */
+  readonly componentPath: string;
   /** Per-call timeout: a stalled server is abandoned and the call retried. */
   readonly timeoutMs: number;
   readonly fetch?: typeof globalThis.fetch;
@@ -38,7 +41,7 @@ export function classifyHttpStatus(status: number, body: string, url: string): S
     return new StoreError(`the deployment at ${url} refused the admin key (${code || `HTTP ${status}`}); check CONVEX_DEPLOY_KEY or --admin-key`, 'permanent');
   }
   if (status === 404) {
-    return new StoreError(`${url} answered 404 (${code || message || 'not found'}); check --url / CONVEX_URL and that src/convex is deployed (npx convex deploy)`, 'permanent');
+    return new StoreError(`${url} answered 404 (${code || message || 'not found'}); check --url / CONVEX_URL (it should name a Convex deployment, e.g. https://happy-animal-123.convex.cloud)`, 'permanent');
   }
   if (status === 429 || status >= 500) {
     return new StoreError(`the deployment answered HTTP ${status}${code ? ` ${code}` : ''} (overloaded, restarting or behind a failing proxy; try again later)`, 'transient');
@@ -50,11 +53,11 @@ export function classifyHttpStatus(status: number, body: string, url: string): S
 export function classifyFunctionError(name: string, error: Error): StoreError {
   const message = error.message;
   if (/Could not find (public )?function|not found in module|is not a (query|mutation)/i.test(message)) {
-    return new StoreError(`the deployment has no function ${name}: deploy agg's Convex functions (npx convex deploy, with convex.json pointing at src/convex)`, 'permanent');
+    return new StoreError(`the deployment's agg component has no function ${name}: it runs another version of agg; install this version in the app (npm install agg) and deploy it (npx convex deploy)`, 'permanent');
   }
   // "Trying to execute records.js:putBatch as Mutation, but it is defined as Query.": another version.
   if (/ArgumentValidationError|ReturnsValidationError|Validator error|Object contains extra field|Unexpected field|missing the required field|Value does not match validator|Schema validation failed|Trying to execute \S+ as \w+, but it is defined as/i.test(message)) {
-    return new StoreError(`schema mismatch calling ${name}: the deployment runs a different version of agg's Convex functions; redeploy src/convex (npx convex deploy)`, 'permanent');
+    return new StoreError(`schema mismatch calling ${name}: the deployment's agg component is another version than this CLI; install this version in the app (npm install agg) and deploy it (npx convex deploy)`, 'permanent');
   }
   if (/changed while this mutation was being run|OptimisticConcurrencyControl|Transient error|temporarily unavailable|overloaded/i.test(message)) {
     return new StoreError(`transient conflict in ${name}`, 'transient');
@@ -109,12 +112,50 @@ export function classifyingCaller(raw: ConvexCaller): ConvexCaller {
   return { query: (name, args) => run(name, () => raw.query(name, args)), mutation: (name, args) => run(name, () => raw.mutation(name, args)) };
 }
 
+/** A mounted component, as the deployment's `_system/frontend/components:list` lists it. */
+const mountedComponentsAnswer = z.array(z.object({ path: z.string(), state: z.string().optional() }).passthrough());
+
+/** The missing-component error: one line naming the fix. */
+export function missingComponentError(componentPath: string, url: string, mounted: readonly string[]): StoreError {
+  const others = mounted.length === 0 ? 'it has no components' : `its components: ${mounted.join(', ')}`;
+  return new StoreError(
+    `the deployment at ${url} has no component "${componentPath}" (${others}): add \`app.use(agg)\` (import agg from "agg/convex.config") to convex/convex.config.ts and deploy (npx convex deploy), or pass --component NAME`,
+    'permanent',
+  );
+}
+
+/**
+ * The CLI's caller: every function is one of the agg component's, called by path with the admin key
+ * through `/api/function` and its `componentPath`, as `npx convex run --component` does. The first call
+ * checks that the component is mounted (as the Convex CLI resolves `--component`), so a deployment
+ * without it gets one line naming the fix instead of the backend's internal error.
+ */
 export function createHttpCaller(options: HttpCallerOptions): ConvexCaller {
   const client = new ConvexHttpClient(options.url, { logger: false, skipConvexDeploymentUrlCheck: true, fetch: guardedFetch(options) });
-  // Admin auth lets the CLI call internal functions; the key never leaves this object.
+  // Admin auth lets the CLI call the component's internal functions; the key never leaves this object.
   (client as unknown as { setAdminAuth(token: string): void }).setAdminAuth(options.adminKey);
-  return classifyingCaller({
-    query: (name, args) => client.query(makeFunctionReference<'query'>(name), args),
-    mutation: (name, args) => client.mutation(makeFunctionReference<'mutation'>(name), args, { skipQueue: true }),
-  });
+  const call = (name: string, componentPath: string | undefined, args: Record<string, unknown>): Promise<unknown> =>
+    (client as unknown as { function(reference: unknown, componentPath: string | undefined, args: Record<string, unknown>): Promise<unknown> }).function(
+      makeFunctionReference(name),
+      componentPath,
+      args,
+    );
+  let mounted: Promise<void> | null = null;
+  const ensureMounted = (): Promise<void> => {
+    mounted ??= (async () => {
+      const answer = mountedComponentsAnswer.safeParse(await call('_system/frontend/components:list', undefined, {}));
+      if (!answer.success) throw new StoreError(`unexpected answer from the deployment's component list (${answer.error.issues[0]?.message ?? 'invalid'})`, 'permanent');
+      const active = answer.data.filter((component) => component.path !== '' && (component.state ?? 'active') === 'active').map((component) => component.path);
+      if (!active.includes(options.componentPath)) throw missingComponentError(options.componentPath, options.url, active.sort());
+    })().catch((error: unknown) => {
+      mounted = null;
+      throw error;
+    });
+    return mounted;
+  };
+  const run = async (name: string, args: Record<string, unknown>): Promise<unknown> => {
+    await ensureMounted();
+    return call(name, options.componentPath, args);
+  };
+  return classifyingCaller({ query: run, mutation: run });
 }

@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Filters } from '../../core/filters.js';
 import { canonicalFilters, filterHash } from '../../core/filters.js';
 import type { JsonValue } from '../../core/json.js';
 import type { InputRecord } from '../../core/record.js';
-import { StoreError, StoreIntegrityError } from '../errors.js';
+import { StoreError, StoreIntegrityError, StoreNotFoundError } from '../errors.js';
 import { type StoredRecord, fromStoredRecord, toStoredRecord } from '../record-codec.js';
 import type {
   AggregationDigest,
@@ -49,6 +49,16 @@ import { SqliteMaintenance } from './sqlite-maintenance.js';
 export const LOCAL_DB_FILE = 'agg.db';
 
 export type Row = Record<string, unknown>;
+
+/** Fails when nothing is at `path` (StoreNotFoundError) or it cannot be looked at (ENOTDIR, EACCES: as is). */
+function mustExist(path: string, directory: string): void {
+  try {
+    statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new StoreNotFoundError(directory);
+    throw error;
+  }
+}
 
 export function encodeCursor(key: unknown[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
@@ -175,16 +185,25 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Opens (creating when needed) the store file in `dir`; ':memory:' gives a private in-memory store. */
-  static open(dir: string): SqliteStore {
+  /**
+   * Opens (creating when needed) the store file in `dir`; ':memory:' gives a private in-memory store.
+   * With `mustExist` (commands that only read) nothing is created: no database is a StoreNotFoundError.
+   */
+  static open(dir: string, options: { mustExist?: boolean } = {}): SqliteStore {
     if (dir === ':memory:') return SqliteStore.fromDatabase(new Database(':memory:'), 'in-memory embedded store');
     const directory = resolve(dir);
     const path = join(directory, LOCAL_DB_FILE);
     let db: Database.Database;
     try {
-      mkdirSync(directory, { recursive: true });
-      db = new Database(path, { timeout: 15_000 });
+      if (options.mustExist) {
+        mustExist(path, directory);
+        db = new Database(path, { timeout: 15_000, fileMustExist: true });
+      } else {
+        mkdirSync(directory, { recursive: true });
+        db = new Database(path, { timeout: 15_000 });
+      }
     } catch (error) {
+      if (error instanceof StoreNotFoundError) throw error;
       throw new StoreError(`cannot open the embedded store at ${path}: ${(error as Error).message}`, 'permanent');
     }
     return SqliteStore.fromDatabase(db, `embedded store at ${path}`);

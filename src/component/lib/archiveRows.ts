@@ -20,36 +20,7 @@ export function sameStoredRecord(doc: Doc<'watch_records'>, record: StoredRecord
   return RECORD_FIELDS.every((field) => canonicalJson(stored[field] ?? null) === canonicalJson(archived[field] ?? null));
 }
 
-export interface AggregationHeaderView {
-  userId: string;
-  aggregationType: string;
-  filterHash: string;
-  version: number;
-  dataHash: string;
-  asOf: string;
-  timeZone: string;
-  computedAt: string;
-  expiresAt: string;
-  metadata: { recordCount: number; computeMs: number; bytes: number };
-  filters: unknown;
-}
-
-/** Everything that identifies a stored result but its data (the data is pinned by dataHash). */
-export function headerText(header: AggregationHeaderView): string {
-  return canonicalJson({
-    userId: header.userId,
-    aggregationType: header.aggregationType,
-    filterHash: header.filterHash,
-    version: header.version,
-    dataHash: header.dataHash,
-    asOf: header.asOf,
-    timeZone: header.timeZone,
-    computedAt: header.computedAt,
-    expiresAt: header.expiresAt,
-    metadata: { recordCount: header.metadata.recordCount, computeMs: header.metadata.computeMs, bytes: header.metadata.bytes },
-    filters: header.filters,
-  });
-}
+export { type AggregationHeaderView, headerText } from '../../core/aggregation-header.js';
 
 export function changeText(entry: Omit<Doc<'data_change_log'>, '_id' | '_creationTime'>): string {
   return canonicalJson({

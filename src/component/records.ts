@@ -12,7 +12,7 @@ function recordOf(doc: Doc<'watch_records'>): StoredRecord {
   return record;
 }
 
-function sameRecord(doc: Doc<'watch_records'>, record: StoredRecord): boolean {
+export function sameRecord(doc: Doc<'watch_records'>, record: StoredRecord): boolean {
   const stored = recordOf(doc) as Record<string, unknown>;
   const incoming = record as Record<string, unknown>;
   const keys = new Set([...Object.keys(stored), ...Object.keys(incoming)]);

@@ -1,11 +1,9 @@
-import { makeFunctionReference } from 'convex/server';
 import { describe, expect, it } from 'vitest';
 import { makeConvexTestStore, makeTestConvex } from '../support/convex-test-store.js';
 import { VECTORS } from '../support/rollout-vectors.js';
 
-const isRolledOut = makeFunctionReference<'query', { flag?: string }, boolean>('app:isRolledOut');
 
-describe('the app query isRolledOut', () => {
+describe('the serving query isRolledOut', () => {
   it('agrees with the published bucket of every vector user at thresholds on both sides of it', async () => {
     const t = makeTestConvex();
     const store = makeConvexTestStore(t);
@@ -23,12 +21,11 @@ describe('the app query isRolledOut', () => {
       expect(await store.applyFlagChange({ flag, setOverrides: [], clearOverrides: [], event, expectedUpdatedAt: updatedAt })).toEqual({ applied: true });
       updatedAt = at;
       for (const { userId, bucket } of VECTORS.vectors) {
-        const served = await t.withIdentity({ subject: userId }).query(isRolledOut, {});
+        const served = await t.query('serving:isRolledOut', { userId });
         expect(served, `${userId} (bucket ${bucket}) at ${basisPoints}`).toBe(bucket < basisPoints);
       }
     }
-    // Nobody signed in, nobody served; another flag that does not exist serves nobody.
-    expect(await t.query(isRolledOut, {})).toBe(false);
-    expect(await t.withIdentity({ subject: VECTORS.vectors[0]!.userId }).query(isRolledOut, { flag: 'no_such_flag' })).toBe(false);
+    // A flag that does not exist serves nobody.
+    expect(await t.query('serving:isRolledOut', { userId: VECTORS.vectors[0]!.userId, flag: 'no_such_flag' })).toBe(false);
   });
 });

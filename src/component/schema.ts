@@ -11,7 +11,7 @@ import {
   runFields,
 } from './validators.js';
 
-// One schema for everything agg keeps; SqliteStore mirrors it table for table.
+// The agg component's own tables, apart from the app's; SqliteStore mirrors them table for table.
 export default defineSchema({
   /** Per-user input records, unique per (userId, recordId). */
   watch_records: defineTable({ userId: v.string(), ...recordFields })
@@ -51,6 +51,7 @@ export default defineSchema({
     usageCount: v.number(),
   })
     .index('by_user_filter', ['userId', 'filterHash'])
+    .index('by_user_lastUsed', ['userId', 'lastUsed'])
     .index('by_lastUsed', ['lastUsed']),
 
   data_change_log: defineTable({
@@ -69,7 +70,9 @@ export default defineSchema({
 
   rollout_flags: defineTable(flagFields).index('by_flag', ['flag']),
 
-  rollout_overrides: defineTable({ flag: v.string(), userId: v.string(), mode: overrideModeValidator }).index('by_flag_user', ['flag', 'userId']),
+  rollout_overrides: defineTable({ flag: v.string(), userId: v.string(), mode: overrideModeValidator })
+    .index('by_flag_user', ['flag', 'userId'])
+    .index('by_user', ['userId']),
 
   /** The audit log: one event per flag change, written in the same transaction as the change. */
   rollout_events: defineTable(eventFields).index('by_eventId', ['eventId']).index('by_flag_at', ['flag', 'at']),

@@ -1,4 +1,4 @@
-import { v } from 'convex/values';
+import { type Validator, v } from 'convex/values';
 
 // Shapes shared by the schema, the functions and the client adapter: the one file both sides import.
 
@@ -117,3 +117,54 @@ export const eventFields = {
   reason: v.union(v.string(), v.null()),
   details: v.any(),
 };
+
+/** One page of a paginated read, as every paging function returns it. */
+export function pageOf<T extends Validator<any, 'required', any>>(item: T) {
+  return v.object({ page: v.array(item), isDone: v.boolean(), continueCursor: v.string() });
+}
+
+const servedFields = {
+  type: aggregationTypeValidator,
+  version: v.number(),
+  asOf: v.string(),
+  timeZone: v.string(),
+  computedAt: v.string(),
+  expiresAt: v.string(),
+};
+
+/**
+ * A stored result as the serving path returns it: the data as a value, or, when the data as a whole
+ * is not a valid Convex value (too long an array, too wide an object, too deep), as its canonical
+ * JSON text.
+ */
+export const servedAggregationValidator = v.union(
+  v.object({ ...servedFields, data: v.any() }),
+  v.object({ ...servedFields, json: v.string() }),
+);
+
+export const filterUseOutcomeValidator = v.union(
+  v.object({ recorded: v.literal(true), dropped: v.number() }),
+  v.object({ recorded: v.literal(false), reason: v.string() }),
+);
+
+export const filterCombinationValidator = v.object({
+  userId: v.string(),
+  filters: filtersValidator,
+  filterHash: v.string(),
+  lastUsed: v.string(),
+  usageCount: v.number(),
+});
+
+/** A watch record as the app hands it to agg: the input record shape (`id`, not `recordId`). */
+export const watchValidator = v.object({
+  id: v.string(),
+  watchedAt: v.union(v.string(), v.null()),
+  videoId: v.optional(v.union(v.string(), v.null())),
+  videoTitle: v.optional(v.union(v.string(), v.null())),
+  videoUrl: v.optional(v.union(v.string(), v.null())),
+  channelTitle: v.optional(v.union(v.string(), v.null())),
+  channelUrl: v.optional(v.union(v.string(), v.null())),
+  product: v.optional(productValidator),
+  topics: v.optional(v.array(v.string())),
+  isAd: v.optional(v.boolean()),
+});
