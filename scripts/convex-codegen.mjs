@@ -120,8 +120,9 @@ async function componentFiles(dir) {
 
 async function appFiles(dir, children) {
   const directory = { path: dir, isRoot: true, definitionPath: join(dir, 'convex.config.ts') };
-  const childComponents = children.map(({ name }) => ({ name, path: name }));
-  const componentsMap = new Map(children.map(({ name, importSpecifier }) => [name, { importSpecifier }]));
+  // An installed component's directory: where npm puts it, never the same text as its import specifier.
+  const childComponents = children.map(({ name, importSpecifier }) => ({ name, path: `node_modules/${importSpecifier}` }));
+  const componentsMap = new Map(children.map(({ importSpecifier }) => [`node_modules/${importSpecifier}`, { importSpecifier }]));
   const startPush = { analysis: { [dir]: { definition: { exports: { type: 'branch', branch: [] }, childComponents, envVars: [] }, functions: {} } } };
   const server = serverCodegen({ useTypeScript: false, envVars: [] });
   return {

@@ -8,13 +8,25 @@
  * @module
  */
 
+import type * as agg from "../agg.js";
+import type * as analytics from "../analytics.js";
+import type * as auth from "../auth.js";
+import type * as syncExisting from "../syncExisting.js";
+import type * as watches from "../watches.js";
+
 import type {
   ApiFromModules,
   FilterApi,
   FunctionReference,
 } from "convex/server";
 
-declare const fullApi: ApiFromModules<{}>;
+declare const fullApi: ApiFromModules<{
+  agg: typeof agg;
+  analytics: typeof analytics;
+  auth: typeof auth;
+  syncExisting: typeof syncExisting;
+  watches: typeof watches;
+}>;
 
 /**
  * A utility for referencing Convex functions in your app's public API.
@@ -43,5 +55,5 @@ export declare const internal: FilterApi<
 >;
 
 export declare const components: {
-  agg: import("../agg/_generated/component.js").ComponentApi<"agg">;
+  agg: import("agg/_generated/component.js").ComponentApi<"agg">;
 };
