@@ -6,7 +6,9 @@ import { StoreError } from '../../src/store/errors.js';
 import type { RetryPolicy } from '../../src/store/retry.js';
 import { measureJson } from '../../src/core/json.js';
 import { CONVEX_LIMITS } from '../../src/store/value-limits.js';
+import type { Value } from 'convex/values';
 import { type AggTestDeployment, makeAggDeployment } from './agg-deployment.js';
+import { valueLimitProblem } from './value-limits.js';
 
 export type TestConvex = AggTestDeployment;
 
@@ -15,11 +17,23 @@ export function makeTestConvex(): TestConvex {
   return makeAggDeployment();
 }
 
-/** The same query/mutation shape as the CLI's caller (component functions by path), with the same error classification. */
+/**
+ * The same query/mutation shape as the CLI's caller (component functions by path), with the same error
+ * classification, and as strict about values as a deployment: an argument or a result that breaks
+ * Convex's value limits fails the call.
+ */
 export function testCaller(t: TestConvex): ConvexCaller {
+  const checked = async (name: string, args: Record<string, unknown>, call: () => Promise<unknown>): Promise<unknown> => {
+    const argsProblem = valueLimitProblem(args as Value);
+    if (argsProblem !== null) throw new Error(`ArgumentValidationError: ${argsProblem} (calling ${name})`);
+    const result = await call();
+    const resultProblem = valueLimitProblem((result ?? null) as Value);
+    if (resultProblem !== null) throw new Error(`the value ${name} returned is not a valid Convex value: ${resultProblem}`);
+    return result;
+  };
   return classifyingCaller({
-    query: (name, args) => t.query(name, args),
-    mutation: (name, args) => t.mutation(name, args),
+    query: (name, args) => checked(name, args, () => t.query(name, args)),
+    mutation: (name, args) => checked(name, args, () => t.mutation(name, args)),
   });
 }
 

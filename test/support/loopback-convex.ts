@@ -31,7 +31,7 @@ import { inspect } from 'node:util';
 import { makeFunctionReference } from 'convex/server';
 import { convexToJson, jsonToConvex, type Value } from 'convex/values';
 import { aggSchema } from '../../src/test.js';
-import { CONVEX_LIMITS } from '../../src/core/convex-limits.js';
+import { valueLimitProblem } from './value-limits.js';
 import { Random } from '../../fixtures/random.js';
 import { type AggTestDeployment, type AppDefinition, AGG_COMPONENT, BARE_APP, makeAggDeployment } from './agg-deployment.js';
 import { convexModules } from './convex-modules.js';
@@ -357,29 +357,6 @@ function check(validator: ValidatorJson, value: Value | undefined, path: string)
       return;
     }
   }
-}
-
-// Value limits (a value that breaks one is refused, as argument or as result)
-
-/** The first of Convex's value limits the value breaks, or null: array length, fields, nesting. */
-export function valueLimitProblem(value: Value | undefined, depth = 1): string | null {
-  if (value === null || value === undefined || typeof value !== 'object' || value instanceof ArrayBuffer) return null;
-  if (depth > CONVEX_LIMITS.nestingDepth) return `it is nested more than ${CONVEX_LIMITS.nestingDepth} levels deep`;
-  if (Array.isArray(value)) {
-    if (value.length > CONVEX_LIMITS.arrayElements) return `an array has ${value.length} elements (at most ${CONVEX_LIMITS.arrayElements})`;
-    for (const item of value) {
-      const problem = valueLimitProblem(item, depth + 1);
-      if (problem !== null) return problem;
-    }
-    return null;
-  }
-  const keys = Object.keys(value).filter((key) => (value as Record<string, Value | undefined>)[key] !== undefined);
-  if (keys.length > CONVEX_LIMITS.objectFields) return `an object has ${keys.length} fields (at most ${CONVEX_LIMITS.objectFields})`;
-  for (const key of keys) {
-    const problem = valueLimitProblem((value as Record<string, Value>)[key], depth + 1);
-    if (problem !== null) return problem;
-  }
-  return null;
 }
 
 // Auth
