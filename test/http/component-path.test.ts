@@ -48,6 +48,15 @@ describe('the component path', () => {
     expect((await h.agg(['--component', 'agg', 'users'], { env: { AGG_COMPONENT: 'analytics' } })).code).toBe(3);
   });
 
+  it('goes on without the check on a backend that cannot list its components', async () => {
+    const h = await harness({ listsComponents: false });
+    const [[userId, path]] = [...writeUserFiles(h, USERS.slice(0, 1))];
+    const imported = await h.agg(['import', path!, '--user', userId!]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const run = await h.agg(['users', '--json']);
+    expect(JSON.parse(run.stdout).users).toHaveLength(1);
+  });
+
   it('refuses a component name Convex would not accept, before any call (exit 2)', async () => {
     const h = await harness();
     for (const name of ['', 'a b', '../agg', 'agg/']) {

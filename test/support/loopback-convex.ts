@@ -126,6 +126,8 @@ export interface LoopbackOptions {
   readonly app?: AppDefinition;
   /** Where the app mounts agg (default `agg`); null: a deployment whose app never ran `app.use(agg)`. */
   readonly componentPath?: string | null;
+  /** Answer `_system/frontend/components:list` (default true); false plays a backend without it. */
+  readonly listsComponents?: boolean;
   /** The deploy key it accepts (default: a fresh `dev:<deployment>|<secret>`). */
   readonly adminKey?: string;
   readonly deployment?: string;
@@ -541,6 +543,7 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
     // the other routes reach the app's public functions only.
     const componentPath = route === 'function' && typeof body.componentPath === 'string' ? body.componentPath : '';
     if (route === 'function' && componentPath === '' && rawPath.replace(/\.js:/, ':') === '_system/frontend/components:list') {
+      if (options.listsComponents === false) return failure("Could not find function for '_system/frontend/components:list'. Did you forget to run `npx convex dev`?");
       const components = [{ id: 'root', name: null, path: '', args: {}, state: 'active' }, ...(mountedAt === null ? [] : [{ id: `c-${mountedAt}`, name: mountedAt, path: mountedAt, args: {}, state: 'active' }])];
       return { status: 200, body: { status: 'success', value: components, logLines }, ran: true };
     }

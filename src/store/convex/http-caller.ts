@@ -143,7 +143,16 @@ export function createHttpCaller(options: HttpCallerOptions): ConvexCaller {
   let mounted: Promise<void> | null = null;
   const ensureMounted = (): Promise<void> => {
     mounted ??= (async () => {
-      const answer = mountedComponentsAnswer.safeParse(await call('_system/frontend/components:list', undefined, {}));
+      let listed: unknown;
+      try {
+        listed = await call('_system/frontend/components:list', undefined, {});
+      } catch (error) {
+        // A deployment that cannot list its components (an older backend) is not proof that agg is
+        // missing: the calls themselves will tell. Transport and key failures are failures.
+        if (error instanceof StoreError) throw error;
+        return;
+      }
+      const answer = mountedComponentsAnswer.safeParse(listed);
       if (!answer.success) throw new StoreError(`unexpected answer from the deployment's component list (${answer.error.issues[0]?.message ?? 'invalid'})`, 'permanent');
       const active = answer.data.filter((component) => component.path !== '' && (component.state ?? 'active') === 'active').map((component) => component.path);
       if (!active.includes(options.componentPath)) throw missingComponentError(options.componentPath, options.url, active.sort());
