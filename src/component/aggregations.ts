@@ -2,11 +2,22 @@ import { paginationOptsValidator } from 'convex/server';
 import { type Infer, v } from 'convex/values';
 import { type MutationCtx, internalMutation, internalQuery } from './_generated/server.js';
 import { type AggregationDoc, digestOf, findAggregation } from './lib/aggregationRows.js';
-import { aggregationHeaderFields, aggregationKeyFields } from './validators.js';
+import {
+  aggregationHeaderFields,
+  aggregationKeyFields,
+  batchDeletionValidator,
+  chunkKeyValidator,
+  chunkTextValidator,
+  deletionWithChunksValidator,
+  digestValidator,
+  pageOf,
+  storedAggregationValidator,
+} from './validators.js';
 
 /** Digests of one user's aggregations (no data); the client passes a byte budget per page. */
 export const digests = internalQuery({
   args: { userId: v.string(), paginationOpts: paginationOptsValidator },
+  returns: pageOf(digestValidator),
   handler: async (ctx, { userId, paginationOpts }) => {
     const result = await ctx.db
       .query('precomputed_aggregations')
@@ -19,6 +30,7 @@ export const digests = internalQuery({
 /** A user's aggregations with inline data; chunked ones come with `data: null` and a chunkCount. */
 export const forUser = internalQuery({
   args: { userId: v.string(), paginationOpts: paginationOptsValidator },
+  returns: pageOf(storedAggregationValidator),
   handler: async (ctx, { userId, paginationOpts }) => {
     const result = await ctx.db
       .query('precomputed_aggregations')
@@ -34,6 +46,7 @@ export const forUser = internalQuery({
 
 export const read = internalQuery({
   args: aggregationKeyFields,
+  returns: v.nullable(storedAggregationValidator),
   handler: async (ctx, key) => {
     const doc = await findAggregation(ctx, key);
     if (!doc) return null;
@@ -45,6 +58,7 @@ const chunkOwner = { ...aggregationKeyFields, dataHash: v.string() };
 
 export const readChunks = internalQuery({
   args: { ...chunkOwner, paginationOpts: paginationOptsValidator },
+  returns: pageOf(chunkTextValidator),
   handler: async (ctx, { userId, aggregationType, filterHash, dataHash, paginationOpts }) => {
     const result = await ctx.db
       .query('aggregation_chunks')
@@ -59,6 +73,8 @@ export const readChunks = internalQuery({
 /** Idempotent: a chunk is keyed by its owner, the data's hash and its sequence number. */
 export const putChunks = internalMutation({
   args: { chunks: v.array(v.object({ ...chunkOwner, seq: v.number(), text: v.string() })) },
+  /** How many chunks the call carried. */
+  returns: v.number(),
   handler: async (ctx, { chunks }) => {
     for (const chunk of chunks) {
       const existing = await ctx.db
@@ -85,6 +101,7 @@ export const putChunks = internalMutation({
 /** Deletes up to `limit` chunks of one (owner, dataHash); call again until `done`. */
 export const deleteChunks = internalMutation({
   args: { ...chunkOwner, limit: v.number() },
+  returns: batchDeletionValidator,
   handler: async (ctx, { userId, aggregationType, filterHash, dataHash, limit }) => {
     const chunks = await ctx.db
       .query('aggregation_chunks')
@@ -124,6 +141,7 @@ function aggregationDocOf(item: Infer<typeof upsertItem>): Omit<AggregationDoc, 
  */
 export const upsert = internalMutation({
   args: { items: v.array(upsertItem), force: v.boolean() },
+  returns: v.object({ written: v.number(), unchanged: v.number(), bytesWritten: v.number(), staleChunks: v.array(chunkKeyValidator) }),
   handler: async (ctx, { items, force }) => {
     let written = 0;
     let unchanged = 0;
@@ -154,6 +172,7 @@ export const upsert = internalMutation({
 /** Extends expiresAt of rows still holding the given version and data; reports the others. */
 export const refresh = internalMutation({
   args: { items: v.array(v.object({ ...aggregationKeyFields, version: v.number(), dataHash: v.string(), expiresAt: v.string() })) },
+  returns: v.object({ refreshed: v.number(), mismatched: v.array(v.object(aggregationKeyFields)) }),
   handler: async (ctx, { items }) => {
     let refreshed = 0;
     const mismatched: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string }[] = [];
@@ -173,6 +192,7 @@ export const refresh = internalMutation({
 /** Every aggregation of every user, without data. */
 export const allDigests = internalQuery({
   args: { paginationOpts: paginationOptsValidator },
+  returns: pageOf(digestValidator),
   handler: async (ctx, { paginationOpts }) => {
     const result = await ctx.db.query('precomputed_aggregations').withIndex('by_key').paginate(paginationOpts);
     return { page: result.page.map(digestOf), isDone: result.isDone, continueCursor: result.continueCursor };
@@ -193,6 +213,7 @@ export const remove = internalMutation({
       }),
     ),
   },
+  returns: deletionWithChunksValidator,
   handler: async (ctx, { keys }) => removeAggregations(ctx, keys),
 });
 
@@ -223,6 +244,7 @@ async function removeAggregations(
 /** Aggregations whose expiresAt is before `before`, oldest first. */
 export const pageExpired = internalQuery({
   args: { before: v.string(), paginationOpts: paginationOptsValidator },
+  returns: pageOf(digestValidator),
   handler: async (ctx, { before, paginationOpts }) => {
     const result = await ctx.db
       .query('precomputed_aggregations')

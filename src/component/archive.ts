@@ -6,7 +6,22 @@ import { type MutationCtx, type QueryCtx, internalMutation, internalQuery } from
 import { changeText, documentBytes, headerText, recordOfDoc, runText, sameStoredRecord } from './lib/archiveRows.js';
 import { type AggregationDoc, findAggregation } from './lib/aggregationRows.js';
 import { extendChange, touchStats } from './records.js';
-import { aggregationHeaderFields, changeTypeValidator, recordValidator, runFields } from './validators.js';
+import {
+  aggregationHeaderFields,
+  changeEntryFields,
+  chunkKeyValidator,
+  conditionalDeletionFields,
+  conditionalDeletionValidator,
+  manifestStatusValidator,
+  manifestValidator,
+  manifestWriteOutcomeValidator,
+  pageOf,
+  recordFields,
+  recordValidator,
+  restoreOutcomeFields,
+  restoreOutcomeValidator,
+  runFields,
+} from './validators.js';
 
 // What `agg archive` reads, deletes and puts back. Deletions happen only where the store still holds
 // exactly the archived copy; restores only where the key is free. Both are idempotent, so a retried
@@ -24,6 +39,7 @@ function changeId(kind: 'archive' | 'restore', manifestId: string, userId: strin
 
 export const archivableRecords = internalQuery({
   args: { userId: v.string(), before: v.string(), paginationOpts: paginationOptsValidator },
+  returns: pageOf(v.object({ userId: v.string(), ...recordFields })),
   handler: async (ctx, { userId, before, paginationOpts }) => {
     const result = await ctx.db
       .query('watch_records')
@@ -43,6 +59,7 @@ function findRecord(ctx: QueryCtx, userId: string, recordId: string) {
 
 export const deleteRecords = internalMutation({
   args: { userId: v.string(), records: v.array(recordValidator), change: changeRef },
+  returns: conditionalDeletionValidator,
   handler: async (ctx, { userId, records, change }) => {
     let deleted = 0;
     let missing = 0;
@@ -83,6 +100,7 @@ async function restoreRecordsIn(ctx: QueryCtx, userId: string, records: (typeof 
 
 export const restoreRecords = internalMutation({
   args: { userId: v.string(), records: v.array(recordValidator), change: changeRef },
+  returns: restoreOutcomeValidator,
   handler: async (ctx, { userId, records, change }) => {
     const outcome = await restoreRecordsIn(ctx, userId, records, ctx);
     if (outcome.inserted > 0) {
@@ -95,6 +113,7 @@ export const restoreRecords = internalMutation({
 
 export const planRestoreRecords = internalQuery({
   args: { userId: v.string(), records: v.array(recordValidator) },
+  returns: restoreOutcomeValidator,
   handler: async (ctx, { userId, records }) => restoreRecordsIn(ctx, userId, records, null),
 });
 
@@ -108,6 +127,7 @@ type HeaderArgs = { [K in keyof typeof headerFields]: (typeof headerFields)[K]['
 
 export const deleteAggregations = internalMutation({
   args: { headers: v.array(v.object(headerFields)) },
+  returns: v.object({ ...conditionalDeletionFields, staleChunks: v.array(chunkKeyValidator) }),
   handler: async (ctx, { headers }) => {
     let deleted = 0;
     let missing = 0;
@@ -153,11 +173,13 @@ async function restoreAggregationsIn(ctx: QueryCtx, items: (HeaderArgs & { chunk
 
 export const restoreAggregations = internalMutation({
   args: { items: v.array(v.object({ ...headerFields, chunkCount: v.number(), data: v.optional(v.any()) })) },
+  returns: v.object({ ...restoreOutcomeFields, unusedChunks: v.array(chunkKeyValidator) }),
   handler: async (ctx, { items }) => restoreAggregationsIn(ctx, items, ctx),
 });
 
 export const planRestoreAggregations = internalQuery({
   args: { items: v.array(v.object(headerFields)) },
+  returns: restoreOutcomeValidator,
   handler: async (ctx, { items }) => {
     const { inserted, identical, conflicting } = await restoreAggregationsIn(ctx, items, null);
     return { inserted, identical, conflicting };
@@ -166,22 +188,13 @@ export const planRestoreAggregations = internalQuery({
 
 // Change log
 
-const changeFields = {
-  changeId: v.string(),
-  userId: v.string(),
-  changeType: changeTypeValidator,
-  recordCount: v.number(),
-  changedAt: v.string(),
-  processed: v.boolean(),
-  processedAt: v.union(v.string(), v.null()),
-};
-
 function findChange(ctx: QueryCtx, id: string) {
   return ctx.db.query('data_change_log').withIndex('by_changeId', (q) => q.eq('changeId', id)).unique();
 }
 
 export const deleteChanges = internalMutation({
-  args: { entries: v.array(v.object(changeFields)) },
+  args: { entries: v.array(v.object(changeEntryFields)) },
+  returns: conditionalDeletionValidator,
   handler: async (ctx, { entries }) => {
     let deleted = 0;
     let missing = 0;
@@ -201,7 +214,7 @@ export const deleteChanges = internalMutation({
   },
 });
 
-async function restoreChangesIn(ctx: QueryCtx, entries: { [K in keyof typeof changeFields]: (typeof changeFields)[K]['type'] }[], write: MutationCtx | null) {
+async function restoreChangesIn(ctx: QueryCtx, entries: { [K in keyof typeof changeEntryFields]: (typeof changeEntryFields)[K]['type'] }[], write: MutationCtx | null) {
   let inserted = 0;
   let identical = 0;
   let conflicting = 0;
@@ -217,12 +230,14 @@ async function restoreChangesIn(ctx: QueryCtx, entries: { [K in keyof typeof cha
 }
 
 export const restoreChanges = internalMutation({
-  args: { entries: v.array(v.object(changeFields)) },
+  args: { entries: v.array(v.object(changeEntryFields)) },
+  returns: restoreOutcomeValidator,
   handler: async (ctx, { entries }) => restoreChangesIn(ctx, entries, ctx),
 });
 
 export const planRestoreChanges = internalQuery({
-  args: { entries: v.array(v.object(changeFields)) },
+  args: { entries: v.array(v.object(changeEntryFields)) },
+  returns: restoreOutcomeValidator,
   handler: async (ctx, { entries }) => restoreChangesIn(ctx, entries, null),
 });
 
@@ -234,6 +249,7 @@ function findRun(ctx: QueryCtx, runId: string) {
 
 export const deleteRuns = internalMutation({
   args: { runs: v.array(v.object(runFields)) },
+  returns: conditionalDeletionValidator,
   handler: async (ctx, { runs }) => {
     let deleted = 0;
     let missing = 0;
@@ -270,29 +286,17 @@ async function restoreRunsIn(ctx: QueryCtx, runs: Omit<Doc<'agg_runs'>, '_id' | 
 
 export const restoreRuns = internalMutation({
   args: { runs: v.array(v.object(runFields)) },
+  returns: restoreOutcomeValidator,
   handler: async (ctx, { runs }) => restoreRunsIn(ctx, runs, ctx),
 });
 
 export const planRestoreRuns = internalQuery({
   args: { runs: v.array(v.object(runFields)) },
+  returns: restoreOutcomeValidator,
   handler: async (ctx, { runs }) => restoreRunsIn(ctx, runs, null),
 });
 
 // Manifests
-
-const manifestStatus = v.union(v.literal('exporting'), v.literal('verified'), v.literal('deleted'), v.literal('restored'));
-
-const manifestFields = {
-  manifestId: v.string(),
-  createdAt: v.string(),
-  destination: v.string(),
-  tables: v.array(v.string()),
-  rowCount: v.number(),
-  bytes: v.number(),
-  status: manifestStatus,
-  verifiedAt: v.union(v.string(), v.null()),
-  manifest: v.any(),
-};
 
 function manifestOf(doc: Doc<'archive_manifests'>) {
   const { _id, _creationTime, ...row } = doc;
@@ -305,6 +309,7 @@ function findManifest(ctx: QueryCtx, manifestId: string) {
 
 export const listManifests = internalQuery({
   args: { paginationOpts: paginationOptsValidator },
+  returns: pageOf(manifestValidator),
   handler: async (ctx, { paginationOpts }) => {
     const result = await ctx.db.query('archive_manifests').withIndex('by_manifestId').paginate(paginationOpts);
     return { page: result.page.map(manifestOf), isDone: result.isDone, continueCursor: result.continueCursor };
@@ -313,6 +318,7 @@ export const listManifests = internalQuery({
 
 export const getManifest = internalQuery({
   args: { manifestId: v.string() },
+  returns: v.nullable(manifestValidator),
   handler: async (ctx, { manifestId }) => {
     const doc = await findManifest(ctx, manifestId);
     return doc ? manifestOf(doc) : null;
@@ -321,7 +327,8 @@ export const getManifest = internalQuery({
 
 /** Creates or advances a manifest row; a retry of a write that already took effect is a no-op. */
 export const putManifest = internalMutation({
-  args: { row: v.object(manifestFields), expectedStatus: v.union(manifestStatus, v.null()) },
+  args: { row: manifestValidator, expectedStatus: v.union(manifestStatusValidator, v.null()) },
+  returns: manifestWriteOutcomeValidator,
   handler: async (ctx, { row, expectedStatus }) => {
     const doc = await findManifest(ctx, row.manifestId);
     if (doc && canonicalJson(manifestOf(doc)) === canonicalJson({ ...row, manifest: row.manifest ?? null })) return { applied: true as const };
@@ -333,7 +340,9 @@ export const putManifest = internalMutation({
 });
 
 export const deleteManifest = internalMutation({
-  args: { manifestId: v.string(), expectedStatus: manifestStatus },
+  args: { manifestId: v.string(), expectedStatus: manifestStatusValidator },
+  /** False when the row is in another status than expected; true when deleted now or before. */
+  returns: v.boolean(),
   handler: async (ctx, { manifestId, expectedStatus }) => {
     const doc = await findManifest(ctx, manifestId);
     if (!doc) return true;

@@ -2,6 +2,7 @@ import { paginationOptsValidator } from 'convex/server';
 import { v } from 'convex/values';
 import type { Doc } from './_generated/dataModel.js';
 import { internalMutation, internalQuery } from './_generated/server.js';
+import { changeEntryValidator, pageOf } from './validators.js';
 
 function entryOf(doc: Doc<'data_change_log'>) {
   const { _id, _creationTime, ...entry } = doc;
@@ -11,6 +12,7 @@ function entryOf(doc: Doc<'data_change_log'>) {
 /** Unprocessed entries in (userId, changedAt) order, so the client can group them by user. */
 export const pending = internalQuery({
   args: { paginationOpts: paginationOptsValidator },
+  returns: pageOf(changeEntryValidator),
   handler: async (ctx, { paginationOpts }) => {
     const result = await ctx.db
       .query('data_change_log')
@@ -22,6 +24,7 @@ export const pending = internalQuery({
 
 export const forUser = internalQuery({
   args: { userId: v.string(), paginationOpts: paginationOptsValidator },
+  returns: pageOf(changeEntryValidator),
   handler: async (ctx, { userId, paginationOpts }) => {
     const result = await ctx.db
       .query('data_change_log')
@@ -37,6 +40,8 @@ export const forUser = internalQuery({
  */
 export const markProcessed = internalMutation({
   args: { userId: v.string(), changes: v.array(v.object({ changeId: v.string(), changedAt: v.string() })), at: v.string() },
+  /** How many entries were marked. */
+  returns: v.number(),
   handler: async (ctx, { userId, changes, at }) => {
     let marked = 0;
     for (const { changeId, changedAt } of changes) {

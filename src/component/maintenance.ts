@@ -5,7 +5,15 @@ import type { Doc } from './_generated/dataModel.js';
 import { type QueryCtx, internalMutation, internalQuery } from './_generated/server.js';
 import { documentBytes } from './lib/archiveRows.js';
 import { type AggregationDoc, findAggregation } from './lib/aggregationRows.js';
-import { aggregationKeyFields } from './validators.js';
+import {
+  aggregationKeyFields,
+  changeEntryValidator,
+  deletionValidator,
+  deletionWithChunksValidator,
+  filterCombinationValidator,
+  pageOf,
+  runValidator,
+} from './validators.js';
 
 // What `agg cleanup` deletes. Each query finds candidates; each mutation re-checks the candidate's
 // condition inside its own transaction, so a row refreshed or reused since it was found survives, and
@@ -20,6 +28,7 @@ function strip<T extends { _id: unknown; _creationTime: unknown }>(doc: T): Omit
 
 export const staleFilterCombinations = internalQuery({
   args: { before: v.string(), paginationOpts: paginationOptsValidator },
+  returns: pageOf(filterCombinationValidator),
   handler: async (ctx, { before, paginationOpts }) => {
     const result = await ctx.db
       .query('filter_combinations')
@@ -35,6 +44,7 @@ export const staleFilterCombinations = internalQuery({
 
 export const deleteStaleFilterCombinations = internalMutation({
   args: { keys: v.array(v.object({ userId: v.string(), filterHash: v.string() })), before: v.string() },
+  returns: deletionValidator,
   handler: async (ctx, { keys, before }) => {
     let deleted = 0;
     let missing = 0;
@@ -69,6 +79,7 @@ async function userExists(ctx: QueryCtx, userId: string, cache: Map<string, bool
 /** Deletes aggregations that are still orphans (core's orphanReason); returns their chunk sets to delete. */
 export const deleteOrphanAggregations = internalMutation({
   args: { keys: v.array(v.object(aggregationKeyFields)) },
+  returns: deletionWithChunksValidator,
   handler: async (ctx, { keys }) => {
     let deleted = 0;
     let missing = 0;
@@ -100,6 +111,7 @@ export const deleteOrphanAggregations = internalMutation({
 
 export const processedChanges = internalQuery({
   args: { before: v.string(), paginationOpts: paginationOptsValidator },
+  returns: pageOf(changeEntryValidator),
   handler: async (ctx, { before, paginationOpts }) => {
     const result = await ctx.db
       .query('data_change_log')
@@ -111,6 +123,7 @@ export const processedChanges = internalQuery({
 
 export const deleteProcessedChanges = internalMutation({
   args: { changeIds: v.array(v.string()), before: v.string() },
+  returns: deletionValidator,
   handler: async (ctx, { changeIds, before }) => {
     let deleted = 0;
     let missing = 0;
@@ -133,6 +146,7 @@ export const deleteProcessedChanges = internalMutation({
 
 export const finishedRuns = internalQuery({
   args: { before: v.string(), paginationOpts: paginationOptsValidator },
+  returns: pageOf(runValidator),
   handler: async (ctx, { before, paginationOpts }) => {
     const result = await ctx.db
       .query('agg_runs')
@@ -145,6 +159,7 @@ export const finishedRuns = internalQuery({
 
 export const deleteFinishedRuns = internalMutation({
   args: { runIds: v.array(v.string()), before: v.string() },
+  returns: deletionValidator,
   handler: async (ctx, { runIds, before }) => {
     let deleted = 0;
     let missing = 0;
@@ -174,6 +189,10 @@ function referenced(header: AggregationDoc | null, dataHash: string): boolean {
  */
 export const orphanChunks = internalQuery({
   args: { minAgeMs: v.number(), paginationOpts: paginationOptsValidator },
+  // aggregationType as aggregation_chunks stores it (a string; putChunks only writes known types).
+  returns: pageOf(
+    v.object({ userId: v.string(), aggregationType: v.string(), filterHash: v.string(), dataHash: v.string(), seq: v.number(), bytes: v.number() }),
+  ),
   handler: async (ctx, { minAgeMs, paginationOpts }) => {
     const now = Date.now();
     const result = await ctx.db.query('aggregation_chunks').withIndex('by_owner').paginate(paginationOpts);
@@ -204,6 +223,7 @@ export const orphanChunks = internalQuery({
  */
 export const deleteOrphanChunks = internalMutation({
   args: { ...aggregationKeyFields, dataHash: v.string(), minAgeMs: v.number(), limit: v.number() },
+  returns: v.object({ deleted: v.number(), bytesFreed: v.number(), done: v.boolean() }),
   handler: async (ctx, { userId, aggregationType, filterHash, dataHash, minAgeMs, limit }) => {
     if (referenced(await findAggregation(ctx, { userId, aggregationType, filterHash }), dataHash)) return { deleted: 0, bytesFreed: 0, done: true };
     const chunks = await ctx.db

@@ -2,7 +2,7 @@ import { paginationOptsValidator } from 'convex/server';
 import { v } from 'convex/values';
 import type { Doc } from './_generated/dataModel.js';
 import { type MutationCtx, internalMutation, internalQuery } from './_generated/server.js';
-import { changeStampValidator, recordValidator } from './validators.js';
+import { changeStampValidator, pageOf, recordValidator, recordWriteValidator, userSummaryValidator } from './validators.js';
 
 type StoredRecord = typeof recordValidator.type;
 type ChangeStamp = typeof changeStampValidator.type;
@@ -65,6 +65,7 @@ export async function extendChange(ctx: MutationCtx, userId: string, change: Cha
 /** Idempotent upsert of one batch (the client keeps batches under the per-transaction limits). */
 export const putBatch = internalMutation({
   args: { userId: v.string(), records: v.array(recordValidator), change: changeStampValidator },
+  returns: recordWriteValidator,
   handler: async (ctx, { userId, records, change }) => {
     let inserted = 0;
     let updated = 0;
@@ -94,6 +95,8 @@ export const putBatch = internalMutation({
 
 export const deleteBatch = internalMutation({
   args: { userId: v.string(), recordIds: v.array(v.string()), change: changeStampValidator },
+  /** How many of the records existed and were deleted. */
+  returns: v.number(),
   handler: async (ctx, { userId, recordIds, change }) => {
     let deleted = 0;
     for (const recordId of recordIds) {
@@ -116,6 +119,7 @@ export const deleteBatch = internalMutation({
 
 export const page = internalQuery({
   args: { userId: v.string(), paginationOpts: paginationOptsValidator },
+  returns: pageOf(recordValidator),
   handler: async (ctx, { userId, paginationOpts }) => {
     const result = await ctx.db
       .query('watch_records')
@@ -133,6 +137,7 @@ function summaryOf(stats: Doc<'user_stats'>) {
 /** Kept by backfill: until when every default-grid aggregation of the user is fresh (eligibility). */
 export const setGridFreshness = internalMutation({
   args: { userId: v.string(), freshUntil: v.union(v.string(), v.null()) },
+  returns: v.null(),
   handler: async (ctx, { userId, freshUntil }) => {
     const stats = await ctx.db.query('user_stats').withIndex('by_user', (q) => q.eq('userId', userId)).unique();
     if (stats && stats.gridFreshUntil !== freshUntil) await ctx.db.patch(stats._id, { gridFreshUntil: freshUntil });
@@ -141,6 +146,7 @@ export const setGridFreshness = internalMutation({
 
 export const listUsers = internalQuery({
   args: { paginationOpts: paginationOptsValidator },
+  returns: pageOf(userSummaryValidator),
   handler: async (ctx, { paginationOpts }) => {
     const result = await ctx.db.query('user_stats').withIndex('by_user').paginate(paginationOpts);
     return { page: result.page.map(summaryOf), isDone: result.isDone, continueCursor: result.continueCursor };
@@ -149,6 +155,7 @@ export const listUsers = internalQuery({
 
 export const getUser = internalQuery({
   args: { userId: v.string() },
+  returns: v.nullable(userSummaryValidator),
   handler: async (ctx, { userId }) => {
     const stats = await ctx.db.query('user_stats').withIndex('by_user', (q) => q.eq('userId', userId)).unique();
     return stats ? summaryOf(stats) : null;

@@ -2,7 +2,7 @@ import { paginationOptsValidator } from 'convex/server';
 import { v } from 'convex/values';
 import type { Doc } from './_generated/dataModel.js';
 import { internalMutation, internalQuery } from './_generated/server.js';
-import { eventFields, flagFields, overrideModeValidator } from './validators.js';
+import { eventFields, eventValidator, flagChangeOutcomeValidator, flagFields, flagValidator, overrideFields, overrideValidator, pageOf } from './validators.js';
 
 function strip<T extends { _id: unknown; _creationTime: unknown }>(doc: T): Omit<T, '_id' | '_creationTime'> {
   const { _id, _creationTime, ...rest } = doc;
@@ -11,6 +11,7 @@ function strip<T extends { _id: unknown; _creationTime: unknown }>(doc: T): Omit
 
 export const getFlag = internalQuery({
   args: { flag: v.string() },
+  returns: v.nullable(flagValidator),
   handler: async (ctx, { flag }) => {
     const doc = await ctx.db.query('rollout_flags').withIndex('by_flag', (q) => q.eq('flag', flag)).unique();
     return doc ? strip(doc) : null;
@@ -20,11 +21,13 @@ export const getFlag = internalQuery({
 /** Every flag (there are few: one per feature the app gates). */
 export const listFlags = internalQuery({
   args: {},
+  returns: v.array(flagValidator),
   handler: async (ctx) => (await ctx.db.query('rollout_flags').withIndex('by_flag').take(1000)).map(strip),
 });
 
 export const listOverrides = internalQuery({
   args: { flag: v.string(), paginationOpts: paginationOptsValidator },
+  returns: pageOf(overrideValidator),
   handler: async (ctx, { flag, paginationOpts }) => {
     const result = await ctx.db
       .query('rollout_overrides')
@@ -36,6 +39,7 @@ export const listOverrides = internalQuery({
 
 export const listEvents = internalQuery({
   args: { flag: v.string(), limit: v.number() },
+  returns: v.array(eventValidator),
   handler: async (ctx, { flag, limit }) => {
     const events = await ctx.db
       .query('rollout_events')
@@ -54,11 +58,12 @@ export const listEvents = internalQuery({
 export const applyChange = internalMutation({
   args: {
     flag: v.object(flagFields),
-    setOverrides: v.array(v.object({ flag: v.string(), userId: v.string(), mode: overrideModeValidator })),
+    setOverrides: v.array(v.object(overrideFields)),
     clearOverrides: v.array(v.string()),
     event: v.object(eventFields),
     expectedUpdatedAt: v.union(v.string(), v.null()),
   },
+  returns: flagChangeOutcomeValidator,
   handler: async (ctx, { flag, setOverrides, clearOverrides, event, expectedUpdatedAt }) => {
     const done = await ctx.db.query('rollout_events').withIndex('by_eventId', (q) => q.eq('eventId', event.eventId)).unique();
     if (done) return { applied: true as const };

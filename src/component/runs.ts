@@ -1,7 +1,7 @@
 import { v } from 'convex/values';
 import type { Doc } from './_generated/dataModel.js';
 import { internalMutation, internalQuery } from './_generated/server.js';
-import { runFields } from './validators.js';
+import { leaseOutcomeValidator, leaseValidator, runFields, runValidator } from './validators.js';
 
 function runOf(doc: Doc<'agg_runs'>) {
   const { _id, _creationTime, ...run } = doc;
@@ -11,6 +11,7 @@ function runOf(doc: Doc<'agg_runs'>) {
 /** Creates or replaces the ledger row of a run (idempotent: keyed by runId). */
 export const putRun = internalMutation({
   args: { run: v.object(runFields) },
+  returns: v.null(),
   handler: async (ctx, { run }) => {
     const existing = await ctx.db.query('agg_runs').withIndex('by_runId', (q) => q.eq('runId', run.runId)).unique();
     if (existing) await ctx.db.replace(existing._id, run);
@@ -20,6 +21,7 @@ export const putRun = internalMutation({
 
 export const getRun = internalQuery({
   args: { runId: v.string() },
+  returns: v.nullable(runValidator),
   handler: async (ctx, { runId }) => {
     const doc = await ctx.db.query('agg_runs').withIndex('by_runId', (q) => q.eq('runId', runId)).unique();
     return doc ? runOf(doc) : null;
@@ -28,6 +30,7 @@ export const getRun = internalQuery({
 
 export const listRuns = internalQuery({
   args: { limit: v.number(), command: v.optional(v.string()) },
+  returns: v.array(runValidator),
   handler: async (ctx, { limit, command }) => {
     const docs =
       command === undefined
@@ -40,6 +43,7 @@ export const listRuns = internalQuery({
 /** Takes the lease when it is free, expired, already ours, or `force`d; otherwise says who holds it. */
 export const acquireLease = internalMutation({
   args: { name: v.string(), holder: v.string(), runId: v.union(v.string(), v.null()), now: v.string(), expiresAt: v.string(), force: v.boolean() },
+  returns: leaseOutcomeValidator,
   handler: async (ctx, { name, holder, runId, now, expiresAt, force }) => {
     const existing = await ctx.db.query('agg_leases').withIndex('by_name', (q) => q.eq('name', name)).unique();
     if (existing && existing.holder !== holder && existing.expiresAt > now && !force) {
@@ -55,12 +59,15 @@ export const acquireLease = internalMutation({
 
 export const listLeases = internalQuery({
   args: {},
+  returns: v.array(leaseValidator),
   handler: async (ctx) =>
     (await ctx.db.query('agg_leases').withIndex('by_name').take(1000)).map(({ _id, _creationTime, ...lease }) => lease),
 });
 
 export const releaseLease = internalMutation({
   args: { name: v.string(), holder: v.string() },
+  /** False when the lease is not held by `holder` (expired and taken over, or already released). */
+  returns: v.boolean(),
   handler: async (ctx, { name, holder }) => {
     const existing = await ctx.db.query('agg_leases').withIndex('by_name', (q) => q.eq('name', name)).unique();
     if (!existing || existing.holder !== holder) return false;

@@ -2,13 +2,16 @@ import { defineSchema, defineTable } from 'convex/server';
 import { v } from 'convex/values';
 import {
   aggregationHeaderFields,
-  changeTypeValidator,
+  changeEntryFields,
   eventFields,
   filtersValidator,
   flagFields,
-  overrideModeValidator,
+  leaseFields,
+  manifestFields,
+  overrideFields,
   recordFields,
   runFields,
+  validationFields,
 } from './validators.js';
 
 // The agg component's own tables, apart from the app's; SqliteStore mirrors them table for table.
@@ -54,15 +57,7 @@ export default defineSchema({
     .index('by_user_lastUsed', ['userId', 'lastUsed'])
     .index('by_lastUsed', ['lastUsed']),
 
-  data_change_log: defineTable({
-    changeId: v.string(),
-    userId: v.string(),
-    changeType: changeTypeValidator,
-    recordCount: v.number(),
-    changedAt: v.string(),
-    processed: v.boolean(),
-    processedAt: v.union(v.string(), v.null()),
-  })
+  data_change_log: defineTable(changeEntryFields)
     .index('by_changeId', ['changeId'])
     .index('by_processed_user', ['processed', 'userId', 'changedAt'])
     .index('by_user_changedAt', ['userId', 'changedAt'])
@@ -70,7 +65,7 @@ export default defineSchema({
 
   rollout_flags: defineTable(flagFields).index('by_flag', ['flag']),
 
-  rollout_overrides: defineTable({ flag: v.string(), userId: v.string(), mode: overrideModeValidator })
+  rollout_overrides: defineTable(overrideFields)
     .index('by_flag_user', ['flag', 'userId'])
     .index('by_user', ['userId']),
 
@@ -85,33 +80,11 @@ export default defineSchema({
     .index('by_finishedAt', ['finishedAt']),
 
   /** One lease per command and target, so overlapping cron runs do not collide. */
-  agg_leases: defineTable({
-    name: v.string(),
-    holder: v.string(),
-    runId: v.union(v.string(), v.null()),
-    acquiredAt: v.string(),
-    expiresAt: v.string(),
-  }).index('by_name', ['name']),
+  agg_leases: defineTable(leaseFields).index('by_name', ['name']),
 
   /** The latest validation of each user (rollout --require-validated, status). */
-  user_validations: defineTable({
-    userId: v.string(),
-    runId: v.string(),
-    validatedAt: v.string(),
-    clean: v.boolean(),
-    counts: v.record(v.string(), v.number()),
-  }).index('by_user', ['userId']),
+  user_validations: defineTable(validationFields).index('by_user', ['userId']),
 
   /** Archives written to cold storage: what they hold and where, and whether they were verified. */
-  archive_manifests: defineTable({
-    manifestId: v.string(),
-    createdAt: v.string(),
-    destination: v.string(),
-    tables: v.array(v.string()),
-    rowCount: v.number(),
-    bytes: v.number(),
-    status: v.union(v.literal('exporting'), v.literal('verified'), v.literal('deleted'), v.literal('restored')),
-    verifiedAt: v.union(v.string(), v.null()),
-    manifest: v.any(),
-  }).index('by_manifestId', ['manifestId']),
+  archive_manifests: defineTable(manifestFields).index('by_manifestId', ['manifestId']),
 });

@@ -1,17 +1,11 @@
 import { v } from 'convex/values';
 import { internalMutation, internalQuery } from './_generated/server.js';
-
-const validationFields = {
-  userId: v.string(),
-  runId: v.string(),
-  validatedAt: v.string(),
-  clean: v.boolean(),
-  counts: v.record(v.string(), v.number()),
-};
+import { validationValidator } from './validators.js';
 
 /** Replaces each user's latest validation (one row per user). */
 export const put = internalMutation({
-  args: { rows: v.array(v.object(validationFields)) },
+  args: { rows: v.array(validationValidator) },
+  returns: v.null(),
   handler: async (ctx, { rows }) => {
     for (const row of rows) {
       const existing = await ctx.db.query('user_validations').withIndex('by_user', (q) => q.eq('userId', row.userId)).unique();
@@ -23,6 +17,7 @@ export const put = internalMutation({
 
 export const get = internalQuery({
   args: { userIds: v.array(v.string()) },
+  returns: v.array(validationValidator),
   handler: async (ctx, { userIds }) => {
     const rows = [];
     for (const userId of userIds) {

@@ -72,6 +72,74 @@ export const aggregationHeaderFields = {
   chunkCount: v.number(),
 };
 
+// Answers of the functions the CLI calls (src/store/convex/answers.ts parses them): documents come
+// without their system fields.
+
+/** An aggregation without its filters and data: what the digest pages list. */
+export const digestValidator = v.object({
+  ...aggregationKeyFields,
+  version: v.number(),
+  dataHash: v.string(),
+  asOf: v.string(),
+  timeZone: v.string(),
+  computedAt: v.string(),
+  expiresAt: v.string(),
+  metadata: metadataValidator,
+  chunkCount: v.number(),
+});
+
+/** An aggregation as read back: the digest, its filters, and its inline data (null when chunked). */
+export const storedAggregationValidator = v.object({ ...digestValidator.fields, filters: filtersValidator, data: v.any() });
+
+/** Names one chunk set: the owner aggregation and the hash of the data the chunks hold. */
+export const chunkKeyValidator = v.object({ ...aggregationKeyFields, dataHash: v.string() });
+
+export const chunkTextValidator = v.object({ seq: v.number(), text: v.string() });
+
+/** A batch of a deletion that goes on over several calls: call again until `done`. */
+export const batchDeletionValidator = v.object({ deleted: v.number(), done: v.boolean() });
+
+/** What a deletion by key did: rows deleted, keys not found, and the bytes the deleted rows held. */
+export const deletionFields = { deleted: v.number(), missing: v.number(), bytesFreed: v.number() };
+
+export const deletionValidator = v.object(deletionFields);
+
+/** A deletion of aggregations, with the chunk sets no header references any more (for the caller to delete). */
+export const deletionWithChunksValidator = v.object({ ...deletionFields, staleChunks: v.array(chunkKeyValidator) });
+
+/** A deletion of archived rows, each only if unchanged since export: `changedRows` are the indexes of those that were not. */
+export const conditionalDeletionFields = { deleted: v.number(), changed: v.number(), changedRows: v.array(v.number()), missing: v.number(), bytesFreed: v.number() };
+
+export const conditionalDeletionValidator = v.object(conditionalDeletionFields);
+
+export const restoreOutcomeFields = { inserted: v.number(), identical: v.number(), conflicting: v.number() };
+
+export const restoreOutcomeValidator = v.object(restoreOutcomeFields);
+
+export const recordWriteValidator = v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number() });
+
+/** A user's row of user_stats as the functions return it: gridFreshUntil null when never set. */
+export const userSummaryValidator = v.object({
+  userId: v.string(),
+  recordCount: v.number(),
+  firstWatchedAt: v.union(v.string(), v.null()),
+  lastWatchedAt: v.union(v.string(), v.null()),
+  lastChangeAt: v.union(v.string(), v.null()),
+  gridFreshUntil: v.union(v.string(), v.null()),
+});
+
+export const changeEntryFields = {
+  changeId: v.string(),
+  userId: v.string(),
+  changeType: changeTypeValidator,
+  recordCount: v.number(),
+  changedAt: v.string(),
+  processed: v.boolean(),
+  processedAt: v.union(v.string(), v.null()),
+};
+
+export const changeEntryValidator = v.object(changeEntryFields);
+
 export const runStatusValidator = v.union(
   v.literal('running'),
   v.literal('succeeded'),
@@ -104,7 +172,19 @@ export const flagFields = {
   updatedBy: v.string(),
 };
 
+export const flagValidator = v.object(flagFields);
+
 export const overrideModeValidator = v.union(v.literal('allow'), v.literal('deny'));
+
+export const overrideFields = { flag: v.string(), userId: v.string(), mode: overrideModeValidator };
+
+export const overrideValidator = v.object(overrideFields);
+
+/** applyChange: applied (now or by an earlier call with the same eventId), or refused on a conflict. */
+export const flagChangeOutcomeValidator = v.union(
+  v.object({ applied: v.literal(true) }),
+  v.object({ applied: v.literal(false), reason: v.literal('conflict') }),
+);
 
 export const eventFields = {
   eventId: v.string(),
@@ -117,6 +197,58 @@ export const eventFields = {
   reason: v.union(v.string(), v.null()),
   details: v.any(),
 };
+
+export const eventValidator = v.object(eventFields);
+
+export const runValidator = v.object(runFields);
+
+export const leaseFields = {
+  name: v.string(),
+  holder: v.string(),
+  runId: v.union(v.string(), v.null()),
+  acquiredAt: v.string(),
+  expiresAt: v.string(),
+};
+
+export const leaseValidator = v.object(leaseFields);
+
+/** acquireLease: the lease taken, or who holds it. */
+export const leaseOutcomeValidator = v.union(
+  v.object({ acquired: v.literal(true), lease: leaseValidator }),
+  v.object({ acquired: v.literal(false), heldBy: leaseValidator }),
+);
+
+export const validationFields = {
+  userId: v.string(),
+  runId: v.string(),
+  validatedAt: v.string(),
+  clean: v.boolean(),
+  counts: v.record(v.string(), v.number()),
+};
+
+export const validationValidator = v.object(validationFields);
+
+export const manifestStatusValidator = v.union(v.literal('exporting'), v.literal('verified'), v.literal('deleted'), v.literal('restored'));
+
+export const manifestFields = {
+  manifestId: v.string(),
+  createdAt: v.string(),
+  destination: v.string(),
+  tables: v.array(v.string()),
+  rowCount: v.number(),
+  bytes: v.number(),
+  status: manifestStatusValidator,
+  verifiedAt: v.union(v.string(), v.null()),
+  manifest: v.any(),
+};
+
+export const manifestValidator = v.object(manifestFields);
+
+/** putManifest: applied (now or by an earlier identical call), or refused with the status found. */
+export const manifestWriteOutcomeValidator = v.union(
+  v.object({ applied: v.literal(true) }),
+  v.object({ applied: v.literal(false), current: v.union(manifestStatusValidator, v.null()) }),
+);
 
 /** One page of a paginated read, as every paging function returns it. */
 export function pageOf<T extends Validator<any, 'required', any>>(item: T) {
