@@ -7,6 +7,9 @@ export const ExitCode = {
   usage: 2,
   /** The store or another piece of infrastructure could not be used. */
   infrastructure: 3,
+  /** An unexpected error: a bug in agg (EX_SOFTWARE), never a finding. */
+  software: 70,
+  /** Interrupted by SIGINT (Ctrl-C): 128 + 2. */
   interrupted: 130,
 } as const;
 

@@ -53,9 +53,9 @@ function reportError(error: unknown, io: CommandIo, debug: boolean): number {
     return ExitCode.infrastructure;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`agg: unexpected error: ${message.split('\n')[0]}${debug ? '' : ' (run with --debug for details)'}\n`);
+  io.stderr.write(`agg: unexpected error: ${oneLine(message.split('\n')[0]!)}${debug ? '' : ' (run with --debug for details)'}\n`);
   if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-  return ExitCode.findings;
+  return ExitCode.software;
 }
 
 export async function main(): Promise<void> {

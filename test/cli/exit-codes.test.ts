@@ -1,0 +1,81 @@
+// The exit-code table of the README, one case per code: a CI job reads these, so none may lie.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/cli/errors.js';
+import type { Store } from '../../src/store/types.js';
+import { runAgg } from '../support/cli.js';
+
+const SAMPLE = join(process.cwd(), 'fixtures/samples/demo-takeout.json');
+
+function workspace(): { cwd: string; local: string } {
+  const cwd = mkdtempSync(join(tmpdir(), 'agg-exit-'));
+  return { cwd, local: join(cwd, 'store') };
+}
+
+describe('exit codes', () => {
+  it('0: success', async () => {
+    const { cwd, local } = workspace();
+    expect((await runAgg(['--local', local, 'import', SAMPLE, '--user', 'demo'], { cwd })).code).toBe(ExitCode.ok);
+    expect(ExitCode.ok).toBe(0);
+  });
+
+  it('1: the command ran and found something a CI job should fail on', async () => {
+    const { cwd, local } = workspace();
+    await runAgg(['--local', local, 'import', SAMPLE, '--user', 'demo'], { cwd });
+    const run = await runAgg(['--local', local, 'validate', '--type', 'kpi', '--fail-on', 'missing'], { cwd });
+    expect(run.stdout).toMatch(/missing/);
+    expect(run.code).toBe(1);
+  });
+
+  it('2: bad arguments, configuration or input, in one line', async () => {
+    const { cwd, local } = workspace();
+    for (const args of [['backfill', '--concurrency', 'many'], ['nosuchcommand'], ['import', join(cwd, 'missing.json'), '--user', 'u']]) {
+      const run = await runAgg(['--local', local, ...args], { cwd });
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+    writeFileSync(join(cwd, 'agg.config.json'), '{"ttl": {"kpi": "soon"}}');
+    const config = await runAgg(['--local', local, 'import', SAMPLE, '--user', 'demo'], { cwd });
+    expect(config.code).toBe(2);
+    expect(config.stderr).toMatch(/ttl\.kpi/);
+  });
+
+  it('3: the store could not be used', async () => {
+    const { cwd } = workspace();
+    const file = join(cwd, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const run = await runAgg(['--local', join(file, 'store'), 'import', SAMPLE, '--user', 'demo'], { cwd });
+    expect(run.code, run.stderr).toBe(3);
+  });
+
+  it('70: an unexpected error is a bug, never a finding: one line and the --debug hint; --debug adds the stack', async () => {
+    const broken = new Proxy({ description: 'a broken store', close: async () => undefined } as unknown as Store, {
+      get(target, property) {
+        if (property in target) return Reflect.get(target, property);
+        return () => {
+          throw new TypeError('cannot read properties of undefined (reading "userId")');
+        };
+      },
+    });
+    const run = await runAgg(['users'], { openStore: () => broken });
+    expect(run.code).toBe(70);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('agg: unexpected'))).toEqual([
+      'agg: unexpected error: cannot read properties of undefined (reading "userId") (run with --debug for details)',
+    ]);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    const debug = await runAgg(['--debug', 'users'], { openStore: () => broken });
+    expect(debug.code).toBe(70);
+    expect(debug.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('130: interrupted', async () => {
+    const { cwd, local } = workspace();
+    await runAgg(['--local', local, 'import', SAMPLE, '--user', 'demo'], { cwd });
+    const interrupt = new AbortController();
+    interrupt.abort();
+    const run = await runAgg(['--local', local, 'backfill', '--all'], { cwd, signal: interrupt.signal });
+    expect(run.code, run.stderr).toBe(130);
+  });
+});
