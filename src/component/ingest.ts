@@ -5,7 +5,7 @@ import { internal } from './_generated/api.js';
 import type { MutationCtx } from './_generated/server.js';
 import { internalMutation, mutation } from './_generated/server.js';
 import { INGEST_LIMITS, ingestOutcomeValidator, userDeletionValidator } from './limits.js';
-import { extendChange, sameRecord, touchStats } from './records.js';
+import { deleteRecords, writeRecords } from './records.js';
 import { watchValidator } from './validators.js';
 
 // The app keeps agg's mirror of its watch records in sync from its own ingestion mutations. Each call
@@ -49,30 +49,9 @@ export const recordWatches = mutation({
       seen.add(watch.id);
       return checkedWatch(watch, index);
     });
-    let inserted = 0;
-    let updated = 0;
-    let unchanged = 0;
-    for (const record of stored) {
-      const existing = await ctx.db
-        .query('watch_records')
-        .withIndex('by_user_record', (q) => q.eq('userId', userId).eq('recordId', record.recordId))
-        .unique();
-      if (!existing) {
-        await ctx.db.insert('watch_records', { userId, ...record });
-        inserted++;
-      } else if (sameRecord(existing, record)) {
-        unchanged++;
-      } else {
-        await ctx.db.replace(existing._id, { userId, ...record });
-        updated++;
-      }
-    }
-    if (inserted + updated > 0) {
-      const at = new Date().toISOString();
-      await touchStats(ctx, userId, inserted, at);
-      await extendChange(ctx, userId, appChange(userId, at, inserted > 0 ? 'import' : 'update'), inserted + updated);
-    }
-    return { inserted, updated, unchanged, deleted: 0 };
+    // The change's instant is the mutation's own clock: one entry per user and instant.
+    const written = await writeRecords(ctx, userId, stored, appChange(userId, new Date().toISOString(), 'import'));
+    return { ...written, deleted: 0 };
   },
 });
 
@@ -81,24 +60,8 @@ export const deleteWatches = mutation({
   returns: ingestOutcomeValidator,
   handler: async (ctx, { userId, ids }) => {
     refuseOversize('record ids', ids.length, JSON.stringify(ids).length);
-    let deleted = 0;
-    let unchanged = 0;
-    for (const recordId of new Set(ids)) {
-      const existing = await ctx.db
-        .query('watch_records')
-        .withIndex('by_user_record', (q) => q.eq('userId', userId).eq('recordId', recordId))
-        .unique();
-      if (existing) {
-        await ctx.db.delete(existing._id);
-        deleted++;
-      } else unchanged++;
-    }
-    if (deleted > 0) {
-      const at = new Date().toISOString();
-      await touchStats(ctx, userId, -deleted, at);
-      await extendChange(ctx, userId, appChange(userId, at, 'delete'), deleted);
-    }
-    return { inserted: 0, updated: 0, unchanged, deleted };
+    const { deleted, missing } = await deleteRecords(ctx, userId, new Set(ids), appChange(userId, new Date().toISOString(), 'delete'));
+    return { inserted: 0, updated: 0, unchanged: missing, deleted };
   },
 });
 

@@ -62,59 +62,69 @@ export async function extendChange(ctx: MutationCtx, userId: string, change: Cha
   }
 }
 
+/**
+ * Writes a user's records, keyed by record id: new ones inserted, changed ones replaced, equal ones
+ * left alone; user_stats and the change-log entry follow in the same transaction when anything changed.
+ */
+export async function writeRecords(ctx: MutationCtx, userId: string, records: readonly StoredRecord[], change: ChangeStamp) {
+  let inserted = 0;
+  let updated = 0;
+  let unchanged = 0;
+  for (const record of records) {
+    const existing = await ctx.db
+      .query('watch_records')
+      .withIndex('by_user_record', (q) => q.eq('userId', userId).eq('recordId', record.recordId))
+      .unique();
+    if (!existing) {
+      await ctx.db.insert('watch_records', { userId, ...record });
+      inserted++;
+    } else if (sameRecord(existing, record)) {
+      unchanged++;
+    } else {
+      await ctx.db.replace(existing._id, { userId, ...record });
+      updated++;
+    }
+  }
+  if (inserted + updated > 0) {
+    await touchStats(ctx, userId, inserted, change.at);
+    await extendChange(ctx, userId, change, inserted + updated);
+  }
+  return { inserted, updated, unchanged };
+}
+
+/** Deletes a user's records by id (missing ones are fine), keeping user_stats and the change log exact. */
+export async function deleteRecords(ctx: MutationCtx, userId: string, recordIds: Iterable<string>, change: ChangeStamp) {
+  let deleted = 0;
+  let missing = 0;
+  for (const recordId of recordIds) {
+    const existing = await ctx.db
+      .query('watch_records')
+      .withIndex('by_user_record', (q) => q.eq('userId', userId).eq('recordId', recordId))
+      .unique();
+    if (existing) {
+      await ctx.db.delete(existing._id);
+      deleted++;
+    } else missing++;
+  }
+  if (deleted > 0) {
+    await touchStats(ctx, userId, -deleted, change.at);
+    await extendChange(ctx, userId, change, deleted);
+  }
+  return { deleted, missing };
+}
+
 /** Idempotent upsert of one batch (the client keeps batches under the per-transaction limits). */
 export const putBatch = internalMutation({
   args: { userId: v.string(), records: v.array(recordValidator), change: changeStampValidator },
   returns: recordWriteValidator,
-  handler: async (ctx, { userId, records, change }) => {
-    let inserted = 0;
-    let updated = 0;
-    let unchanged = 0;
-    for (const record of records) {
-      const existing = await ctx.db
-        .query('watch_records')
-        .withIndex('by_user_record', (q) => q.eq('userId', userId).eq('recordId', record.recordId))
-        .unique();
-      if (!existing) {
-        await ctx.db.insert('watch_records', { userId, ...record });
-        inserted++;
-      } else if (sameRecord(existing, record)) {
-        unchanged++;
-      } else {
-        await ctx.db.replace(existing._id, { userId, ...record });
-        updated++;
-      }
-    }
-    if (inserted + updated > 0) {
-      await touchStats(ctx, userId, inserted, change.at);
-      await extendChange(ctx, userId, change, inserted + updated);
-    }
-    return { inserted, updated, unchanged };
-  },
+  handler: async (ctx, { userId, records, change }) => writeRecords(ctx, userId, records, change),
 });
 
 export const deleteBatch = internalMutation({
   args: { userId: v.string(), recordIds: v.array(v.string()), change: changeStampValidator },
   /** How many of the records existed and were deleted. */
   returns: v.number(),
-  handler: async (ctx, { userId, recordIds, change }) => {
-    let deleted = 0;
-    for (const recordId of recordIds) {
-      const existing = await ctx.db
-        .query('watch_records')
-        .withIndex('by_user_record', (q) => q.eq('userId', userId).eq('recordId', recordId))
-        .unique();
-      if (existing) {
-        await ctx.db.delete(existing._id);
-        deleted++;
-      }
-    }
-    if (deleted > 0) {
-      await touchStats(ctx, userId, -deleted, change.at);
-      await extendChange(ctx, userId, change, deleted);
-    }
-    return deleted;
-  },
+  handler: async (ctx, { userId, recordIds, change }) => (await deleteRecords(ctx, userId, recordIds, change)).deleted,
 });
 
 export const page = internalQuery({
