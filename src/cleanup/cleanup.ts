@@ -104,7 +104,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
           digests.map((d) => `${d.userId} ${d.aggregationType} ${short(d.filterHash)} expired ${d.expiresAt}`),
         );
         if (request.dryRun) for (const d of digests) expiredKeys.add(keyOf(d));
-        else removed(result, digests.length, await store.deleteAggregations(digests.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, onlyIfExpiresBefore: request.asOf }))));
+        else removed(result, digests.length, await store.deleteAggregations(digests.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, storedBytes: d.metadata.bytes, onlyIfExpiresBefore: request.asOf }))));
       },
       request.signal,
     );
@@ -137,7 +137,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
       found(result, batch.length, batch.reduce((sum, d) => sum + d.metadata.bytes, 0), () =>
         batch.map((d) => `${d.userId} ${d.aggregationType} ${short(d.filterHash)}: ${orphanWhy(d)}`),
       );
-      if (!request.dryRun) removed(result, batch.length, await maintenance.deleteOrphanAggregations(batch));
+      if (!request.dryRun) removed(result, batch.length, await maintenance.deleteOrphanAggregations(batch.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, storedBytes: d.metadata.bytes }))));
     };
     const why = new Map<string, string>();
     const orphanWhy = (d: AggregationDigest) => why.get(keyOf(d)) ?? 'orphan';
@@ -204,7 +204,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
       batchSize,
       async (runs) => {
         found(result, runs.length, runs.reduce((sum, r) => sum + utf8Length(JSON.stringify(r)), 0), () => runs.map((r) => `${r.runId} (${r.command}, ${r.status}) finished ${r.finishedAt}`));
-        if (!request.dryRun) removed(result, runs.length, await maintenance.deleteFinishedRuns(runs.map((r) => r.runId), request.runsBefore));
+        if (!request.dryRun) removed(result, runs.length, await maintenance.deleteFinishedRuns(runs.map((r) => ({ runId: r.runId, storedBytes: utf8Length(JSON.stringify(r)) })), request.runsBefore));
       },
       request.signal,
     );

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { type AggConfig, loadConfig } from '../config/config.js';
-import { parseDuration } from '../core/duration.js';
 import { DEFAULT_COMPONENT, describeTarget, openStore, resolveStoreTarget } from '../store/connect.js';
 import { StoreNotFoundError } from '../store/errors.js';
 import { withTransientRetries } from '../store/resilient.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/types.js';
+import { parseDurationOption } from './durations.js';
 import { UsageError } from './errors.js';
 import type { CommandIo } from './io.js';
+import { parseInteger } from './numbers.js';
 
 /** Options every command accepts (declared on the program, read with optsWithGlobals). */
 export interface GlobalOptions {
@@ -20,6 +21,7 @@ export interface GlobalOptions {
   timeout: string;
   retries: string;
   config?: string;
+  maxInputSize?: string;
   quiet?: boolean;
   debug?: boolean;
 }
@@ -28,16 +30,13 @@ export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals() as GlobalOptions;
 }
 
+/** A timer: at most 2^31−1 ms, which is all setTimeout can wait. */
 export function parseTimeoutOption(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === null) throw new UsageError(`--timeout "${text}" is not a duration (expected e.g. 30s, 2m)`);
-  return ms;
+  return parseDurationOption(text, { option: '--timeout', examples: '30s, 2m', timer: true });
 }
 
 export function parseRetriesOption(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n > 20) throw new UsageError(`--retries "${text}" must be a whole number from 0 to 20`);
-  return n;
+  return parseInteger(text, { option: '--retries', min: 0, max: 20 });
 }
 
 /** A component path as convex.config.ts names it: `agg`, or `parent/child` for one mounted deeper. */

@@ -24,6 +24,11 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
+/** "3 failed (first: a, b, c)", and "… and N more" for those not named. */
+export function describeFailures(count: number, named: readonly string[]): string {
+  const more = count - named.length;
+  return `${count.toLocaleString('en-US')} failed${named.length > 0 ? ` (first: ${named.join(', ')})` : ''}${more > 0 ? ` … and ${more.toLocaleString('en-US')} more` : ''}`;
+}
 
 /** A compact table: a rule under the header, none between rows. */
 export function makeTable(head: string[], options: { colAligns?: Array<'left' | 'right' | 'center'> } = {}): Table.Table {

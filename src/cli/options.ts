@@ -1,9 +1,10 @@
 import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
 import { PRODUCT_FILTERS, type ProductFilter, TIMEFRAMES, type Timeframe } from '../core/filters.js';
 import { isAggregationType } from '../core/registry.js';
-import { canonicalIsoInstant } from '../core/time/iso.js';
+import { INSTANT_RANGE_TEXT, checkIsoInstant, formatIsoInstant } from '../core/time/iso.js';
 import { InvalidTimeZoneError, ZoneClock } from '../core/time/zone.js';
 import { UsageError } from './errors.js';
+import { quoted } from './numbers.js';
 
 /** Commander accumulator for repeatable options. */
 export function collect(value: string, previous: string[]): string[] {
@@ -36,12 +37,12 @@ export function parseProduct(value: string): ProductFilter {
   return oneOf('--product', value, PRODUCT_FILTERS);
 }
 
+/** An ISO-8601 instant with an offset, within years 1–9999 (UTC), in its canonical form. */
 export function parseInstant(option: string, value: string): string {
-  const canonical = canonicalIsoInstant(value);
-  if (canonical === null) {
-    throw new UsageError(`${option} "${value}" is not an ISO-8601 instant (expected e.g. 2025-01-31T23:59:59Z)`);
-  }
-  return canonical;
+  const check = checkIsoInstant(value);
+  if ('ms' in check) return formatIsoInstant(check.ms);
+  if (check.problem === 'range') throw new UsageError(`${option} ${quoted(value)} is not an instant from ${INSTANT_RANGE_TEXT} (years 1 to 9999)`);
+  throw new UsageError(`${option} ${quoted(value)} is not an ISO-8601 instant (expected e.g. 2025-01-31T23:59:59Z)`);
 }
 
 export function parseTimeZone(option: string, value: string): string {

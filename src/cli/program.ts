@@ -11,6 +11,7 @@ import { registerStatus } from '../commands/status.js';
 import { registerUsers } from '../commands/users.js';
 import { registerValidate } from '../commands/validate.js';
 import type { CommandIo } from './io.js';
+import { refuseOptionsAsValues } from './option-values.js';
 
 export const VERSION = '0.1.0';
 
@@ -28,6 +29,7 @@ export function buildProgram(io: CommandIo, setExit: (code: number) => void): Co
     .option('--timeout <duration>', 'per-call timeout for the store', '30s')
     .option('--retries <n>', 'retries of a failed store call (transient failures only)', '5')
     .option('--config <file>', 'configuration file (default: ./agg.config.json when present)')
+    .option('--max-input-size <size>', 'largest records file or Takeout export import, compute and parse read, e.g. 4GiB (default: AGG_MAX_INPUT_BYTES, else 1GiB)')
     .option('--quiet', 'no progress output')
     .exitOverride()
     .configureOutput({
@@ -47,5 +49,6 @@ export function buildProgram(io: CommandIo, setExit: (code: number) => void): Co
   registerRollout(program, io, setExit);
   registerCleanup(program, io, setExit);
   registerArchive(program, io, setExit);
+  refuseOptionsAsValues(program);
   return program;
 }

@@ -4,7 +4,7 @@ import type { Finding } from '../jobs/validate-user.js';
 import type { GuardrailOutcome } from '../jobs/drift-guardrail.js';
 import { describeValue } from '../jobs/json-diff.js';
 import { VALIDATION_STATUSES, type ValidationStatus } from '../store/types.js';
-import { describeFilters, formatDuration, makeTable } from './format.js';
+import { describeFailures, describeFilters, formatDuration, makeTable } from './format.js';
 
 /**
  * The report of a validate run. Its JSON form is a stable, documented schema ("agg.validate/v1",
@@ -23,7 +23,10 @@ export interface ValidateReport {
   readonly byType: Record<string, Record<ValidationStatus, number>>;
   readonly findings: ReportFinding[];
   readonly findingsOmitted: number;
+  /** Users that could not be validated: the first 100 in run order, with the one-line error. */
   readonly failures: { userId: string; error: string }[];
+  /** Users that could not be validated and are not listed in `failures`. */
+  readonly failuresOmitted: number;
   readonly repair: RepairSummary | null;
   /** With --rollback-on-drift: what the guardrail measured and did. */
   readonly guardrail: GuardrailOutcome | null;
@@ -90,10 +93,15 @@ export function renderTable(report: ValidateReport): string {
     if (finding.diffCount > finding.diffs.length) lines.push(`  … ${finding.diffCount - finding.diffs.length} more differences (--max-diffs)`);
   }
   if (report.findingsOmitted > 0) lines.push(`… ${report.findingsOmitted} more findings not listed (see --format json)`);
+  if (report.failures.length > 0) lines.push(`could not validate: ${failuresLine(report)}`);
   for (const failure of report.failures) lines.push(`could not validate ${failure.userId}: ${failure.error}`);
   if (report.repair) lines.push(renderRepair(report.repair));
   if (report.guardrail) lines.push(`guardrail: ${report.guardrail.message}`);
   return `${lines.join('\n')}\n`;
+}
+
+function failuresLine(report: ValidateReport): string {
+  return describeFailures(report.failures.length + report.failuresOmitted, report.failures.map((failure) => failure.userId));
 }
 
 function renderRepair(repair: RepairSummary): string {
@@ -131,7 +139,7 @@ export function renderMarkdown(report: ValidateReport): string {
     if (report.findingsOmitted > 0) lines.push(`- … ${report.findingsOmitted} more findings not listed`);
   }
   if (report.failures.length > 0) {
-    lines.push('', '### Users that could not be validated', '');
+    lines.push('', '### Users that could not be validated', '', escapeCell(failuresLine(report)), '');
     for (const failure of report.failures) lines.push(`- ${escapeCell(`${failure.userId}: ${failure.error}`)}`);
   }
   if (report.repair) lines.push('', '### Repair', '', escapeCell(renderRepair(report.repair)).replace(/ repair/g, '\n\nrepair'));

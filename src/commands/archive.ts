@@ -16,13 +16,14 @@ import {
 import { type ArchiveDestination, LocalDirectoryDestination } from '../archive/destination.js';
 import { MANIFEST_FILE } from '../archive/format.js';
 import { withStore } from '../cli/context.js';
+import { parseDurationOption } from '../cli/durations.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { formatBytes, formatDuration, makeTable } from '../cli/format.js';
 import type { CommandIo } from '../cli/io.js';
 import { startProgress } from '../cli/progress.js';
 import type { AggConfig } from '../config/config.js';
 import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
-import { formatDuration as formatAge, parseDuration } from '../core/duration.js';
+import { formatDuration as formatAge } from '../core/duration.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { ARCHIVE_TABLES, type ArchiveManifestRow, type ArchiveTable } from '../store/maintenance.js';
 import type { Store } from '../store/types.js';
@@ -78,10 +79,7 @@ function plan(config: AggConfig, options: ArchiveOptions, asOfMs: number) {
   const explicit = options.table !== undefined;
   const tables = explicit ? parseTables(options.table!) : [...ARCHIVE_TABLES];
   let olderThan: number | null = null;
-  if (options.olderThan !== undefined) {
-    olderThan = parseDuration(options.olderThan);
-    if (olderThan === null) throw new UsageError(`--older-than "${options.olderThan}" is not a duration (expected e.g. 30d, 12w, 2160h)`);
-  }
+  if (options.olderThan !== undefined) olderThan = parseDurationOption(options.olderThan, { option: '--older-than', examples: '30d, 12w, 2160h' });
   const retention = config.archive.retention;
   const cutoff = (ms: number | null) => (ms === null ? undefined : formatIsoInstant(asOfMs - ms));
   const chosen: ArchiveTable[] = [];

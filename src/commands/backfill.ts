@@ -5,7 +5,7 @@ import { filtersSchema, canonicalFilters } from '../core/filters.js';
 import type { JsonValue } from '../core/json.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { withStore } from '../cli/context.js';
-import { formatBytes, formatDuration, makeTable } from '../cli/format.js';
+import { describeFailures, formatBytes, formatDuration, makeTable } from '../cli/format.js';
 import type { CommandIo } from '../cli/io.js';
 import { parseConcurrency, parseMaxRuntime, parseShard } from '../cli/job-options.js';
 import { collect, parseInstant, parseTimeZone, parseTypes } from '../cli/options.js';
@@ -99,7 +99,10 @@ interface BackfillSummary {
   bytes: number;
   storeCalls: number;
   ms: number;
+  /** The first failed users in run order (at most 100), with their errors. */
   failures: { userId: string; error: string }[];
+  /** Failed users not listed in `failures`. */
+  failuresOmitted: number;
 }
 
 function summarize(result: Extract<TaskResult<UserBackfillOutcome>, { kind: 'ran' }>, dryRun: boolean): BackfillSummary {
@@ -121,8 +124,12 @@ function summarize(result: Extract<TaskResult<UserBackfillOutcome>, { kind: 'ran
     storeCalls: c.storeCalls ?? 0,
     ms: result.ms,
     failures: result.failures,
+    failuresOmitted: result.failedCount - result.failures.length,
   };
 }
+
+/** Failed users whose error the readable summary prints. */
+const ERRORS_SHOWN = 20;
 
 function readable(summary: BackfillSummary): string {
   const n = (value: number) => value.toLocaleString('en-US');
@@ -139,8 +146,11 @@ function readable(summary: BackfillSummary): string {
     ['time', formatDuration(summary.ms)],
   );
   const lines = [`backfill ${summary.target}${summary.runId ? ` (run ${summary.runId})` : ''}: ${summary.dryRun ? 'dry run, nothing written' : summary.status}`, table.toString()];
-  for (const failure of summary.failures.slice(0, 20)) lines.push(`failed: ${failure.userId}: ${failure.error}`);
-  if (summary.failures.length > 20) lines.push(`… and ${summary.failures.length - 20} more failed users`);
+  if (summary.failures.length > 0) {
+    lines.push(describeFailures(summary.failures.length + summary.failuresOmitted, summary.failures.map((failure) => failure.userId)));
+    for (const failure of summary.failures.slice(0, ERRORS_SHOWN)) lines.push(`  ${failure.userId}: ${failure.error}`);
+    if (summary.failures.length > ERRORS_SHOWN) lines.push(`  … errors of ${summary.failures.length - ERRORS_SHOWN} more in --json`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -193,7 +203,7 @@ export function registerBackfill(program: Command, io: CommandIo, setExit: (code
   program
     .command('backfill')
     .description('compute and store aggregations for users: one or a list, all, or those whose data changed')
-    .option('--user <id>', 'a user to backfill; repeatable', collect, [])
+    .option('--user <id...>', 'users to backfill: --user a b c, or --user a --user b', collect, [])
     .option('--all', 'every user with records')
     .option('--changed', 'users with unprocessed change-log entries (marks exactly those processed)')
     .option('--type <type>', 'aggregation type; repeatable (default: all ten)', collect, [])

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { CATEGORY_LABELS, type CategoryResult, type CleanupCategory, type CleanupRequest, runCleanup } from '../cleanup/cleanup.js';
 import { withStore } from '../cli/context.js';
-import { ExitCode, UsageError } from '../cli/errors.js';
+import { ExitCode } from '../cli/errors.js';
 import { formatBytes, formatDuration, makeTable } from '../cli/format.js';
 import type { CommandIo } from '../cli/io.js';
+import { numberError, parseInteger, readInteger } from '../cli/numbers.js';
 import { parseInstant } from '../cli/options.js';
 import { startProgress } from '../cli/progress.js';
-import { parseDuration } from '../core/duration.js';
+import { MAX_DURATION_MS, formatDuration as formatAge, parseDuration } from '../core/duration.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { withLedgerRow } from '../jobs/operation-ledger.js';
 import { newRunId } from '../jobs/task.js';
@@ -26,23 +27,20 @@ interface CleanupOptions {
 
 const DAY_MS = 86_400_000;
 
-/** DAYS: a whole number of days ("30"), or a duration ("12h", "2w"). */
+const MAX_DAYS = MAX_DURATION_MS / DAY_MS;
+
+/** DAYS: a whole number of days ("30"), or a duration ("12h", "2w"); at most 36,500 days either way. */
 export function parseAge(option: string, text: string): number {
-  if (/^\d+$/.test(text)) {
-    const days = Number(text);
-    if (days >= 1 && days <= 36_500) return days * DAY_MS;
-  } else {
-    const ms = parseDuration(text);
-    if (ms !== null) return ms;
-  }
-  throw new UsageError(`${option} "${text}" is not a number of days (e.g. 30) or a duration (e.g. 12h, 2w)`);
+  const days = readInteger(text, { min: 1, max: MAX_DAYS });
+  if (days !== null) return days * DAY_MS;
+  const ms = /^\d+$/.test(text) ? null : parseDuration(text);
+  if (ms !== null) return ms;
+  throw numberError(option, text, `a number of days from 1 to ${MAX_DAYS} (e.g. 30) or a duration up to ${formatAge(MAX_DURATION_MS)} (e.g. 12h, 2w)`);
 }
 
 function parseBatchSize(text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 1000) throw new UsageError(`--batch-size "${text}" must be a whole number from 1 to 1000 (rows per deleting call)`);
-  return n;
+  return parseInteger(text, { option: '--batch-size', min: 1, max: 1000, hint: '(rows per deleting call)' });
 }
 
 export async function runCleanupCommand(command: Command, options: CleanupOptions, io: CommandIo): Promise<number> {

@@ -4,6 +4,7 @@ import { DEFAULT_FILTERS, DEFAULT_GRID, type Filters, canonicalFilters } from '.
 import { canonicalJson } from '../core/json.js';
 import { newestWatchedAt } from '../core/newest-watch.js';
 import { UsageError } from '../cli/errors.js';
+import { maxInputBytes } from '../cli/input-limit.js';
 import type { CliIo } from '../cli/io.js';
 import { collect, parseInstant, parseProduct, parseTimeZone, parseTimeframe, parseTypes } from '../cli/options.js';
 import { describeFilters, formatBytes, makeTable } from '../cli/format.js';
@@ -40,13 +41,13 @@ function filterSets(options: ComputeOptions): Filters[] {
   ];
 }
 
-export async function runCompute(file: string, options: ComputeOptions, io: CliIo): Promise<number> {
+export async function runCompute(file: string, options: ComputeOptions, io: CliIo, maxBytes?: number): Promise<number> {
   const types = parseTypes(options.type);
   const sets = filterSets(options);
   const timeZone = parseTimeZone('--tz', options.tz);
   const explicitAsOf = options.asOf === undefined ? null : parseInstant('--as-of', options.asOf);
   const sourceTimeZone = options.sourceTz === undefined ? undefined : parseTimeZone('--source-tz', options.sourceTz);
-  const { records, report } = await loadRecordsFile(file, sourceTimeZone === undefined ? {} : { sourceTimeZone });
+  const { records, report } = await loadRecordsFile(file, { ...(maxBytes === undefined ? {} : { maxBytes }), ...(sourceTimeZone === undefined ? {} : { sourceTimeZone }) });
   const asOf = explicitAsOf ?? newestWatchedAt(records);
   if (asOf === null) throw new UsageError(`${file}: no watch (other than ads) has a watchedAt, so --as-of has no default; pass --as-of ISO`);
 
@@ -95,5 +96,5 @@ export function registerCompute(program: Command, io: CliIo, setExit: (code: num
     .option('--tz <zone>', 'IANA time zone for calendar fields', 'UTC')
     .option('--source-tz <zone>', 'Takeout HTML: IANA zone for timestamps with no zone or an unknown abbreviation')
     .option('--json', 'print exactly one JSON document on stdout')
-    .action(async (file: string, options: ComputeOptions) => setExit(await runCompute(file, options, io)));
+    .action(async (file: string, options: ComputeOptions, command: Command) => setExit(await runCompute(file, options, io, maxInputBytes(command, io.env))));
 }

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import type { InputRecord } from '../core/record.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { withStore } from '../cli/context.js';
+import { UsageError } from '../cli/errors.js';
+import { maxInputBytes } from '../cli/input-limit.js';
 import type { CommandIo } from '../cli/io.js';
 import { parseTimeZone } from '../cli/options.js';
 import { startProgress } from '../cli/progress.js';
@@ -57,10 +59,14 @@ async function plan(store: Store, userId: string, records: readonly InputRecord[
 }
 
 export async function runImport(command: Command, file: string, options: ImportOptions, io: CommandIo): Promise<number> {
+  // One FILE for one --user per run: `--user a b` must not leave "b" to be read as anything else.
+  const extra = command.args.slice(1);
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}: import reads one FILE for one --user ID per run (agg import FILE --user ID)`);
   const userId = parseUserId('--user', options.user);
   const sourceTimeZone = options.sourceTz === undefined ? undefined : parseTimeZone('--source-tz', options.sourceTz);
+  const maxBytes = maxInputBytes(command, io.env);
   const started = io.now();
-  const loaded = await loadRecordsFile(file, sourceTimeZone === undefined ? {} : { sourceTimeZone });
+  const loaded = await loadRecordsFile(file, { maxBytes, ...(sourceTimeZone === undefined ? {} : { sourceTimeZone }) });
   const quiet = globalQuiet(command);
   const undated = loaded.report?.undated ?? 0;
   if (undated > 0) {
@@ -129,9 +135,11 @@ export function registerImport(program: Command, io: CommandIo, setExit: (code: 
     .command('import')
     .description('load a Takeout export or records file into the store for one user (idempotent)')
     .argument('<file>', 'Takeout watch-history.json/.html, or a records file (JSON array or JSON Lines)')
-    .requiredOption('--user <id>', 'the user the records belong to')
+    .requiredOption('--user <id>', 'the user the records belong to (one per run)')
     .option('--source-tz <zone>', 'IANA zone for Takeout HTML timestamps whose zone is not in the text')
     .option('--dry-run', 'report what would be inserted, updated or left unchanged; write nothing')
     .option('--json', 'print one JSON document on stdout')
+    // Extra arguments get import's own message (runImport) rather than commander's count.
+    .allowExcessArguments(true)
     .action(async (file: string, options: ImportOptions, command: Command) => setExit(await runImport(command, file, options, io)));
 }

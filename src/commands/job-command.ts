@@ -27,12 +27,12 @@ export function finishCode(commandName: string, result: Extract<TaskResult<unkno
       return ExitCode.interrupted;
     case 'deadline':
       io.stderr.write(`agg: --max-runtime reached: partial, resumable${resumeHint ? `: ${resumeHint}` : ''}\n`);
-      return result.failures.length > 0 ? ExitCode.findings : ExitCode.ok;
+      return result.failedCount > 0 ? ExitCode.findings : ExitCode.ok;
     case 'lease-lost':
       io.stderr.write(`agg: another run took over the lease; stopped. Partial, resumable${resumeHint ? `: ${resumeHint}` : ''}\n`);
       return ExitCode.findings;
     default:
-      return result.failures.length > 0 ? ExitCode.findings : ExitCode.ok;
+      return result.failedCount > 0 ? ExitCode.findings : ExitCode.ok;
   }
 }
 

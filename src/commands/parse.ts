@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { InputRecord } from '../core/record.js';
 import { UsageError } from '../cli/errors.js';
 import { makeTable } from '../cli/format.js';
+import { maxInputBytes } from '../cli/input-limit.js';
 import type { CliIo } from '../cli/io.js';
 import { parseTimeZone } from '../cli/options.js';
 import { writeFileAtomically } from '../cli/write-file-atomically.js';
@@ -56,13 +57,13 @@ function readableReport(file: string, report: TakeoutReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runParse(file: string, options: ParseOptions, io: CliIo): Promise<number> {
+export async function runParse(file: string, options: ParseOptions, io: CliIo, maxBytes?: number): Promise<number> {
   const sourceTimeZone = options.sourceTz === undefined ? undefined : parseTimeZone('--source-tz', options.sourceTz);
   const input = resolve(io.cwd, file);
   const out = options.out === undefined ? null : resolve(io.cwd, options.out);
   if (out === input) throw new UsageError('--out names the input file; choose another path so the export is kept');
 
-  const loaded = parseInput(await readFileBytes(input), file, { takeoutOnly: true, ...(sourceTimeZone === undefined ? {} : { sourceTimeZone }) });
+  const loaded = parseInput(await readFileBytes(input, maxBytes), file, { takeoutOnly: true, ...(sourceTimeZone === undefined ? {} : { sourceTimeZone }) });
   const report = loaded.report!;
   if (out !== null) await writeFileAtomically(out, jsonLines(loaded.records));
 
@@ -84,5 +85,5 @@ export function registerParse(program: Command, io: CliIo, setExit: (code: numbe
     .option('--source-tz <zone>', 'IANA zone for HTML timestamps with no zone or an unknown abbreviation')
     .option('--json', 'print the report as one JSON document on stdout')
     .option('--out <file>', 'also write the records as JSON Lines (written whole, or not at all)')
-    .action(async (file: string, options: ParseOptions) => setExit(await runParse(file, options, io)));
+    .action(async (file: string, options: ParseOptions, command: Command) => setExit(await runParse(file, options, io, maxInputBytes(command, io.env))));
 }

@@ -4,6 +4,7 @@ import { withStore } from '../cli/context.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { makeTable } from '../cli/format.js';
 import type { CommandIo } from '../cli/io.js';
+import { parseInteger } from '../cli/numbers.js';
 import { parseUserId } from '../cli/user-id.js';
 import { DEFAULT_FLAG } from '../core/rollout-plan.js';
 import { describeDecision, formatBasisPoints } from '../core/rollout.js';
@@ -87,11 +88,8 @@ function parseAction(options: RolloutOptions): Action {
       return { kind: 'percent', basisPoints: parsePercent(options.percent!) };
     case '--rollback':
       return { kind: 'rollback' };
-    case '--history': {
-      const limit = Number(options.limit ?? '20');
-      if (!/^\d+$/.test(options.limit ?? '20') || limit < 1 || limit > 1000) throw new UsageError(`--limit "${options.limit}" must be a whole number from 1 to 1000`);
-      return { kind: 'history', limit };
-    }
+    case '--history':
+      return { kind: 'history', limit: parseInteger(options.limit ?? '20', { option: '--limit', min: 1, max: 1000 }) };
     case '--check':
       return { kind: 'check', userId: parseUserId('--check', options.check!) };
     case undefined:

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { withStore } from '../cli/context.js';
-import { UsageError } from '../cli/errors.js';
-import { formatDuration, makeTable } from '../cli/format.js';
+import { describeFailures, formatDuration, makeTable } from '../cli/format.js';
 import type { CommandIo } from '../cli/io.js';
+import { parseInteger } from '../cli/numbers.js';
+import { parseCheckpoint } from '../jobs/checkpoint.js';
 import { LEASE_TTL_MS } from '../jobs/lease.js';
 import type { RunRecord } from '../store/types.js';
 
@@ -34,9 +35,25 @@ function outcomeOf(run: RunRecord): string {
   }
 }
 
+/**
+ * A per-user run's failed users as its checkpoint keeps them (still to retry): how many and the first
+ * ones; runs with no readable checkpoint fall back to their count.
+ */
+export function failedUsersOf(run: RunRecord): { count: number; named: string[] } {
+  const stored = (run.checkpoint as { progress?: unknown } | null)?.progress;
+  let progress;
+  try {
+    progress = stored === undefined || stored === null ? null : parseCheckpoint(stored);
+  } catch {
+    progress = null;
+  }
+  if (progress === null) return { count: run.counts.usersFailed ?? 0, named: [] };
+  if ('version' in progress) return { count: progress.failedCount, named: progress.failedSample };
+  return { count: progress.failed.length, named: progress.failed.slice(0, 100) };
+}
+
 export async function runRuns(command: Command, options: RunsOptions, io: CommandIo): Promise<number> {
-  const limit = Number(options.limit);
-  if (!/^\d+$/.test(options.limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit "${options.limit}" must be a whole number from 1 to 1000`);
+  const limit = parseInteger(options.limit, { option: '--limit', min: 1, max: 1000 });
   return withStore(command, io, async ({ store }) => {
     const runs = await store.listRuns(limit, options.command);
     if (options.json) {
@@ -51,13 +68,16 @@ export async function runRuns(command: Command, options: RunsOptions, io: Comman
       colAligns: ['left', 'left', 'left', 'left', 'left', 'right', 'right', 'right', 'right'],
     });
     const now = io.now();
+    const failures: string[] = [];
     for (const run of runs) {
       const took = run.finishedAt ? formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt)) : '-';
       const perUser = run.command === 'backfill' || run.command === 'validate';
       const users = perUser ? `${run.counts.usersDone ?? 0}/${run.counts.usersTotal ?? '?'}` : '-';
-      table.push([run.runId, run.command, run.target, describeStatus(run, now), run.startedAt, took, users, outcomeOf(run), perUser ? String(run.counts.usersFailed ?? 0) : '-']);
+      const failed = perUser ? failedUsersOf(run) : null;
+      table.push([run.runId, run.command, run.target, describeStatus(run, now), run.startedAt, took, users, outcomeOf(run), failed ? failed.count.toLocaleString('en-US') : '-']);
+      if (failed && failed.count > 0) failures.push(`${run.runId}: ${describeFailures(failed.count, failed.named)}`);
     }
-    io.stdout.write(`${table.toString()}\n`);
+    io.stdout.write(`${table.toString()}\n${failures.map((line) => `${line}\n`).join('')}`);
     return 0;
   }, { mustExist: true });
 }

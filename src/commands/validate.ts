@@ -10,6 +10,7 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { withStore } from '../cli/context.js';
 import type { CommandIo } from '../cli/io.js';
+import { numberError, parseDecimal, parseInteger, readDecimal, readInteger } from '../cli/numbers.js';
 import { parseConcurrency, parseMaxRuntime, parseShard } from '../cli/job-options.js';
 import { collect, parseTypes } from '../cli/options.js';
 import { parseUserId } from '../cli/user-id.js';
@@ -71,23 +72,18 @@ const validateRunSpecSchema = z.object({
 });
 type ValidateRunSpec = z.infer<typeof validateRunSpecSchema>;
 
-function parseSample(text: string, seed: string): Selection {
-  const percent = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
-  if (percent) {
-    const p = Number(percent[1]);
-    if (p > 0 && p <= 100) return { kind: 'sample', count: null, percent: p, seed };
-  } else if (/^\d+$/.test(text.trim()) && Number(text) >= 1) {
-    return { kind: 'sample', count: Number(text), percent: null, seed };
-  }
-  throw new UsageError(`--sample "${text}" is not valid (expected a number of users, e.g. 50, or a share, e.g. 5%)`);
-}
+/** The most users --sample N asks for (a share, P%, scales with the store instead). */
+const MAX_SAMPLE_USERS = 10_000_000;
 
-function parseNumberOption(option: string, text: string, options: { integer?: boolean; min?: number } = {}): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || (options.integer && !Number.isInteger(n)) || n < (options.min ?? 0)) {
-    throw new UsageError(`${option} "${text}" must be a ${options.integer ? 'whole ' : ''}number ≥ ${options.min ?? 0}`);
+function parseSample(text: string, seed: string): Selection {
+  if (text.endsWith('%')) {
+    const percent = readDecimal(text.slice(0, -1), { min: 0, max: 100, minExclusive: true });
+    if (percent !== null) return { kind: 'sample', count: null, percent, seed };
+  } else {
+    const count = readInteger(text, { min: 1, max: MAX_SAMPLE_USERS });
+    if (count !== null) return { kind: 'sample', count, percent: null, seed };
   }
-  return n;
+  throw numberError('--sample', text, `a number of users from 1 to ${MAX_SAMPLE_USERS} (e.g. 50) or a share above 0% up to 100% (e.g. 5%)`);
 }
 
 async function specFromOptions(options: ValidateOptions): Promise<ValidateRunSpec> {
@@ -106,17 +102,16 @@ async function specFromOptions(options: ValidateOptions): Promise<ValidateRunSpe
     shard: options.shard === undefined ? null : parseShard(options.shard),
     types: parseTypes(options.type),
     grid: (await loadGrid(options.grid)).map((filters) => ({ ...filters, topics: [...filters.topics], channels: [...filters.channels] })),
-    tolerance: parseNumberOption('--tolerance', options.tolerance),
-    maxDiffs: parseNumberOption('--max-diffs', options.maxDiffs, { integer: true }),
+    tolerance: parseDecimal(options.tolerance, { option: '--tolerance', min: 0, max: 1, exponent: true, hint: '(relative; e.g. 1e-9, 0.001)' }),
+    maxDiffs: parseInteger(options.maxDiffs, { option: '--max-diffs', min: 0, max: 10_000 }),
     failOn: options.failOn as FailOn,
   };
 }
 
 /** `0.5%` (or `0.5`, read as a percentage) → 0.005. */
 function parseDriftThreshold(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)%?$/.exec(text.trim());
-  const percent = match ? Number(match[1]) : NaN;
-  if (!match || percent > 100) throw new UsageError(`--rollback-on-drift "${text}" is not a percentage from 0% to 100% (e.g. 0.5%)`);
+  const percent = readDecimal(text.endsWith('%') ? text.slice(0, -1) : text, { min: 0, max: 100 });
+  if (percent === null) throw numberError('--rollback-on-drift', text, 'a percentage from 0% to 100% (e.g. 0.5%)');
   return percent / 100;
 }
 
@@ -242,7 +237,7 @@ export async function runValidate(command: Command, options: ValidateOptions, io
     if (options.repair) {
       repair = await applyRepair(repairs, { store, config, io, dryRun, concurrency, types: spec.types as AggregationType[], grid });
     }
-    const failed = failsOn(spec.failOn, totals) || result.failures.length > 0 || guardrail?.rolledBack === true;
+    const failed = failsOn(spec.failOn, totals) || result.failedCount > 0 || guardrail?.rolledBack === true;
     let exitCode = finishCode('validate', result, io);
     if (exitCode === ExitCode.ok && failed) exitCode = ExitCode.findings;
     const report: ValidateReport = {
@@ -259,6 +254,7 @@ export async function runValidate(command: Command, options: ValidateOptions, io
       findings,
       findingsOmitted,
       failures: result.failures,
+      failuresOmitted: result.failedCount - result.failures.length,
       repair,
       guardrail,
       ms: result.ms,
@@ -313,7 +309,7 @@ export function registerValidate(program: Command, io: CommandIo, setExit: (code
   program
     .command('validate')
     .description('recompute stored aggregations and report drift, staleness, missing and orphaned rows; CI exit codes')
-    .option('--user <id>', 'a user to validate; repeatable (default: all users)', collect, [])
+    .option('--user <id...>', 'users to validate: --user a b c, or --user a --user b (default: all users)', collect, [])
     .option('--all', 'every user with records or aggregations (the default)')
     .option('--sample <n|p%>', 'a deterministic sample of users: a count (50) or a share (5%)')
     .option('--seed <seed>', 'seed for --sample (default: random, printed in the report)')

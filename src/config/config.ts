@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
-import { parseDuration } from '../core/duration.js';
+import { MAX_DURATION_MS, checkDuration, formatDuration } from '../core/duration.js';
 import { type EligibilityPolicy, OPEN_POLICY } from '../core/eligibility.js';
 import { UsageError } from '../cli/errors.js';
+import { parseSmallJson, readSmallTextFile } from '../input/small-json.js';
 
 /** Time-to-live per aggregation type, from the seed plan. */
 export const DEFAULT_TTL_MS: Readonly<Record<AggregationType, number>> = {
@@ -20,13 +20,16 @@ export const DEFAULT_TTL_MS: Readonly<Record<AggregationType, number>> = {
   topic_evolution: 7_200_000,
 };
 
+/** What a config duration may be: up to 36,500 days (MAX_DURATION_MS), never zero. */
+const DURATION_RANGE = `from 1ms to ${formatDuration(MAX_DURATION_MS)}`;
+
 const duration = z.string().transform((text, context) => {
-  const ms = parseDuration(text);
-  if (ms === null) {
-    context.addIssue({ code: 'custom', message: `"${text}" is not a duration (expected e.g. 30m, 2h, 1h30m, 7d)` });
+  const check = checkDuration(text);
+  if (!('ms' in check)) {
+    context.addIssue({ code: 'custom', message: `"${text}" is not a duration ${check.problem === 'range' ? `${DURATION_RANGE} ` : ''}(expected e.g. 30m, 2h, 1h30m, 7d)` });
     return z.NEVER;
   }
-  return ms;
+  return check.ms;
 });
 
 const ttlSchema = z
@@ -36,12 +39,12 @@ const ttlSchema = z
 /** A retention: a duration, or "never" (the rows stay hot for good). */
 const retention = z.string().transform((text, context): number | 'never' => {
   if (text === 'never') return 'never';
-  const ms = parseDuration(text);
-  if (ms === null) {
-    context.addIssue({ code: 'custom', message: `"${text}" is neither a duration (e.g. 30d, 12w) nor "never"` });
+  const check = checkDuration(text);
+  if (!('ms' in check)) {
+    context.addIssue({ code: 'custom', message: `"${text}" is neither a duration ${check.problem === 'range' ? `${DURATION_RANGE} ` : ''}(e.g. 30d, 12w) nor "never"` });
     return z.NEVER;
   }
-  return ms;
+  return check.ms;
 });
 
 const retentionByType = z
@@ -194,20 +197,15 @@ export async function loadConfig(cwd: string, explicitPath?: string): Promise<Ag
   const path = explicitPath ?? join(cwd, CONFIG_FILE_NAME);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readSmallTextFile(path, path, 'a config file');
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && explicitPath === undefined) return buildConfig({}, null);
     if (code === 'ENOENT') throw new UsageError(`${path}: no such config file`);
     throw new UsageError(`${path}: cannot read the config file (${(error as Error).message})`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${path}: not valid JSON (${(error as Error).message})`);
-  }
-  return buildConfig(raw, path);
+  return buildConfig(parseSmallJson(text, path), path);
 }
 
 // agg cleanup and agg archive

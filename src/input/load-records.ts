@@ -12,6 +12,8 @@ export interface LoadOptions {
   readonly sourceTimeZone?: string;
   /** Accept Takeout exports only: a records file or anything else is a usage error. */
   readonly takeoutOnly?: boolean;
+  /** Files larger than this are refused before they are read (--max-input-size); default 1 GiB. */
+  readonly maxBytes?: number;
 }
 
 export interface LoadedRecords {
@@ -21,9 +23,9 @@ export interface LoadedRecords {
   readonly report?: TakeoutReport;
 }
 
-function notTakeout(text: string, source: string): string {
+function notTakeout(input: string | Uint8Array, source: string): string {
   try {
-    parseRecordsDocument(text, source);
+    parseRecordsDocument(input, source);
     return `${source}: a records file, not a Takeout export (agg compute reads it as it is)`;
   } catch {
     return `${source}: not a Takeout watch-history export (expected watch-history.json or watch-history.html)`;
@@ -32,18 +34,17 @@ function notTakeout(text: string, source: string): string {
 
 /**
  * Reads input of any supported format, detected by content: a records file (JSON array or JSON Lines
- * of input records), or a Takeout watch-history export (JSON or HTML). Takeout exports are parsed from
- * their UTF-8 bytes, entry by entry, so a large export is never held as one string. Errors become usage
- * errors naming `source`.
+ * of input records), or a Takeout watch-history export (JSON or HTML). Both are parsed from their UTF-8
+ * bytes, entry by entry (line by line, element by element), so a large file is never held as one
+ * string. Errors become usage errors naming `source`.
  */
 export function parseInput(input: string | Uint8Array, source: string, options: LoadOptions = {}): LoadedRecords {
   try {
     if (typeof input !== 'string' && (isUtf16(input) || looksLikeBomlessUtf16(input))) input = decodeText(input, source);
     const takeout = detectTakeoutFormat(input);
     if (takeout === null) {
-      const text = typeof input === 'string' ? input : decodeText(input, source);
-      if (options.takeoutOnly) throw new UsageError(notTakeout(text, source));
-      return { records: parseRecordsDocument(text, source), format: 'records' };
+      if (options.takeoutOnly) throw new UsageError(notTakeout(input, source));
+      return { records: parseRecordsDocument(input, source), format: 'records' };
     }
     const { records, report } = parseTakeout(input, options.sourceTimeZone === undefined ? {} : { sourceTimeZone: options.sourceTimeZone });
     return { records, format: report.format, report };
@@ -55,7 +56,10 @@ export function parseInput(input: string | Uint8Array, source: string, options: 
   }
 }
 
-/** Reads an input file of any supported format, detected by content; errors become usage errors. */
+/**
+ * Reads an input file of any supported format, detected by content, refusing one over the size limit
+ * before reading it; errors become usage errors.
+ */
 export async function loadRecordsFile(path: string, options: LoadOptions = {}): Promise<LoadedRecords> {
-  return parseInput(await readFileBytes(path), path, options);
+  return parseInput(await readFileBytes(path, options.maxBytes), path, options);
 }

@@ -1,16 +1,21 @@
-import { readFile } from 'node:fs/promises';
 import { CliError, ExitCode, UsageError } from '../cli/errors.js';
+import { formatSize, roundSizeAbove } from '../cli/sizes.js';
+import { DEFAULT_MAX_INPUT_BYTES, FileTooLargeError, MAX_INPUT_BYTES_CEILING, readBoundedFile } from './bounded-read.js';
 
 /** Reads a whole input file as text, with one-line errors for the usual ways this goes wrong. */
-export async function readTextFile(path: string): Promise<string> {
-  return decodeText(await readFileBytes(path), path);
+export async function readTextFile(path: string, maxBytes: number = DEFAULT_MAX_INPUT_BYTES): Promise<string> {
+  return decodeText(await readFileBytes(path, maxBytes), path);
 }
 
-/** Reads a whole input file as bytes, with one-line errors for the usual ways this goes wrong. */
-export async function readFileBytes(path: string): Promise<Uint8Array> {
+/**
+ * Reads a whole input file (a records file, a Takeout export) as bytes, refusing one over `maxBytes`
+ * (--max-input-size), with one-line errors for the usual ways this goes wrong.
+ */
+export async function readFileBytes(path: string, maxBytes: number = DEFAULT_MAX_INPUT_BYTES): Promise<Uint8Array> {
   try {
-    return await readFile(path);
+    return await readBoundedFile(path, maxBytes);
   } catch (error) {
+    if (error instanceof FileTooLargeError) throw new UsageError(tooLargeMessage(error));
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UsageError(`${path}: no such file`);
     if (code === 'EISDIR') throw new UsageError(`${path}: is a directory, expected a file`);
@@ -18,6 +23,16 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
     if (code === 'EACCES' || code === 'EPERM') throw new UsageError(`${path}: permission denied`);
     throw new CliError(`${path}: cannot read (${(error as Error).message})`, ExitCode.usage);
   }
+}
+
+function tooLargeMessage(error: FileTooLargeError): string {
+  const exact = error.size >= 1024 ? ` (${error.size.toLocaleString('en-US')} bytes)` : '';
+  const size = error.sizeKnown ? `${formatSize(error.size)}${exact}` : `more than ${formatSize(error.limit)} (still reading)`;
+  const raise =
+    error.sizeKnown && error.size > MAX_INPUT_BYTES_CEILING
+      ? `files over ${formatSize(MAX_INPUT_BYTES_CEILING)} cannot be read at all; split it`
+      : `raise it with --max-input-size ${error.sizeKnown ? roundSizeAbove(error.size) : 'SIZE'} or AGG_MAX_INPUT_BYTES`;
+  return `${error.path}: ${size} is over the input size limit of ${formatSize(error.limit)} (${raise})`;
 }
 
 /**

@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { jsonTooDeepAt, tooDeepProblem } from '../core/json-depth.js';
 import { type InputRecord, inputRecordSchema } from '../core/record.js';
+import { TakeoutFormatError } from '../takeout/errors.js';
+import { jsonArrayElements } from '../takeout/json-array-scanner.js';
+import { type TextSource, sourceOf } from '../takeout/text-source.js';
 
 /** A problem in an input document, located well enough for a one-line message. */
 export class InputError extends Error {
@@ -38,60 +42,105 @@ function validateRecord(value: unknown, source: string, location: string): Input
   return parsed.data;
 }
 
-/** True when the text looks like JSON Lines of objects rather than one JSON document. */
-function looksLikeJsonLines(text: string): boolean {
-  const start = text.search(/\S/);
-  if (start < 0 || text[start] !== '{') return false;
-  const newline = text.indexOf('\n', start);
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** The text of [start, end), with a message naming `location` for bytes that are not UTF-8. */
+function textOf(source: TextSource, start: number, end: number, file: string, location: string): string {
+  try {
+    return source.text(start, end);
+  } catch (error) {
+    if (error instanceof TakeoutFormatError) throw new InputError(file, location, error.message.replace(/ near line \d+, column \d+/, ''));
+    throw error;
+  }
+}
+
+/** Parses one JSON text; `what` (computed only on failure) says what was wrong, e.g. "not valid JSON". */
+function parseJson(text: string, file: string, location: string, what: () => string): unknown {
+  if (jsonTooDeepAt(text) >= 0) throw new InputError(file, location, tooDeepProblem());
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InputError(file, location, `${what()} (${parseProblem(error)})`);
+  }
+}
+
+/** End of the line starting at `start` (the offset of its newline, or the end of the source). */
+function lineEnd(source: TextSource, start: number): number {
+  const newline = source.find(0x0a, start);
+  return newline < 0 ? source.length : newline;
+}
+
+/** True when the source looks like JSON Lines of objects rather than one JSON document. */
+function looksLikeJsonLines(source: TextSource, first: number, file: string): boolean {
+  if (source.code(first) !== 0x7b) return false;
+  const newline = source.find(0x0a, first);
   if (newline < 0) return false;
   try {
-    JSON.parse(text.slice(start, newline));
+    JSON.parse(textOf(source, first, newline, file, ''));
     return true;
-  } catch {
+  } catch (error) {
+    if (error instanceof InputError) throw error;
     return false;
   }
 }
 
+/** The array scanner's words for a records file: what it says about the JSON leads with "not valid JSON". */
+function asRecordsProblem(message: string): string {
+  if (message.startsWith('invalid JSON')) return message.replace('invalid JSON', 'not valid JSON');
+  return message.startsWith('the JSON') ? `not valid JSON: ${message}` : message;
+}
+
+/** Texts larger than this are never decoded as one string: V8 strings stop at about 512 MiB. */
+const MAX_DOCUMENT_TEXT = 256 * 1024 * 1024;
+
 /**
- * Parses a records file: a JSON array of input records, or JSON Lines with one record per line.
- * Every record is validated; ids must be unique. Errors name the line or index and the field.
+ * Parses a records file: a JSON array of input records, or JSON Lines with one record per line, from a
+ * string or from UTF-8 bytes. Bytes are never decoded as one string: each line or array element is
+ * decoded and parsed alone, so the file is in memory once, beside its records. Every record is
+ * validated; ids must be unique. Errors name the line or index and the field.
  */
-export function parseRecordsDocument(text: string, source: string): InputRecord[] {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (body.trim() === '') throw new InputError(source, '', 'the file is empty (expected a JSON array of records or JSON Lines)');
+export function parseRecordsDocument(input: string | Uint8Array, file: string): InputRecord[] {
+  const source = sourceOf(input);
+  let first = source.start;
+  while (first < source.length && isJsonSpace(source.code(first))) first++;
+  if (first >= source.length) throw new InputError(file, '', 'the file is empty (expected a JSON array of records or JSON Lines)');
   const records: InputRecord[] = [];
   const ids = new Map<string, string>();
-  const add = (record: InputRecord, location: string): void => {
+  const add = (value: unknown, location: string): void => {
+    const record = validateRecord(value, file, location);
     const previous = ids.get(record.id);
-    if (previous !== undefined) throw new InputError(source, location, `duplicate record id ${JSON.stringify(record.id)} (first at ${previous})`);
+    if (previous !== undefined) throw new InputError(file, location, `duplicate record id ${JSON.stringify(record.id)} (first at ${previous})`);
     ids.set(record.id, location);
     records.push(record);
   };
-  if (looksLikeJsonLines(body)) {
-    const lines = body.split('\n');
-    lines.forEach((line, index) => {
-      if (line.trim() === '') return;
-      const location = String(index + 1);
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (error) {
-        throw new InputError(source, location, `not valid JSON (${parseProblem(error)})`);
-      }
-      add(validateRecord(value, source, location), location);
-    });
+  if (looksLikeJsonLines(source, first, file)) {
+    let line = 0;
+    for (let start = source.start; start < source.length; ) {
+      const end = lineEnd(source, start);
+      line++;
+      const location = String(line);
+      const text = textOf(source, start, end, file, location);
+      if (text.trim() !== '') add(parseJson(text, file, location, () => 'not valid JSON'), location);
+      start = end + 1;
+    }
     return records;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch (error) {
-    throw new InputError(source, '', `not valid JSON or JSON Lines (${parseProblem(error)})`);
+  if (source.code(first) === 0x5b) {
+    try {
+      for (const element of jsonArrayElements(source, 'a records file', 'record')) {
+        const location = `record ${element.index}`;
+        add(parseJson(element.json, file, location, () => `not valid JSON starting at ${source.position(element.start)}`), location);
+      }
+    } catch (error) {
+      if (error instanceof TakeoutFormatError) throw new InputError(file, '', asRecordsProblem(error.message));
+      throw error;
+    }
+    return records;
   }
-  if (!Array.isArray(value)) throw new InputError(source, '', 'expected a JSON array of records or JSON Lines, got a single JSON value');
-  value.forEach((item, index) => {
-    const location = `record ${index + 1}`;
-    add(validateRecord(item, source, location), location);
-  });
-  return records;
+  // Neither: one JSON value, or not JSON at all; parsed whole only to say which.
+  if (source.length - first > MAX_DOCUMENT_TEXT) throw new InputError(file, '', 'not valid JSON or JSON Lines (expected a JSON array of records or JSON Lines)');
+  parseJson(textOf(source, first, source.length, file, ''), file, '', () => 'not valid JSON or JSON Lines');
+  throw new InputError(file, '', 'expected a JSON array of records or JSON Lines, got a single JSON value');
 }

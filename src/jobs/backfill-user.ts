@@ -109,13 +109,14 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
       const previous = stored.get(aggregationKeyString(write));
       if (!spec.force && previous && previous.version === write.version && previous.dataHash === write.dataHash) {
         counts.unchanged++;
-        refreshes.push({ userId, aggregationType: write.aggregationType, filterHash: write.filterHash, version: write.version, dataHash: write.dataHash, expiresAt: write.expiresAt });
+        refreshes.push({ userId, aggregationType: write.aggregationType, filterHash: write.filterHash, version: write.version, dataHash: write.dataHash, expiresAt: write.expiresAt, storedBytes: previous.metadata.bytes });
         continue;
       }
       if (previous) counts.changed++;
       else counts.created++;
       counts.bytes += write.metadata.bytes;
-      batch.push(write);
+      // What the write replaces sizes its store call (the call reads that row).
+      batch.push({ ...write, replacedBytes: previous ? previous.metadata.bytes : null });
       batchBytes += write.metadata.bytes;
       if (batchBytes >= WRITE_BATCH_BYTES) flush();
     }

@@ -4,7 +4,9 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import type { CommandIo } from '../cli/io.js';
 import { startProgress } from '../cli/progress.js';
 import type { Lease, RunRecord, RunStatus, Store } from '../store/types.js';
-import { CheckpointTracker, EMPTY_CHECKPOINT, remainingUsers } from './checkpoint.js';
+import { UsageError } from '../cli/errors.js';
+import { CheckpointFormatError, CheckpointTracker, EMPTY_CHECKPOINT, type StoredCheckpoint, parseCheckpoint, planResume } from './checkpoint.js';
+import { FailureSample, type UserFailure } from './failure-sample.js';
 import { RunLedger } from './ledger.js';
 import { LeaseHolder } from './lease.js';
 import { type JobOutcome, runJob, type Settlement, type StopReason } from './runner.js';
@@ -39,10 +41,7 @@ export interface TaskOptions {
   readonly resume: RunRecord | null;
 }
 
-export interface UserFailure {
-  readonly userId: string;
-  readonly error: string;
-}
+export type { UserFailure } from './failure-sample.js';
 
 export type TaskResult<T> =
   | { readonly kind: 'lease-held'; readonly heldBy: Lease; readonly leaseName: string }
@@ -54,6 +53,9 @@ export type TaskResult<T> =
       readonly fatal: Error | null;
       readonly users: number;
       readonly counts: Record<string, number>;
+      /** Users that failed in this run (or this part of a resumed one). */
+      readonly failedCount: number;
+      /** The first of them in run order, at most FAILED_SAMPLE_SIZE, with their errors. */
       readonly failures: UserFailure[];
       readonly ms: number;
       readonly target: string;
@@ -74,6 +76,7 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
   const runId = options.resume?.runId ?? newRunId(task.command, started);
   const leaseName = `${task.command}:${target}`;
   const control: { reason: StopReason | null } = { reason: null };
+  const stored = options.resume ? readProgress(options.resume) : EMPTY_CHECKPOINT;
 
   // The lease and the user list in one round trip; the list is dropped if the lease is held.
   const [acquired, collected] = await Promise.all([
@@ -94,7 +97,6 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
   const lease = acquired?.lease ?? null;
 
   try {
-    const base = options.resume ? ((options.resume.checkpoint as { progress?: typeof EMPTY_CHECKPOINT }).progress ?? EMPTY_CHECKPOINT) : EMPTY_CHECKPOINT;
     // Users start while the ledger row is written; each user's checkpoint waits for the row.
     const ledgerReady: Promise<RunLedger | null> = options.dryRun
       ? Promise.resolve(null)
@@ -102,12 +104,14 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
         ? RunLedger.resume(store, options.resume, io.now)
         : RunLedger.start(store, { runId, command: task.command, args: options.args, target, spec: task.spec, progress: EMPTY_CHECKPOINT }, io.now);
     ledgerReady.catch(() => undefined);
-    const users = remainingUsers(collected.users, base);
-    const tracker = new CheckpointTracker(users, base);
-    const counts: Record<string, number> = { ...(options.resume?.counts ?? {}), usersTotal: (options.resume?.counts.usersDone ?? 0) + users.length };
-    counts.usersDone ??= 0;
+    const plan = planResume(collected.users, stored);
+    const users = plan.users;
+    const tracker = new CheckpointTracker(users, plan.base);
+    // Users done before and done again now (failed ones retried, redone ones) count once.
+    const doneBefore = Math.max(0, (options.resume?.counts.usersDone ?? 0) - plan.redone);
+    const counts: Record<string, number> = { ...(options.resume?.counts ?? {}), usersDone: doneBefore, usersTotal: doneBefore + users.length };
     counts.usersFailed = 0;
-    const failures: UserFailure[] = [];
+    const failures = new FailureSample();
     const progress = startProgress(io, `${task.command} ${target}`, { quiet: options.quiet });
     const baseDone = counts.usersDone;
 
@@ -126,7 +130,7 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
           if (settlement.ok) {
             task.tally(counts, settlement.value);
           } else {
-            failures.push({ userId, error: settlement.error.message.split('\n')[0]! });
+            failures.add({ userId, error: settlement.error.message.split('\n')[0]! });
             counts.usersFailed! += 1;
           }
           counts.usersDone! += 1;
@@ -161,7 +165,7 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
           ? 'failed'
           : outcome.stoppedBy !== null
             ? 'partial'
-            : failures.length > 0
+            : failures.count > 0
               ? 'failed'
               : 'succeeded';
     counts.storeCalls = store.stats.calls;
@@ -188,12 +192,23 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
       fatal: outcome.fatal,
       users: users.length,
       counts,
-      failures,
+      failedCount: failures.count,
+      failures: failures.failures,
       ms: io.now() - started,
       target,
     };
   } finally {
     await lease?.release();
+  }
+}
+
+/** The resumed run's stored progress, checked: this checkpoint format or the one before it. */
+function readProgress(run: RunRecord): StoredCheckpoint {
+  try {
+    return parseCheckpoint((run.checkpoint as { progress?: unknown } | null)?.progress);
+  } catch (error) {
+    if (error instanceof CheckpointFormatError) throw new UsageError(`run ${run.runId} cannot be resumed: ${error.message}`);
+    throw error;
   }
 }
 

@@ -1,16 +1,14 @@
 import { UsageError } from '../cli/errors.js';
+import { numberError, readDecimal } from '../cli/numbers.js';
 import { formatBasisPoints, percentToBasisPoints } from '../core/rollout.js';
 
-const PERCENT = /^(\d{1,3})(\.\d{1,2})?%?$/;
+const PERCENT_RANGE = { min: 0, max: 100, maxDecimals: 2 } as const;
 
 /** "25", "12.5", "12.34" or "12.34%" → basis points; anything else (or outside 0–100) is refused. */
 export function parsePercent(text: string): number {
-  const trimmed = text.trim();
-  const match = PERCENT.exec(trimmed);
-  const basisPoints = match ? percentToBasisPoints(Number(trimmed.replace(/%$/, ''))) : null;
-  if (basisPoints === null) {
-    throw new UsageError(`--percent "${text}" is not a percentage from 0 to 100 with at most two decimals (e.g. 5, 12.5, 33.33)`);
-  }
+  const percent = readDecimal(text.endsWith('%') ? text.slice(0, -1) : text, PERCENT_RANGE);
+  const basisPoints = percent === null ? null : percentToBasisPoints(percent);
+  if (basisPoints === null) throw numberError('--percent', text, 'a percentage from 0 to 100 with at most two decimals (e.g. 5, 12.5, 33.33)');
   return basisPoints;
 }
 

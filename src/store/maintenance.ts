@@ -2,7 +2,7 @@ import type { Filters } from '../core/filters.js';
 import { headerText } from '../core/aggregation-header.js';
 import type { JsonValue } from '../core/json.js';
 import type { StoredRecord } from './record-codec.js';
-import type { AggregationDigest, AggregationKey, ChangeEntry, DeleteOutcome, FilterCombination, Page, PageRequest, RunRecord, StoredAggregation } from './types.js';
+import type { AggregationDigest, AggregationKey, ChangeEntry, DeleteOutcome, FilterCombination, Page, PageRequest, RunRecord, SizedAggregationKey, StoredAggregation } from './types.js';
 
 // The persistence behind `agg cleanup` and `agg archive`: a facet of the Store (`store.maintenance`),
 // implemented by both adapters and held to one contract. Every deletion re-checks its condition inside
@@ -71,6 +71,19 @@ export interface OrphanChunkSet extends ChunkSetKey {
   readonly bytes: number;
 }
 
+/** A filter combination to delete: its key, and its filters when known (they size the deleting calls). */
+export interface StaleFilterKey {
+  readonly userId: string;
+  readonly filterHash: string;
+  readonly filters?: Filters;
+}
+
+/** A finished run to delete, with the bytes of its row as paged (old checkpoints can be large; they size the deleting calls). */
+export interface FinishedRunKey {
+  readonly runId: string;
+  readonly storedBytes?: number;
+}
+
 export const MANIFEST_STATUSES = ['exporting', 'verified', 'deleted', 'restored'] as const;
 /**
  * exporting: chunks are being written, nothing was deleted (a rerun may discard it);
@@ -102,10 +115,10 @@ export interface MaintenanceStore {
 
   /** Filter combinations last used before `before`, in (lastUsed, userId, filterHash) order. */
   pageStaleFilterCombinations(before: string, page: PageRequest): Promise<Page<FilterCombination>>;
-  /** Deletes each combination only if it is still unused since before `before`. */
-  deleteStaleFilterCombinations(keys: readonly { readonly userId: string; readonly filterHash: string }[], before: string): Promise<DeleteOutcome>;
+  /** Deletes each combination only if it is still unused since before `before` (given as paged, with its filters, calls are sized by them). */
+  deleteStaleFilterCombinations(keys: readonly StaleFilterKey[], before: string): Promise<DeleteOutcome>;
   /** Deletes each aggregation only if it is still an orphan (see orphanReason), with its chunks. */
-  deleteOrphanAggregations(keys: readonly AggregationKey[]): Promise<DeleteOutcome>;
+  deleteOrphanAggregations(keys: readonly SizedAggregationKey[]): Promise<DeleteOutcome>;
   /** Processed change-log entries that changed before `before`, oldest first. */
   pageProcessedChanges(before: string, page: PageRequest): Promise<Page<ChangeEntry>>;
   /** Deletes each entry only if it is still processed and unchanged since before `before`. */
@@ -113,7 +126,7 @@ export interface MaintenanceStore {
   /** Finished runs (finishedAt set) that finished before `before`, oldest first. */
   pageFinishedRuns(before: string, page: PageRequest): Promise<Page<RunRecord>>;
   /** Deletes each run only if it is still finished before `before`. */
-  deleteFinishedRuns(runIds: readonly string[], before: string): Promise<DeleteOutcome>;
+  deleteFinishedRuns(runs: readonly FinishedRunKey[], before: string): Promise<DeleteOutcome>;
   /**
    * Chunk sets no aggregation header references, whose chunks were all written at least `minAgeMs`
    * ago (younger ones may belong to a write in progress: chunks go in before their header).

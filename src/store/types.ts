@@ -114,10 +114,25 @@ export interface AggregationWrite extends AggregationDigest {
   readonly longestArray: number;
   readonly widestObject: number;
   readonly depth: number;
+  /**
+   * The data bytes of the row this write replaces, as the caller last saw it (its digest's
+   * metadata.bytes), null when there was none: the write reads that row, and the Convex store sizes
+   * its calls by it. Left out, the largest inline row is assumed.
+   */
+  readonly replacedBytes?: number | null;
+}
+
+/** A key with, where the caller knows it, the size of the row stored there. */
+export interface SizedAggregationKey extends AggregationKey {
+  /**
+   * The stored row's data bytes (its digest's metadata.bytes): calls that delete or refresh a row read
+   * it, and the Convex store sizes them by it. Left out, the largest inline row is assumed.
+   */
+  readonly storedBytes?: number;
 }
 
 /** Extends the life of a stored result known to be unchanged (same version and data). */
-export interface RefreshItem extends AggregationKey {
+export interface RefreshItem extends SizedAggregationKey {
   readonly version: number;
   readonly dataHash: string;
   readonly expiresAt: string;
@@ -156,7 +171,7 @@ export interface UpsertOutcome {
 }
 
 /** A key, optionally with conditions re-checked inside the deleting transaction. */
-export interface DeletionKey extends AggregationKey {
+export interface DeletionKey extends SizedAggregationKey {
   /** Delete only if the row still expires before this instant (it was not refreshed meanwhile). */
   readonly onlyIfExpiresBefore?: string;
   /** Delete only if the row still holds this data. */

@@ -22,6 +22,9 @@ export interface HtmlEntry {
 const OUTER_CELL = 'class="outer-cell';
 const CONTENT_CELL = '<div class="content-cell';
 const TITLE = 'mdl-typography--title';
+const NOT_AN_EXPORT = 'an HTML file, but not a Takeout watch-history export (no activity entries found)';
+/** The largest HTML without entries that is read whole to see whether it is an empty history. */
+const EMPTY_EXPORT_MAX_BYTES = 4 * 1024 * 1024;
 
 function incomplete(index: number): TakeoutFormatError {
   return new TakeoutFormatError(`entry ${index} is incomplete: the file looks truncated (export or download it again)`);
@@ -59,9 +62,11 @@ function parseEntry(entry: string, index: number): HtmlEntry {
 export function* htmlEntries(source: TextSource): Generator<HtmlEntry> {
   let start = source.findText(OUTER_CELL, source.start);
   if (start < 0) {
+    // An export without entries is a page of a few kilobytes; anything large without entries is no export.
+    if (source.length - source.start > EMPTY_EXPORT_MAX_BYTES) throw new TakeoutFormatError(NOT_AN_EXPORT);
     const html = source.text(source.start, source.length);
     if (/<body[^>]*>\s*(?:<div class="mdl-grid">\s*<\/div>\s*)?<\/body>/i.test(html)) return; // an empty history
-    throw new TakeoutFormatError('an HTML file, but not a Takeout watch-history export (no activity entries found)');
+    throw new TakeoutFormatError(NOT_AN_EXPORT);
   }
   // A download cut short loses the closing tags first; refuse it rather than count a partial history.
   const tail = Math.max(start, source.length - 4096);

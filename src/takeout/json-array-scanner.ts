@@ -1,3 +1,4 @@
+import { MAX_JSON_DEPTH } from '../core/json-depth.js';
 import { TakeoutFormatError } from './errors.js';
 import type { TextSource } from './text-source.js';
 
@@ -36,11 +37,15 @@ function stringEnd(source: TextSource, i: number): number {
   }
 }
 
+/** valueEnd's answer for a value that nests deeper than it may. */
+const TOO_DEEP = -2;
+
 /**
- * Offset just past the value starting at `i`, or -1 when the source ends inside it. Brackets are only
- * counted here; JSON.parse checks the element's syntax afterwards.
+ * Offset just past the value starting at `i`, -1 when the source ends inside it, or TOO_DEEP when it
+ * opens more than `maxDepth` levels. Brackets are only counted here; JSON.parse checks the element's
+ * syntax afterwards.
  */
-function valueEnd(source: TextSource, i: number): number {
+function valueEnd(source: TextSource, i: number, maxDepth: number): number {
   const first = source.code(i);
   if (first === 0x22) return stringEnd(source, i);
   if (first !== 0x7b && first !== 0x5b) {
@@ -62,8 +67,9 @@ function valueEnd(source: TextSource, i: number): number {
       if (j < 0) return -1;
       continue;
     }
-    if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) {
+    if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return TOO_DEEP;
+    } else if (c === 0x7d || c === 0x5d) {
       depth--;
       if (depth === 0) return j + 1;
     }
@@ -74,8 +80,11 @@ function valueEnd(source: TextSource, i: number): number {
 
 const TRUNCATED = 'the file looks truncated (export or download it again)';
 
-/** Yields the elements of the JSON array that makes up the source (after any byte-order mark). */
-export function* jsonArrayElements(source: TextSource, what: string): Generator<JsonArrayElement> {
+/**
+ * Yields the elements of the JSON array that makes up the source (after any byte-order mark). `item`
+ * names an element in messages; no element may nest deeper than MAX_JSON_DEPTH with the array counted.
+ */
+export function* jsonArrayElements(source: TextSource, what: string, item = 'entry'): Generator<JsonArrayElement> {
   let i = skipSpace(source, source.start);
   if (i >= source.length) throw new TakeoutFormatError('the file is empty');
   if (source.code(i) !== 0x5b) throw new TakeoutFormatError(`not ${what}: expected a JSON array of activities`);
@@ -84,16 +93,17 @@ export function* jsonArrayElements(source: TextSource, what: string): Generator<
   if (source.code(i) !== 0x5d) {
     for (;;) {
       index++;
-      if (i >= source.length) throw new TakeoutFormatError(`the JSON ends inside entry ${index}: ${TRUNCATED}`);
-      const end = valueEnd(source, i);
-      if (end < 0) throw new TakeoutFormatError(`the JSON ends inside entry ${index}: ${TRUNCATED}`);
-      if (end === i) throw new TakeoutFormatError(`invalid JSON at ${source.position(i)}: expected entry ${index}`);
+      if (i >= source.length) throw new TakeoutFormatError(`the JSON ends inside ${item} ${index}: ${TRUNCATED}`);
+      const end = valueEnd(source, i, MAX_JSON_DEPTH - 1);
+      if (end === TOO_DEEP) throw new TakeoutFormatError(`${item} ${index} (${source.position(i)}) is nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
+      if (end < 0) throw new TakeoutFormatError(`the JSON ends inside ${item} ${index}: ${TRUNCATED}`);
+      if (end === i) throw new TakeoutFormatError(`invalid JSON at ${source.position(i)}: expected ${item} ${index}`);
       yield { index, start: i, json: source.text(i, end) };
       i = skipSpace(source, end);
-      if (i >= source.length) throw new TakeoutFormatError(`the JSON ends after entry ${index} without closing its array: ${TRUNCATED}`);
+      if (i >= source.length) throw new TakeoutFormatError(`the JSON ends after ${item} ${index} without closing its array: ${TRUNCATED}`);
       const c = source.code(i);
       if (c === 0x5d) break;
-      if (c !== 0x2c) throw new TakeoutFormatError(`invalid JSON at ${source.position(i)}: expected "," or "]" after entry ${index}`);
+      if (c !== 0x2c) throw new TakeoutFormatError(`invalid JSON at ${source.position(i)}: expected "," or "]" after ${item} ${index}`);
       i = skipSpace(source, i + 1);
     }
   }

@@ -66,7 +66,9 @@ export function utf8Source(bytes: Uint8Array): TextSource {
     text: (start, end) => {
       try {
         return strict.decode(bytes.subarray(start, end));
-      } catch {
+      } catch (error) {
+        // A RangeError: more text than one JS string can hold (about 512 MiB), which no entry is.
+        if (error instanceof RangeError) throw new TakeoutFormatError(`${end - start} bytes of text without a break near ${source.position(start)}: too large to be one entry`);
         throw new TakeoutFormatError(`not UTF-8 text near ${source.position(start)} (save the file as UTF-8)`);
       }
     },

@@ -65,6 +65,8 @@ interface Case {
   readonly skip?: string;
   readonly before?: (ctx: Ctx) => void;
   readonly after?: (ctx: Ctx) => void;
+  /** The environment agg runs with (default: none). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 const c = (name: string, args: (ctx: Ctx) => string[], message: RegExp, extra: Partial<Case> = {}): Case => ({ name, args, message, ...extra });
@@ -128,22 +130,22 @@ const CASES: Case[] = [
   c('--retries out of range', fixed('--retries', '21', 'users'), /--retries "21" must be a whole number from 0 to 20/),
   c('--retries that is not a number', fixed('--retries', '1.5', 'users'), /--retries "1\.5" must be a whole number from 0 to 20/),
   c('--concurrency out of range', fixed('backfill', '--all', '--concurrency', '100'), /--concurrency "100" must be a whole number from 1 to 64/),
-  c('--shard 0/8', fixed('backfill', '--all', '--shard', '0/8'), /--shard "0\/8" is not valid \(expected I\/N with 1 ≤ I ≤ N ≤ 1024, e\.g\. 2\/8\)/),
-  c('--shard 9/8', fixed('validate', '--all', '--shard', '9/8'), /--shard "9\/8" is not valid/),
-  c('--shard in words', fixed('backfill', '--all', '--shard', 'first/half'), /--shard "first\/half" is not valid/),
+  c('--shard 0/8', fixed('backfill', '--all', '--shard', '0/8'), /--shard "0\/8" must be I\/N, whole numbers with 1 ≤ I ≤ N ≤ 1024 \(e\.g\. 2\/8\)/),
+  c('--shard 9/8', fixed('validate', '--all', '--shard', '9/8'), /--shard "9\/8" must be I\/N/),
+  c('--shard in words', fixed('backfill', '--all', '--shard', 'first/half'), /--shard "first\/half" must be I\/N/),
   c('--sample of zero', fixed('validate', '--sample', '0'), /--sample "0" .*(expected|must)/),
   c('--sample over 100 %', fixed('validate', '--sample', '150%'), /--sample "150%" .*(expected|must)/),
-  c('--sample that is no number', fixed('validate', '--sample', '5.5.5%'), /--sample "5\.5\.5%" is not valid \(expected a number of users, e\.g\. 50, or a share, e\.g\. 5%\)/),
+  c('--sample that is no number', fixed('validate', '--sample', '5.5.5%'), /--sample "5\.5\.5%" must be a number of users from 1 to 10000000 \(e\.g\. 50\) or a share above 0% up to 100% \(e\.g\. 5%\)/),
   c('a negative --sample', fixed('validate', '--sample=-3'), /--sample "-3" .*(expected|must)/),
   c('a negative --tolerance', fixed('validate', '--tolerance=-1'), /--tolerance "-1" .*(expected|must)/),
   c('--tolerance in words', fixed('validate', '--tolerance', 'tight'), /--tolerance "tight" .*(expected|must)/),
   c('an unknown report format', fixed('validate', '--format', 'yaml'), /--format "yaml" .*table, json.*markdown/),
   c('an unknown --fail-on', fixed('validate', '--fail-on', 'sometimes'), /--fail-on "sometimes" .*drift.*missing.*any/),
   c('--max-diffs in words', fixed('validate', '--max-diffs', 'many'), /--max-diffs "many" .*(expected|must)/),
-  c('--percent over 100', fixed('rollout', '--percent', '101'), /--percent "101" is not a percentage from 0 to 100 with at most two decimals/),
-  c('a negative --percent', fixed('rollout', '--percent=-1'), /--percent "-1" is not a percentage from 0 to 100/),
-  c('--percent with three decimals', fixed('rollout', '--percent', '12.345'), /--percent "12\.345" is not a percentage from 0 to 100 with at most two decimals/),
-  c('--percent in words', fixed('rollout', '--percent', 'half'), /--percent "half" is not a percentage/),
+  c('--percent over 100', fixed('rollout', '--percent', '101'), /--percent "101" must be a percentage from 0 to 100 with at most two decimals/),
+  c('a negative --percent', fixed('rollout', '--percent=-1'), /--percent "-1" must be a percentage from 0 to 100/),
+  c('--percent with three decimals', fixed('rollout', '--percent', '12.345'), /--percent "12\.345" must be a percentage from 0 to 100 with at most two decimals/),
+  c('--percent in words', fixed('rollout', '--percent', 'half'), /--percent "half" must be a percentage/),
   c('--percent lowered without --allow-shrink', fixed('rollout', '--percent', '1'), /lowering precomputed_aggregations from 5\.00% to 1\.00% takes users out of the rollout; pass --allow-shrink to confirm/),
   c('cleanup --stale-filters in words', fixed('cleanup', '--stale-filters', 'soon'), /--stale-filters "soon" .*(days|duration)/),
   c('cleanup --runs negative', fixed('cleanup', '--runs=-3'), /--runs "-3" .*(days|duration)/),
@@ -222,6 +224,61 @@ const CASES: Case[] = [
   c('a chunk that is missing', (x) => (removeChunk(x.archiveDir), ['archive', '--restore', x.archiveDir]), /chunk-00001\.jsonl\.gz.*(missing|not found|no such)/, { code: 1 }),
   c('a directory without a manifest', (x) => (mkdirSync(join(x.dir, 'empty-archive')), ['archive', '--restore', join(x.dir, 'empty-archive')]), /empty-archive: not an archive \(no manifest\.json in it, and this store has no archive empty-archive\)/),
   c('an archive id that is not there', fixed('archive', '--verify', 'arc-20990101T000000000Z-abcdef'), /no archive arc-20990101T000000000Z-abcdef in this store \(see agg archive --list\)/),
+  // Sizes: input files, grids and configs are bounded, checked from the size before reading and while reading
+  c('an input file over --max-input-size', (x) => ['--max-input-size', '1KiB', 'import', x.file('big.jsonl', jsonl(...Array.from({ length: 40 }, (_, i) => ({ ...RECORD, id: `r${i}` })))), '--user', 'u9'], /big\.jsonl: \d\.\d KiB \([\d,]+ bytes\) is over the input size limit of 1 KiB \(raise it with --max-input-size 1MiB or AGG_MAX_INPUT_BYTES\)/),
+  c('a Takeout export over AGG_MAX_INPUT_BYTES', (x) => ['parse', x.file('watch-history.json', TAKEOUT_JSON)], /watch-history\.json: \d+ B is over the input size limit of 100 B \(raise it with --max-input-size 1MiB or AGG_MAX_INPUT_BYTES\)/, { env: { AGG_MAX_INPUT_BYTES: '100' } }),
+  c('a stream that goes on past the limit', fixed('--max-input-size', '64KiB', 'compute', '/dev/zero'), /\/dev\/zero: more than 64 KiB \(still reading\) is over the input size limit of 64 KiB/),
+  c('--max-input-size in words', (x) => ['--max-input-size', 'lots', 'import', x.file('r.jsonl', jsonl(RECORD)), '--user', 'u9'], /--max-input-size "lots" must be a size from 1 B to 4 GiB \(e\.g\. 4GiB, 500MB, or a number of bytes\)/),
+  c('--max-input-size over 4 GiB', (x) => ['--max-input-size', '5GiB', 'compute', x.file('r.jsonl', jsonl(RECORD))], /--max-input-size "5GiB" must be a size from 1 B to 4 GiB/),
+  c('AGG_MAX_INPUT_BYTES that is no size', (x) => ['import', x.file('r.jsonl', jsonl(RECORD)), '--user', 'u9'], /AGG_MAX_INPUT_BYTES "1e9" must be a size from 1 B to 4 GiB/, { env: { AGG_MAX_INPUT_BYTES: '1e9' } }),
+  c('a grid file over 1 MiB', (x) => ['backfill', '--all', '--grid', x.file('grid.json', JSON.stringify([{ timeframe: 'All', topics: Array.from({ length: 100_000 }, (_, i) => `topic ${i}`) }]))], /--grid .*grid\.json: 1\.\d MiB is over the 1 MiB limit for a grid file/),
+  c('a config file over 1 MiB', (x) => (x.file('agg.config.json', `{"$schema": "${'x'.repeat(1_100_000)}"}`), ['users']), /agg\.config\.json: 1\.\d MiB is over the 1 MiB limit for a config file/),
+  c('a grid of 201 filter sets', (x) => ['validate', '--grid', x.file('grid.json', JSON.stringify(Array.from({ length: 201 }, (_, i) => ({ topics: [`t${i}`] }))))], /--grid .*grid\.json: 201 filter sets, over the limit of 200 per grid/),
+  // JSON nested deeper than 64 levels: refused with one line, never a stack overflow
+  c('a grid file nested 65 deep', (x) => ['backfill', '--all', '--grid', x.file('grid.json', `[{"topics": ${'['.repeat(64)}${']'.repeat(64)}}]`)], /--grid .*grid\.json: nested deeper than 64 levels of arrays and objects/),
+  c('a config nested 100,000 deep', (x) => (x.file('agg.config.json', `{"ttl": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`), ['users']), /agg\.config\.json: nested deeper than 64 levels/),
+  c('a JSON Lines record nested 100,000 deep', (x) => ['import', x.file('deep.jsonl', `${JSON.stringify(RECORD)}\n{"id": "r2", "topics": ${'['.repeat(100_000)}${']'.repeat(100_000)}}\n`), '--user', 'u9'], /deep\.jsonl:2: nested deeper than 64 levels/),
+  c('a records array nested 100,000 deep', (x) => ['compute', x.file('deep.json', `[${JSON.stringify(RECORD)}, {"id": "r2", "topics": ${'['.repeat(100_000)}${']'.repeat(100_000)}}]`)], /deep\.json: record 2 \(line 1, column \d+\) is nested deeper than 64 levels/),
+  c('a Takeout entry nested 100,000 deep', (x) => ['import', x.file('watch-history.json', `[${JSON.stringify({ ...takeoutEntry('2025-06-01T10:00:00.000Z'), subtitles: 'X' }).replace('"X"', `${'['.repeat(100_000)}${']'.repeat(100_000)}`)}]`), '--user', 'u9'], /watch-history\.json: entry 1 \(line 1, column 2\) is nested deeper than 64 levels/),
+  // Durations and instants: range-checked where they are parsed
+  c('a --timeout longer than a timer can wait', fixed('--timeout', '25d', 'users'), /--timeout "25d" is not a duration from 1ms to 24d20h31m23s647ms \(2\^31−1 ms, the longest timer; expected e\.g\. 30s, 2m\)/),
+  c('a --timeout of 10^20 seconds', fixed('--timeout', '100000000000000000000s', 'backfill', '--all'), /--timeout "100000000000000000000s" is not a duration from 1ms to 24d20h31m23s647ms/),
+  c('a --max-runtime over 36,500 days', fixed('backfill', '--all', '--max-runtime', '40000d'), /--max-runtime "40000d" is not a duration from 1ms to 36500d \(expected e\.g\. 10m, 1h30m\)/),
+  c('archive --older-than of a million years', fixed('archive', '--table', 'runs', '--older-than', '52000000w'), /--older-than "52000000w" is not a duration from 1ms to 36500d/),
+  c('cleanup --change-log of 36,501 days', fixed('cleanup', '--change-log', '36501'), /--change-log "36501" must be a number of days from 1 to 36500 \(e\.g\. 30\) or a duration up to 36500d/),
+  c('a TTL of 40,000 days in the config', (x) => (x.file('agg.config.json', '{"ttl": {"kpi": "40000d"}}'), ['backfill', '--all']), /agg\.config\.json: ttl\.kpi: "40000d" is not a duration from 1ms to 36500d/),
+  c('--as-of in year 0', fixed('backfill', '--all', '--as-of', '0000-12-31T00:00:00Z'), /--as-of "0000-12-31T00:00:00Z" is not an instant from 0001-01-01T00:00:00\.000Z to 9999-12-31T23:59:59\.999Z \(years 1 to 9999\)/),
+  c('--as-of that an offset carries past 9999', (x) => ['compute', x.file('r.jsonl', jsonl(RECORD)), '--as-of', '9999-12-31T23:00:00-05:00'], /--as-of "9999-12-31T23:00:00-05:00" is not an instant from 0001-01-01T00:00:00\.000Z to 9999-12-31T23:59:59\.999Z/),
+  c('cleanup --as-of in year 10000', fixed('cleanup', '--as-of', '+010000-01-01T00:00:00Z'), /--as-of "\+010000-01-01T00:00:00Z" is not an instant from 0001-01-01/),
+  c('a record watched in year 0', (x) => ['import', x.file('r.jsonl', jsonl({ ...RECORD, watchedAt: '0000-06-01T10:00:00Z' })), '--user', 'u9'], /r\.jsonl:1: invalid record: watchedAt: must be an ISO-8601 instant.*\(got "0000-06-01T10:00:00Z"\)/),
+  // Options whose value is another option
+  c('backfill --user --all', fixed('backfill', '--user', '--all'), /^agg: --user needs a value; got the option --all$/),
+  c('import --user --dry-run', (x) => ['import', x.file('r.jsonl', jsonl(RECORD)), '--user', '--dry-run'], /^agg: --user needs a value; got the option --dry-run$/),
+  c('validate --grid --all', fixed('validate', '--grid', '--all'), /^agg: --grid needs a value; got the option --all$/),
+  c('--config --quiet', fixed('--config', '--quiet', 'users'), /^agg: --config needs a value; got the option --quiet$/),
+  c('rollout --enable-user --plan', fixed('rollout', '--enable-user', '--plan'), /^agg: --enable-user needs a value; got the option --plan$/),
+  c('--timeout -h', fixed('--timeout', '-h', 'users'), /^agg: --timeout needs a value; got the option -h$/),
+  c('import with two users', (x) => ['import', x.file('r.jsonl', jsonl(RECORD)), '--user', 'u8', 'u9'], /unexpected argument "u9": import reads one FILE for one --user ID per run/),
+  // Numbers: one parser, one message shape, for every numeric option
+  c('--concurrency 1e3', fixed('backfill', '--all', '--concurrency', '1e3'), /^agg: --concurrency "1e3" must be a whole number from 1 to 64$/),
+  c('--concurrency 0x10', fixed('validate', '--concurrency', '0x10'), /^agg: --concurrency "0x10" must be a whole number from 1 to 64$/),
+  c('--concurrency with a space', fixed('backfill', '--all', '--concurrency', ' 5'), /^agg: --concurrency " 5" must be a whole number from 1 to 64$/),
+  c('--retries +5', fixed('--retries', '+5', 'users'), /^agg: --retries "\+5" must be a whole number from 0 to 20$/),
+  c('an empty --retries', fixed('--retries', '', 'users'), /^agg: --retries "" must be a whole number from 0 to 20$/),
+  c('--limit 5.', fixed('runs', '--limit', '5.'), /^agg: --limit "5\." must be a whole number from 1 to 1000$/),
+  c('rollout --limit 1001', fixed('rollout', '--history', '--limit', '1001'), /^agg: --limit "1001" must be a whole number from 1 to 1000$/),
+  c('--batch-size -0', fixed('cleanup', '--batch-size=-0'), /^agg: --batch-size "-0" must be a whole number from 1 to 1000 \(rows per deleting call\)$/),
+  c('--max-diffs Infinity', fixed('validate', '--max-diffs', 'Infinity'), /^agg: --max-diffs "Infinity" must be a whole number from 0 to 10000$/),
+  c('--max-diffs 010', fixed('validate', '--max-diffs', '010'), /^agg: --max-diffs "010" must be a whole number from 0 to 10000$/),
+  c('--tolerance NaN', fixed('validate', '--tolerance', 'NaN'), /^agg: --tolerance "NaN" must be a number from 0 to 1 \(relative; e\.g\. 1e-9, 0\.001\)$/),
+  c('--tolerance 2', fixed('validate', '--tolerance', '2'), /^agg: --tolerance "2" must be a number from 0 to 1/),
+  c('--sample 1e3', fixed('validate', '--sample', '1e3'), /^agg: --sample "1e3" must be a number of users from 1 to 10000000 \(e\.g\. 50\) or a share above 0% up to 100% \(e\.g\. 5%\)$/),
+  c('--sample 0%', fixed('validate', '--sample', '0%'), /^agg: --sample "0%" must be a number of users .* or a share above 0% up to 100%/),
+  c('--percent 0x10', fixed('rollout', '--percent', '0x10'), /^agg: --percent "0x10" must be a percentage from 0 to 100 with at most two decimals/),
+  c('--percent with a space', fixed('rollout', '--percent', ' 5'), /^agg: --percent " 5" must be a percentage from 0 to 100/),
+  c('--rollback-on-drift Infinity%', fixed('validate', '--rollback-on-drift', 'Infinity%'), /^agg: --rollback-on-drift "Infinity%" must be a percentage from 0% to 100%/),
+  c('--shard 1/08', fixed('backfill', '--all', '--shard', '1/08'), /^agg: --shard "1\/08" must be I\/N, whole numbers with 1 ≤ I ≤ N ≤ 1024/),
+  c('--shard 1/2/3', fixed('validate', '--shard', '1/2/3'), /^agg: --shard "1\/2\/3" must be I\/N/),
 ];
 
 function corruptChunk(archiveDir: string): void {
@@ -307,7 +364,7 @@ describe('the bad-input corpus', () => {
     k.before?.(ctx);
     let run: CliRun;
     try {
-      run = await runAgg(args, { cwd: ctx.dir, now: () => NOW });
+      run = await runAgg(args, { cwd: ctx.dir, now: () => NOW, ...(k.env ? { env: k.env } : {}) });
     } finally {
       k.after?.(ctx);
     }

@@ -271,7 +271,7 @@ describe.each(HARNESSES)('agg archive on the %s', (_name, make) => {
       return new Proxy(store, { get: (target, property, receiver) => (property === 'maintenance' ? facet : crashed && property !== 'close' ? () => Promise.reject(new Error('simulated crash (dead)')) : Reflect.get(target, property, receiver)) });
     };
     const crashed = await harness.run(['archive', '--yes'], { wrap: crashAt('deleteArchivedRows') });
-    expect(crashed.code).toBe(1);
+    expect(crashed.code).toBe(70);
     const store = harness.open();
     const [row] = await store.maintenance.listArchiveManifests();
     expect(row!.status).toBe('verified');
@@ -321,7 +321,7 @@ describe.each(HARNESSES)('agg archive on the %s', (_name, make) => {
         },
       });
     };
-    expect((await harness.run(['archive', '--yes'], { wrap: crashOnVerified })).code).toBe(1);
+    expect((await harness.run(['archive', '--yes'], { wrap: crashOnVerified })).code).toBe(70);
     const [left] = readdirSync(join(harness.cwd, 'archive'));
     expect(readdirSync(join(harness.cwd, 'archive', left!))).toContain(MANIFEST_FILE);
     // And a chunk truncated by the crash, for good measure.
@@ -361,7 +361,7 @@ describe.each(HARNESSES)('agg archive on the %s', (_name, make) => {
         return new Proxy(store, { get: (target, property, receiver) => (property === 'maintenance' ? facet : Reflect.get(target, property, receiver)) });
       },
     });
-    expect(crashed.code).toBe(1);
+    expect(crashed.code).toBe(70);
     const [id] = readdirSync(join(harness.cwd, 'archive'));
     const chunk = join(harness.cwd, 'archive', id!, 'chunk-00002.jsonl.gz');
     const good = readFileSync(chunk);

@@ -166,7 +166,7 @@ describe('agg backfill arguments', () => {
   it.each([
     [['backfill'], /exactly one of --user ID\.\.\., --all or --changed/],
     [['backfill', '--all', '--changed'], /exactly one of/],
-    [['backfill', '--all', '--shard', '3/2'], /--shard "3\/2" is not valid/],
+    [['backfill', '--all', '--shard', '3/2'], /--shard "3\/2" must be I\/N/],
     [['backfill', '--all', '--concurrency', '0'], /--concurrency "0" must be a whole number from 1 to 64/],
     [['backfill', '--all', '--max-runtime', 'soon'], /--max-runtime "soon" is not a duration/],
     [['backfill', '--all', '--type', 'nope'], /--type "nope" is not an aggregation type/],

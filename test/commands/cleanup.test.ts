@@ -229,7 +229,7 @@ describe.each(HARNESSES)('agg cleanup on the %s', (_name, make) => {
 
   it('refuses bad options with one line and exit 2', async () => {
     for (const [args, message] of [
-      [['--stale-filters', 'soon'], '--stale-filters "soon" is not a number of days'],
+      [['--stale-filters', 'soon'], '--stale-filters "soon" must be a number of days'],
       [['--change-log', '0'], '--change-log "0"'],
       [['--batch-size', '5000'], '--batch-size "5000" must be a whole number from 1 to 1000'],
       [['--as-of', 'yesterday'], '--as-of "yesterday" is not an ISO-8601 instant'],

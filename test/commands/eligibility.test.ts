@@ -119,8 +119,8 @@ describe.each(ADAPTER_FACTORIES)('agg validate --rollback-on-drift on the %s', (
 
 describe('--rollback-on-drift arguments', () => {
   it.each([
-    [['validate', '--rollback-on-drift', '150%'], /--rollback-on-drift "150%" is not a percentage from 0% to 100%/],
-    [['validate', '--rollback-on-drift', 'lots'], /--rollback-on-drift "lots" is not a percentage/],
+    [['validate', '--rollback-on-drift', '150%'], /--rollback-on-drift "150%" must be a percentage from 0% to 100%/],
+    [['validate', '--rollback-on-drift', 'lots'], /--rollback-on-drift "lots" must be a percentage/],
     [['validate', '--flag', 'x'], /--flag and --actor go with --rollback-on-drift/],
     [['validate', '--repair', '--dry-run', '--rollback-on-drift', '1%'], /--rollback-on-drift cannot be combined with --dry-run/],
   ])('%j → exit 2', async (args, message) => {

@@ -272,7 +272,7 @@ describe.each(HARNESSES)('agg rollout on the %s', (_name, make) => {
 
   it('refuses bad input with one line and exit 2, changing nothing', async () => {
     for (const [args, message] of [
-      [['--percent', '101'], '--percent "101" is not a percentage from 0 to 100'],
+      [['--percent', '101'], '--percent "101" must be a percentage from 0 to 100'],
       [['--percent', '12.345'], 'at most two decimals'],
       [['--percent', '-5'], '--percent "-5"'],
       [['--percent', '1e1'], '--percent "1e1"'],

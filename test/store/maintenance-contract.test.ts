@@ -157,7 +157,7 @@ describe.each(ADAPTERS)('MaintenanceStore contract: %s', (_name, make) => {
       expect(old.map((r) => r.runId)).toEqual(['r1', 'r2']);
       expect(old[0]).toEqual(run('r1', at(2)));
       await store.putRun(run('r2', at(70)));
-      expect((await store.maintenance.deleteFinishedRuns(['r1', 'r2', 'r3', 'never'], at(30)))).toMatchObject({ deleted: 1, missing: 1 });
+      expect((await store.maintenance.deleteFinishedRuns(['r1', 'r2', 'r3', 'never'].map((runId) => ({ runId })), at(30)))).toMatchObject({ deleted: 1, missing: 1 });
       expect((await store.listRuns(10)).map((r) => r.runId).sort()).toEqual(['r2', 'r3', 'r4']);
     });
 

@@ -6,14 +6,43 @@ const ISO_INSTANT =
 
 const MIN_YEAR = 1;
 const MAX_YEAR = 9999;
+/** The first and last instants agg reads or writes: years 1 to 9999 in UTC, as ISO-8601 writes them with four digits. */
+export const MIN_INSTANT_MS = daysFromCivil(MIN_YEAR, 1, 1) * MS_PER_DAY;
+export const MAX_INSTANT_MS = daysFromCivil(MAX_YEAR + 1, 1, 1) * MS_PER_DAY - 1;
+export const INSTANT_RANGE_TEXT = '0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z';
+/** An ISO-8601 date with a year of five or more digits, or with a sign (the expanded form): past year 9999 or before year 1. */
+const EXPANDED_YEAR = /^(?:[+-]\d{4,}|\d{5,})-\d{2}-\d{2}T/;
 
 function digit(s: string, i: number): number {
   const c = s.charCodeAt(i) - 48;
   return c >= 0 && c <= 9 ? c : -1000;
 }
 
-/** Epoch milliseconds of an ISO-8601 instant, or null when the text is not one. Fractions below 1 ms are truncated. */
+export type IsoInstantCheck = { readonly ms: number } | { readonly problem: 'syntax' | 'range' };
+
+/**
+ * Reads an ISO-8601 instant: `range` when it is one but falls outside years 1–9999 in UTC (year 0000,
+ * an expanded year, or an offset that carries it over an end), `syntax` for anything else that is not.
+ */
+export function checkIsoInstant(text: string): IsoInstantCheck {
+  const ms = parseIsoInstant(text);
+  if (ms !== null) return { ms };
+  if (EXPANDED_YEAR.test(text) || (/^0000-/.test(text) && parseIsoInstant(`0001${text.slice(4)}`) !== null)) return { problem: 'range' };
+  const unbounded = parseIsoInstantUnbounded(text);
+  return unbounded !== null ? { problem: 'range' } : { problem: 'syntax' };
+}
+
+/**
+ * Epoch milliseconds of an ISO-8601 instant within years 1–9999 (UTC), or null when the text is not one.
+ * Fractions below 1 ms are truncated.
+ */
 export function parseIsoInstant(text: string): number | null {
+  const ms = parseIsoInstantUnbounded(text);
+  return ms === null || ms < MIN_INSTANT_MS || ms > MAX_INSTANT_MS ? null : ms;
+}
+
+/** As parseIsoInstant, but an offset may carry the instant a few hours past year 1 or year 9999. */
+function parseIsoInstantUnbounded(text: string): number | null {
   // Fast path for the canonical `YYYY-MM-DDTHH:mm:ss.sssZ` form that toISOString writes.
   if (
     text.length === 24 &&

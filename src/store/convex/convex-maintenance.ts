@@ -10,18 +10,33 @@ import {
   type ArchivedRecord,
   type ChunkSetKey,
   type ConditionalDeleteOutcome,
+  type FinishedRunKey,
   MANIFEST_STATUSES,
   type MaintenanceStore,
   type ManifestStatus,
   type ManifestWriteOutcome,
   type OrphanChunkSet,
   type RestoreOutcome,
+  type StaleFilterKey,
   groupByUser,
   indexesByUser,
 } from '../maintenance.js';
-import type { AggregationKey, ChangeEntry, DeleteOutcome, FilterCombination, Page, PageRequest, RunRecord, StoredAggregation } from '../types.js';
+import type { ChangeEntry, DeleteOutcome, FilterCombination, Page, PageRequest, RunRecord, SizedAggregationKey, StoredAggregation } from '../types.js';
 import { CHUNK_CHARS, fitsInline, splitText } from '../value-limits.js';
 import { changeEntryAnswer, countAnswer, filterCombinationAnswer, runAnswer, storedRecordAnswer } from './answers.js';
+import {
+  CHUNKS_PER_DELETE,
+  ITEMS_BYTES_BUDGET,
+  aggregationDocBytes,
+  archivedRecordCost,
+  changeRowCost,
+  filterCombinationCost,
+  orphanRemoveCost,
+  putChunkCost,
+  removeCost,
+  restoreAggregationCost,
+  runRowCost,
+} from './call-costs.js';
 
 /** The ConvexStore calls the facet goes through: the same retries, answer checks and call counts. */
 export interface ConvexCalls {
@@ -31,11 +46,10 @@ export interface ConvexCalls {
   all<T>(name: string, args: Record<string, unknown>, item: z.ZodType<T>, pageSize: number): Promise<T[]>;
 }
 
-/** Per-call budgets well inside Convex's transaction limits (see DEVELOPERS.md). */
+/** Per-call budgets well inside Convex's transaction limits (see DEVELOPERS.md): counts here, bytes read plus written in call-costs.ts. */
 const KEYS_PER_CALL = 500;
 const HEADERS_PER_CALL = 100;
-const WRITE_BYTES = 6 * 1024 * 1024;
-const CHUNKS_PER_CALL = 16;
+const CHUNKS_PER_WRITE = 64;
 /** Chunk documents are up to 768 KiB each; pages are bounded by bytes read as well. */
 const CHUNK_PAGE_ITEMS = 32;
 
@@ -98,14 +112,19 @@ function runArgs(run: RunRecord) {
   return { ...run, args: [...run.args], counts: { ...run.counts } };
 }
 
-function range(from: number, count: number): number[] {
-  return Array.from({ length: count }, (_, i) => from + i);
+/** Bytes of an aggregation header as the archive functions take it (the document besides its data). */
+function headerBytes(row: StoredAggregation): number {
+  return jsonBytes(header(row)) + 32;
 }
 
-function slices<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** Batches of `items` by count and by what each costs the call, with each item's index in `items`. */
+function indexedBatches<T>(items: readonly T[], maxItems: number, cost: (item: T) => number): number[][] {
+  return batchBySize(
+    items.map((_, i) => i),
+    maxItems,
+    ITEMS_BYTES_BUDGET,
+    (i) => cost(items[i]!),
+  );
 }
 
 /** Adds one call's outcome; `indexes` maps the call's rows back to the caller's. */
@@ -133,9 +152,9 @@ export class ConvexMaintenance implements MaintenanceStore {
     return this.calls.page('maintenance:staleFilterCombinations', { before }, filterCombinationAnswer, request, 2000);
   }
 
-  async deleteStaleFilterCombinations(keys: readonly { userId: string; filterHash: string }[], before: string): Promise<DeleteOutcome> {
+  async deleteStaleFilterCombinations(keys: readonly StaleFilterKey[], before: string): Promise<DeleteOutcome> {
     const total = { deleted: 0, missing: 0, bytesFreed: 0 };
-    for (const batch of slices(keys, KEYS_PER_CALL)) {
+    for (const batch of batchBySize(keys, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, filterCombinationCost)) {
       const outcome = await this.calls.mutation(
         'maintenance:deleteStaleFilterCombinations',
         { keys: batch.map(({ userId, filterHash }) => ({ userId, filterHash })), before },
@@ -148,9 +167,9 @@ export class ConvexMaintenance implements MaintenanceStore {
     return total;
   }
 
-  async deleteOrphanAggregations(keys: readonly AggregationKey[]): Promise<DeleteOutcome> {
+  async deleteOrphanAggregations(keys: readonly SizedAggregationKey[]): Promise<DeleteOutcome> {
     const total = { deleted: 0, missing: 0, bytesFreed: 0 };
-    for (const batch of slices(keys, KEYS_PER_CALL)) {
+    for (const batch of batchBySize(keys, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, (key) => orphanRemoveCost(key.storedBytes))) {
       const outcome = await this.calls.mutation(
         'maintenance:deleteOrphanAggregations',
         { keys: batch.map(({ userId, aggregationType, filterHash }) => ({ userId, aggregationType, filterHash })) },
@@ -170,7 +189,7 @@ export class ConvexMaintenance implements MaintenanceStore {
 
   async deleteProcessedChanges(changeIds: readonly string[], before: string): Promise<DeleteOutcome> {
     const total = { deleted: 0, missing: 0, bytesFreed: 0 };
-    for (const batch of slices(changeIds, KEYS_PER_CALL)) {
+    for (const batch of batchBySize(changeIds, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, changeRowCost)) {
       const outcome = await this.calls.mutation('maintenance:deleteProcessedChanges', { changeIds: batch, before }, deleteAnswer);
       total.deleted += outcome.deleted;
       total.missing += outcome.missing;
@@ -184,10 +203,10 @@ export class ConvexMaintenance implements MaintenanceStore {
     return { ...page, items: page.items.map((run) => ({ ...run, checkpoint: (run.checkpoint ?? null) as JsonValue })) };
   }
 
-  async deleteFinishedRuns(runIds: readonly string[], before: string): Promise<DeleteOutcome> {
+  async deleteFinishedRuns(runs: readonly FinishedRunKey[], before: string): Promise<DeleteOutcome> {
     const total = { deleted: 0, missing: 0, bytesFreed: 0 };
-    for (const batch of slices(runIds, KEYS_PER_CALL)) {
-      const outcome = await this.calls.mutation('maintenance:deleteFinishedRuns', { runIds: batch, before }, deleteAnswer);
+    for (const batch of batchBySize(runs, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, (run) => runRowCost(run.storedBytes))) {
+      const outcome = await this.calls.mutation('maintenance:deleteFinishedRuns', { runIds: batch.map((run) => run.runId), before }, deleteAnswer);
       total.deleted += outcome.deleted;
       total.missing += outcome.missing;
       total.bytesFreed += outcome.bytesFreed;
@@ -222,7 +241,7 @@ export class ConvexMaintenance implements MaintenanceStore {
       for (;;) {
         const outcome = await this.calls.mutation(
           'maintenance:deleteOrphanChunks',
-          { userId: set.userId, aggregationType: set.aggregationType, filterHash: set.filterHash, dataHash: set.dataHash, minAgeMs, limit: CHUNKS_PER_CALL },
+          { userId: set.userId, aggregationType: set.aggregationType, filterHash: set.filterHash, dataHash: set.dataHash, minAgeMs, limit: CHUNKS_PER_DELETE },
           orphanChunksDeleteAnswer,
         );
         total.deleted += outcome.deleted;
@@ -247,33 +266,37 @@ export class ConvexMaintenance implements MaintenanceStore {
       case 'watch_records': {
         const records = rows as readonly ArchivedRecord[];
         for (const [userId, indexes] of indexesByUser(records)) {
-          for (const batch of slices(indexes, KEYS_PER_CALL)) {
+          for (const batch of batchBySize(indexes, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, (i) => archivedRecordCost(userId, storedRecordOf(records[i]!)))) {
             const outcome = await this.calls.mutation('archive:deleteRecords', { userId, records: batch.map((i) => storedRecordOf(records[i]!)), change: ref }, conditionalAnswer);
             addOutcome(total, outcome, batch);
           }
         }
         break;
       }
-      case 'precomputed_aggregations':
-        for (let i = 0; i < rows.length; i += HEADERS_PER_CALL) {
-          const batch = (rows as readonly StoredAggregation[]).slice(i, i + HEADERS_PER_CALL);
-          const outcome = await this.calls.mutation('archive:deleteAggregations', { headers: batch.map(header) }, conditionalWithChunksAnswer);
-          addOutcome(total, outcome, range(i, batch.length));
+      case 'precomputed_aggregations': {
+        // The row the call reads (twice: lookup and delete) is the archived copy, unless it changed since.
+        const aggregations = rows as readonly StoredAggregation[];
+        for (const batch of indexedBatches(aggregations, HEADERS_PER_CALL, (row) => removeCost(row.metadata.bytes, headerBytes(row)))) {
+          const outcome = await this.calls.mutation('archive:deleteAggregations', { headers: batch.map((i) => header(aggregations[i]!)) }, conditionalWithChunksAnswer);
+          addOutcome(total, outcome, batch);
           await this.deleteUnreferencedChunks(outcome.staleChunks, 0);
         }
         break;
-      case 'data_change_log':
-        for (let i = 0; i < rows.length; i += KEYS_PER_CALL) {
-          const batch = (rows as readonly ChangeEntry[]).slice(i, i + KEYS_PER_CALL);
-          addOutcome(total, await this.calls.mutation('archive:deleteChanges', { entries: batch.map((entry) => ({ ...entry })) }, conditionalAnswer), range(i, batch.length));
+      }
+      case 'data_change_log': {
+        const entries = rows as readonly ChangeEntry[];
+        for (const batch of indexedBatches(entries, KEYS_PER_CALL, changeRowCost)) {
+          addOutcome(total, await this.calls.mutation('archive:deleteChanges', { entries: batch.map((i) => ({ ...entries[i]! })) }, conditionalAnswer), batch);
         }
         break;
-      case 'agg_runs':
-        for (let i = 0; i < rows.length; i += KEYS_PER_CALL) {
-          const batch = (rows as readonly RunRecord[]).slice(i, i + KEYS_PER_CALL);
-          addOutcome(total, await this.calls.mutation('archive:deleteRuns', { runs: batch.map(runArgs) }, conditionalAnswer), range(i, batch.length));
+      }
+      case 'agg_runs': {
+        const runs = rows as readonly RunRecord[];
+        for (const batch of indexedBatches(runs, KEYS_PER_CALL, (run) => runRowCost(jsonBytes(run)))) {
+          addOutcome(total, await this.calls.mutation('archive:deleteRuns', { runs: batch.map((i) => runArgs(runs[i]!)) }, conditionalAnswer), batch);
         }
         break;
+      }
       default:
         throw new Error(`not an archivable table: ${String(table)}`);
     }
@@ -288,8 +311,7 @@ export class ConvexMaintenance implements MaintenanceStore {
     switch (table) {
       case 'watch_records':
         for (const [userId, group] of groupByUser(rows as readonly ArchivedRecord[])) {
-          for (const batch of slices(group, KEYS_PER_CALL)) {
-            const records = batch.map(storedRecordOf);
+          for (const records of batchBySize(group.map(storedRecordOf), KEYS_PER_CALL, ITEMS_BYTES_BUDGET, (record) => archivedRecordCost(userId, record))) {
             addRestore(
               total,
               dryRun
@@ -301,14 +323,15 @@ export class ConvexMaintenance implements MaintenanceStore {
         return total;
       case 'precomputed_aggregations':
         if (dryRun) {
-          for (const batch of slices(rows as readonly StoredAggregation[], HEADERS_PER_CALL)) {
+          // The plan reads whatever is stored at each key now: the caller cannot know its size.
+          for (const batch of batchBySize(rows as readonly StoredAggregation[], HEADERS_PER_CALL, ITEMS_BYTES_BUDGET, (row) => restoreAggregationCost(0, headerBytes(row)))) {
             addRestore(total, await this.calls.query('archive:planRestoreAggregations', { items: batch.map(header) }, restoreAnswer));
           }
           return total;
         }
         return this.restoreAggregations(rows as readonly StoredAggregation[]);
       case 'data_change_log':
-        for (const batch of slices(rows as readonly ChangeEntry[], KEYS_PER_CALL)) {
+        for (const batch of batchBySize(rows as readonly ChangeEntry[], KEYS_PER_CALL, ITEMS_BYTES_BUDGET, changeRowCost)) {
           const entries = batch.map((entry) => ({ ...entry }));
           addRestore(
             total,
@@ -319,7 +342,7 @@ export class ConvexMaintenance implements MaintenanceStore {
         }
         return total;
       case 'agg_runs':
-        for (const batch of slices(rows as readonly RunRecord[], KEYS_PER_CALL)) {
+        for (const batch of batchBySize(rows as readonly RunRecord[], KEYS_PER_CALL, ITEMS_BYTES_BUDGET, (run) => runRowCost(jsonBytes(run)))) {
           const runs = batch.map(runArgs);
           addRestore(total, dryRun ? await this.calls.query('archive:planRestoreRuns', { runs }, restoreAnswer) : await this.calls.mutation('archive:restoreRuns', { runs }, restoreAnswer));
         }
@@ -332,23 +355,24 @@ export class ConvexMaintenance implements MaintenanceStore {
   /** As upsertAggregations writes them: inline when the data fits one document, else chunks first. */
   private async restoreAggregations(rows: readonly StoredAggregation[]): Promise<RestoreOutcome> {
     const total = { inserted: 0, identical: 0, conflicting: 0 };
-    const items: Record<string, unknown>[] = [];
+    const items: { args: Record<string, unknown>; cost: number }[] = [];
     for (const row of rows) {
       const json = canonicalJson(row.data);
       const shape = measureJson(row.data, json);
+      const bytes = headerBytes(row);
       if (fitsInline(shape)) {
-        items.push({ ...header(row), chunkCount: 0, data: row.data });
+        items.push({ args: { ...header(row), chunkCount: 0, data: row.data }, cost: restoreAggregationCost(aggregationDocBytes(shape.bytes, bytes), bytes) });
         continue;
       }
       const pieces = splitText(json, CHUNK_CHARS);
       const chunks = pieces.map((text, seq) => ({ userId: row.userId, aggregationType: row.aggregationType, filterHash: row.filterHash, dataHash: row.dataHash, seq, text }));
-      for (const batch of batchBySize(chunks, 64, WRITE_BYTES, (chunk) => chunk.text.length * 3)) {
+      for (const batch of batchBySize(chunks, CHUNKS_PER_WRITE, ITEMS_BYTES_BUDGET, (chunk) => putChunkCost(chunk.text))) {
         await this.calls.mutation('aggregations:putChunks', { chunks: batch }, countAnswer);
       }
-      items.push({ ...header(row), chunkCount: pieces.length });
+      items.push({ args: { ...header(row), chunkCount: pieces.length }, cost: restoreAggregationCost(aggregationDocBytes(0, bytes), bytes) });
     }
-    for (const batch of batchBySize(items, HEADERS_PER_CALL, WRITE_BYTES, (item) => jsonBytes(item))) {
-      const outcome = await this.calls.mutation('archive:restoreAggregations', { items: batch }, restoreWithChunksAnswer);
+    for (const batch of batchBySize(items, HEADERS_PER_CALL, ITEMS_BYTES_BUDGET, (item) => item.cost)) {
+      const outcome = await this.calls.mutation('archive:restoreAggregations', { items: batch.map((item) => item.args) }, restoreWithChunksAnswer);
       addRestore(total, outcome);
       await this.deleteUnreferencedChunks(outcome.unusedChunks, 0);
     }

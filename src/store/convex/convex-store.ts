@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { z } from 'zod';
 import type { Filters } from '../../core/filters.js';
+import { CALL_BYTES_BUDGET, CONVEX_LIMITS } from '../../core/convex-limits.js';
 import { sha256Hex } from '../../core/hash/sha256.js';
 import type { JsonValue } from '../../core/json.js';
 import type { InputRecord } from '../../core/record.js';
@@ -71,15 +72,31 @@ import {
   validationAnswer,
 } from './answers.js';
 import type { ConvexCaller } from './caller.js';
+import {
+  CHUNKS_PER_DELETE,
+  DELETE_RECORD_BY_ID_COST,
+  ITEMS_BYTES_BUDGET,
+  aggregationDocBytes,
+  markProcessedCost,
+  putChunkCost,
+  putRecordCost,
+  refreshCost,
+  removeCost,
+  upsertCost,
+  validationCost,
+} from './call-costs.js';
 import { ConvexMaintenance } from './convex-maintenance.js';
 
-/** Per-call budgets that keep every function well inside Convex's transaction limits. */
-const PAGE_BYTES = 8 * 1024 * 1024;
-const WRITE_BYTES = 6 * 1024 * 1024;
+/**
+ * Per-call budgets that keep every function well inside Convex's transaction limits: counts here, and
+ * bytes read plus written (call-costs.ts) for every batched call. A page stops once it has read
+ * PAGE_BYTES; the document that crosses the line is at most 1 MiB more.
+ */
+const PAGE_BYTES = CALL_BYTES_BUDGET - CONVEX_LIMITS.documentBytes;
 const RECORDS_PER_WRITE = 1000;
 const KEYS_PER_CALL = 500;
 const HEADERS_PER_WRITE = 100;
-const CHUNKS_PER_DELETE = 16;
+const CHUNKS_PER_WRITE = 64;
 /** Mutations on disjoint keys one call sends at once. */
 const PARALLEL_WRITES = 4;
 
@@ -157,7 +174,7 @@ export class ConvexStore implements Store {
   async putRecords(write: RecordWrite): Promise<RecordWriteOutcome> {
     const totals = { inserted: 0, updated: 0, unchanged: 0 };
     const stored = write.records.map(toStoredRecord);
-    for (const batch of batchBySize(stored, RECORDS_PER_WRITE, WRITE_BYTES)) {
+    for (const batch of batchBySize(stored, RECORDS_PER_WRITE, ITEMS_BYTES_BUDGET, (record) => putRecordCost(write.userId, record))) {
       const outcome = await this.mutation('records:putBatch', { userId: write.userId, records: batch, change: write.change }, recordWriteAnswer);
       totals.inserted += outcome.inserted;
       totals.updated += outcome.updated;
@@ -173,12 +190,8 @@ export class ConvexStore implements Store {
 
   async deleteRecords(userId: string, recordIds: readonly string[], change: ChangeStamp): Promise<number> {
     let deleted = 0;
-    for (let i = 0; i < recordIds.length; i += RECORDS_PER_WRITE) {
-      deleted += await this.mutation(
-        'records:deleteBatch',
-        { userId, recordIds: recordIds.slice(i, i + RECORDS_PER_WRITE), change },
-        countAnswer,
-      );
+    for (const batch of batchBySize(recordIds, RECORDS_PER_WRITE, ITEMS_BYTES_BUDGET, () => DELETE_RECORD_BY_ID_COST)) {
+      deleted += await this.mutation('records:deleteBatch', { userId, recordIds: batch, change }, countAnswer);
     }
     return deleted;
   }
@@ -211,12 +224,8 @@ export class ConvexStore implements Store {
 
   async markChangesProcessed(userId: string, changes: readonly ChangeVersion[], at: string): Promise<number> {
     let marked = 0;
-    for (let i = 0; i < changes.length; i += KEYS_PER_CALL) {
-      marked += await this.mutation(
-        'changes:markProcessed',
-        { userId, changes: changes.slice(i, i + KEYS_PER_CALL).map(({ changeId, changedAt }) => ({ changeId, changedAt })), at },
-        countAnswer,
-      );
+    for (const batch of batchBySize(changes, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, (change) => markProcessedCost(change.changeId))) {
+      marked += await this.mutation('changes:markProcessed', { userId, changes: batch.map(({ changeId, changedAt }) => ({ changeId, changedAt })), at }, countAnswer);
     }
     return marked;
   }
@@ -230,7 +239,7 @@ export class ConvexStore implements Store {
 
   async upsertAggregations(items: readonly AggregationWrite[], options: UpsertOptions = {}): Promise<UpsertOutcome> {
     const totals = { written: 0, unchanged: 0, bytesWritten: 0 };
-    const headers: Record<string, unknown>[] = [];
+    const headers: { args: Record<string, unknown>; cost: number }[] = [];
     for (const item of items) {
       const header = {
         userId: item.userId,
@@ -245,26 +254,28 @@ export class ConvexStore implements Store {
         expiresAt: item.expiresAt,
         metadata: item.metadata,
       };
-      if (fitsInline({ bytes: item.metadata.bytes, longestArray: item.longestArray, widestObject: item.widestObject, depth: item.depth })) {
-        headers.push({ ...header, chunkCount: 0, dataJson: item.json });
+      const inline = fitsInline({ bytes: item.metadata.bytes, longestArray: item.longestArray, widestObject: item.widestObject, depth: item.depth });
+      // The call reads the row stored at the key (same key, same filters: a header of the same size) and writes the new one.
+      const headerBytes = jsonBytes(header) + 32;
+      const cost = upsertCost(aggregationDocBytes(inline ? item.metadata.bytes : 0, headerBytes), aggregationDocBytes(item.replacedBytes, headerBytes));
+      if (inline) {
+        headers.push({ args: { ...header, chunkCount: 0, dataJson: item.json }, cost });
       } else {
         // Chunks first, keyed by dataHash, so the header never points at data that is not there yet.
         const pieces = splitText(item.json, CHUNK_CHARS);
         const chunks = pieces.map((text, seq) => ({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash, dataHash: item.dataHash, seq, text }));
-        for (const batch of batchBySize(chunks, 64, WRITE_BYTES, (chunk) => chunk.text.length * 3)) {
+        for (const batch of batchBySize(chunks, CHUNKS_PER_WRITE, ITEMS_BYTES_BUDGET, (chunk) => putChunkCost(chunk.text))) {
           await this.mutation('aggregations:putChunks', { chunks: batch }, countAnswer);
         }
-        headers.push({ ...header, chunkCount: pieces.length });
+        headers.push({ args: { ...header, chunkCount: pieces.length }, cost });
       }
     }
-    // Data bytes are known; the header fields around them add well under a kilobyte.
-    const headerBytes = (header: Record<string, unknown>): number => (header.metadata as { bytes: number }).bytes * (header.chunkCount === 0 ? 1 : 0) + 1024;
     // Batches touch disjoint keys, so they go out together: one round trip for a user's results, not one per batch.
     const limit = pLimit(PARALLEL_WRITES);
     await Promise.all(
-      batchBySize(headers, HEADERS_PER_WRITE, WRITE_BYTES, headerBytes).map((batch) =>
+      batchBySize(headers, HEADERS_PER_WRITE, ITEMS_BYTES_BUDGET, (header) => header.cost).map((batch) =>
         limit(async () => {
-          const outcome = await this.mutation('aggregations:upsert', { items: batch, force: options.force === true }, upsertAnswer);
+          const outcome = await this.mutation('aggregations:upsert', { items: batch.map((header) => header.args), force: options.force === true }, upsertAnswer);
           totals.written += outcome.written;
           totals.unchanged += outcome.unchanged;
           totals.bytesWritten += outcome.bytesWritten;
@@ -287,9 +298,9 @@ export class ConvexStore implements Store {
   async refreshAggregations(items: readonly RefreshItem[]): Promise<RefreshOutcome> {
     let refreshed = 0;
     const mismatched: AggregationKey[] = [];
-    for (let i = 0; i < items.length; i += KEYS_PER_CALL) {
-      const batch = items.slice(i, i + KEYS_PER_CALL).map(({ userId, aggregationType, filterHash, version, dataHash, expiresAt }) => ({ userId, aggregationType, filterHash, version, dataHash, expiresAt }));
-      const outcome = await this.mutation('aggregations:refresh', { items: batch }, refreshAnswer);
+    for (const batch of batchBySize(items, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, (item) => refreshCost(item.storedBytes))) {
+      const args = batch.map(({ userId, aggregationType, filterHash, version, dataHash, expiresAt }) => ({ userId, aggregationType, filterHash, version, dataHash, expiresAt }));
+      const outcome = await this.mutation('aggregations:refresh', { items: args }, refreshAnswer);
       refreshed += outcome.refreshed;
       mismatched.push(...outcome.mismatched);
     }
@@ -332,15 +343,15 @@ export class ConvexStore implements Store {
 
   async deleteAggregations(keys: readonly DeletionKey[]): Promise<DeleteOutcome> {
     const totals = { deleted: 0, missing: 0, bytesFreed: 0 };
-    for (let i = 0; i < keys.length; i += KEYS_PER_CALL) {
-      const batch = keys.slice(i, i + KEYS_PER_CALL).map((key) => ({
+    for (const batch of batchBySize(keys, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, (key) => removeCost(key.storedBytes))) {
+      const args = batch.map((key) => ({
         userId: key.userId,
         aggregationType: key.aggregationType,
         filterHash: key.filterHash,
         ...(key.onlyIfExpiresBefore !== undefined ? { onlyIfExpiresBefore: key.onlyIfExpiresBefore } : {}),
         ...(key.onlyIfDataHash !== undefined ? { onlyIfDataHash: key.onlyIfDataHash } : {}),
       }));
-      const outcome = await this.mutation('aggregations:remove', { keys: batch }, removeAnswer);
+      const outcome = await this.mutation('aggregations:remove', { keys: args }, removeAnswer);
       totals.deleted += outcome.deleted;
       totals.missing += outcome.missing;
       totals.bytesFreed += outcome.bytesFreed;
@@ -404,8 +415,8 @@ export class ConvexStore implements Store {
   // Validation outcomes
 
   async putValidations(rows: readonly UserValidation[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += KEYS_PER_CALL) {
-      await this.mutation('validations:put', { rows: rows.slice(i, i + KEYS_PER_CALL).map((row) => ({ ...row, counts: { ...row.counts } })) }, nullAnswer);
+    for (const batch of batchBySize(rows, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, validationCost)) {
+      await this.mutation('validations:put', { rows: batch.map((row) => ({ ...row, counts: { ...row.counts } })) }, nullAnswer);
     }
   }
 

@@ -10,6 +10,7 @@ import {
   type ArchivedRecord,
   type ChunkSetKey,
   type ConditionalDeleteOutcome,
+  type FinishedRunKey,
   type MaintenanceStore,
   type ManifestStatus,
   type ManifestWriteOutcome,
@@ -201,7 +202,7 @@ export class SqliteMaintenance implements MaintenanceStore {
     });
   }
 
-  async deleteFinishedRuns(runIds: readonly string[], before: string): Promise<DeleteOutcome> {
+  async deleteFinishedRuns(runs: readonly FinishedRunKey[], before: string): Promise<DeleteOutcome> {
     return this.store.run(() =>
       this.db.transaction(() => {
         const select = this.db.prepare(`SELECT * FROM agg_runs WHERE run_id = ?`);
@@ -209,7 +210,7 @@ export class SqliteMaintenance implements MaintenanceStore {
         let deleted = 0;
         let missing = 0;
         let bytesFreed = 0;
-        for (const runId of runIds) {
+        for (const { runId } of runs) {
           const row = select.get(runId) as Row | undefined;
           if (!row) {
             missing++;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalIsoInstant, parseIsoInstant } from '../../../src/core/time/iso.js';
+import { MAX_INSTANT_MS, MIN_INSTANT_MS, canonicalIsoInstant, checkIsoInstant, parseIsoInstant } from '../../../src/core/time/iso.js';
 
 describe('parseIsoInstant', () => {
   it('reads ISO-8601 instants with an explicit offset, to the millisecond', () => {
@@ -19,5 +19,26 @@ describe('parseIsoInstant', () => {
     ]) {
       expect(parseIsoInstant(text), text).toBeNull();
     }
+  });
+});
+
+describe('instants are bounded to years 1–9999 (UTC)', () => {
+  it('reads the first and last instants, and nothing beyond them', () => {
+    expect(canonicalIsoInstant('0001-01-01T00:00:00Z')).toBe('0001-01-01T00:00:00.000Z');
+    expect(canonicalIsoInstant('9999-12-31T23:59:59.999Z')).toBe('9999-12-31T23:59:59.999Z');
+    expect(parseIsoInstant('0001-01-01T00:00:00Z')).toBe(MIN_INSTANT_MS);
+    expect(parseIsoInstant('9999-12-31T23:59:59.999Z')).toBe(MAX_INSTANT_MS);
+    // An offset that carries a local time over either end.
+    expect(parseIsoInstant('0001-01-01T00:30:00+01:00')).toBeNull();
+    expect(parseIsoInstant('9999-12-31T23:30:00-01:00')).toBeNull();
+    expect(parseIsoInstant('0000-06-01T00:00:00.000Z')).toBeNull();
+  });
+
+  it('tells an instant out of range from text that is no instant', () => {
+    expect(checkIsoInstant('2025-01-31T23:59:59Z')).toEqual({ ms: Date.UTC(2025, 0, 31, 23, 59, 59) });
+    for (const text of ['0000-12-31T00:00:00Z', '0001-01-01T00:30:00+01:00', '9999-12-31T23:30:00-01:00', '10000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '-000001-01-01T00:00:00Z']) {
+      expect(checkIsoInstant(text), text).toEqual({ problem: 'range' });
+    }
+    for (const text of ['tomorrow', '2025-02-30T00:00:00Z', '2025-01-31', '0000-02-30T00:00:00Z']) expect(checkIsoInstant(text), text).toEqual({ problem: 'syntax' });
   });
 });

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { InputError, parseRecordsDocument } from '../../src/input/records-document.js';
+
+const A = { id: 'a', watchedAt: '2024-01-01T00:00:00Z', videoTitle: 'Café ☕ 日本' };
+const B = { id: 'b', watchedAt: null };
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+/** Parses the same text as a string and as UTF-8 bytes: both must agree, errors included. */
+function both(text: string): unknown {
+  const outcome = (input: string | Uint8Array) => {
+    try {
+      return { records: parseRecordsDocument(input, 'f.json') };
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      return { error: error.message };
+    }
+  };
+  const fromString = outcome(text);
+  expect(outcome(utf8(text))).toEqual(fromString);
+  return fromString;
+}
+
+describe('parseRecordsDocument, from a string or from bytes', () => {
+  it('reads JSON Lines, with blank lines, CRLF and a byte-order mark', () => {
+    expect(both(`${JSON.stringify(A)}\n${JSON.stringify(B)}\n`)).toEqual({ records: [A, B] });
+    expect(both(`\ufeff\n${JSON.stringify(A)}\r\n\r\n${JSON.stringify(B)}`)).toEqual({ records: [A, B] });
+  });
+
+  it('reads a JSON array, element by element', () => {
+    expect(both(JSON.stringify([A, B], null, 2))).toEqual({ records: [A, B] });
+    expect(both('\ufeff [ ] ')).toEqual({ records: [] });
+  });
+
+  it('names the line or record and the problem', () => {
+    expect(both(`${JSON.stringify(A)}\n{"id": "c",\n`)).toEqual({ error: expect.stringMatching(/^f\.json:2: not valid JSON \(/) });
+    expect(both(`${JSON.stringify(A)}\n${JSON.stringify(A)}\n`)).toEqual({ error: 'f.json:2: duplicate record id "a" (first at 1)' });
+    expect(both(`[${JSON.stringify(A)}, {"id": 7, "watchedAt": null}]`)).toEqual({ error: expect.stringMatching(/^f\.json \(record 2\): invalid record: id: .*\(got 7\)$/) });
+    expect(both(`[${JSON.stringify(A)},\n  {"id": "c" "watchedAt": null}]`)).toEqual({ error: expect.stringMatching(/^f\.json \(record 2\): not valid JSON starting at line 2, column 3 \(/) });
+    expect(both(`[${JSON.stringify(A)}, {"id": "c"`)).toEqual({ error: 'f.json: not valid JSON: the JSON ends inside record 2: the file looks truncated (export or download it again)' });
+    expect(both(`[${JSON.stringify(A)}] [`)).toEqual({ error: 'f.json: not valid JSON at line 1, column 74: unexpected text after the array' });
+    expect(both(JSON.stringify(A))).toEqual({ error: 'f.json: expected a JSON array of records or JSON Lines, got a single JSON value' });
+    expect(both('id,watchedAt\n1,2\n')).toEqual({ error: expect.stringMatching(/^f\.json: not valid JSON or JSON Lines \(/) });
+    expect(both(' \n\t\n')).toEqual({ error: 'f.json: the file is empty (expected a JSON array of records or JSON Lines)' });
+  });
+
+  it('refuses JSON nested deeper than 64 levels, in a line or in an element', () => {
+    const deep = `${'['.repeat(65)}${']'.repeat(65)}`;
+    expect(both(`${JSON.stringify(A)}\n{"id": "c", "topics": ${deep}}\n`)).toEqual({ error: expect.stringMatching(/^f\.json:2: nested deeper than 64 levels/) });
+    expect(both(`[{"id": "c", "topics": ${deep}}]`)).toEqual({ error: expect.stringMatching(/^f\.json: record 1 \(line 1, column 2\) is nested deeper than 64 levels/) });
+    // 64 levels in all, the array counted, is fine (and then the record itself is checked).
+    expect(both(`[{"id": "c", "watchedAt": null, "topics": ${'['.repeat(62)}${']'.repeat(62)}}]`)).toEqual({ error: expect.stringMatching(/invalid record: topics/) });
+  });
+
+  it('refuses bytes that are not UTF-8, naming the line of JSON Lines', () => {
+    const bytes = new Uint8Array([...utf8(`${JSON.stringify(A)}\n{"id": "`), 0xe9, ...utf8('"}\n')]);
+    expect(() => parseRecordsDocument(bytes, 'f.jsonl')).toThrow('f.jsonl:2: not UTF-8 text (save the file as UTF-8)');
+    expect(() => parseRecordsDocument(new Uint8Array([0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe]), 'f.gz')).toThrow('f.gz: not UTF-8 text (save the file as UTF-8)');
+  });
+});
