@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { z } from 'zod';
 import { CliError, ExitCode, InfrastructureError } from '../cli/errors.js';
 import type { AggregationType } from '../core/aggregations/definition.js';
@@ -7,6 +6,7 @@ import { type JsonValue, utf8Length } from '../core/json.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import type { ArchiveManifestRow, ArchiveRow, ArchiveTable, ManifestStatus } from '../store/maintenance.js';
 import type { Page, PageRequest, Store } from '../store/types.js';
+import { LeaseHeldError, LeaseHolder, describeTakeover } from '../jobs/lease.js';
 import type { ArchiveDestination } from './destination.js';
 import {
   ARCHIVE_FORMAT,
@@ -52,7 +52,6 @@ const MAX_CHUNK_BYTES = 32 * 1024 * 1024;
 /** Rows per deleting or restoring call from this side (the adapter splits further within Convex's limits). */
 const ROWS_PER_CALL = 500;
 export const LEASE_NAME = 'archive';
-export const LEASE_TTL_MS = 120_000;
 
 /** The archive_manifests row's `manifest` field. */
 const deletionSchema = z
@@ -114,48 +113,31 @@ export interface ArchiveEnvironment {
   /** Opens the destination a manifest row names (null: this agg cannot). */
   readonly open: (location: string) => ArchiveDestination | null;
   readonly onProgress?: (phase: string, done: number) => void;
+  /** Told when the lease of a dead archive run was taken over (one line). */
+  readonly onTakeover?: (line: string) => void;
 }
 
 class Interrupted extends CliError {
-  constructor(what: string) {
-    super(`interrupted: ${what}; run the same command again to finish`, ExitCode.interrupted);
+  constructor(what: string, signal: AbortSignal) {
+    super(`interrupted: ${what}; run the same command again to finish`, signal.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted);
   }
 }
 
 function checkSignal(env: ArchiveEnvironment, what: string): void {
-  if (env.signal?.aborted) throw new Interrupted(what);
+  if (env.signal?.aborted) throw new Interrupted(what, env.signal);
 }
 
 // The lease: one archive or restore at a time per store.
 
-export class ArchiveLease {
-  private renewedAt = 0;
-  readonly holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-
-  constructor(
-    private readonly store: Store,
-    private readonly now: () => number,
-  ) {}
-
-  async acquire(): Promise<void> {
-    const outcome = await this.store.acquireLease({ name: LEASE_NAME, holder: this.holder, runId: null, now: formatIsoInstant(this.now()), ttlMs: LEASE_TTL_MS });
-    if (!outcome.acquired) {
-      throw new InfrastructureError(
-        `another agg archive run (${outcome.heldBy.holder}) holds the archive lease until ${outcome.heldBy.expiresAt}; wait for it to finish (a crashed run's lease expires then) and run again`,
-      );
-    }
-    this.renewedAt = this.now();
-  }
-
-  /** Extends the lease when a third of it has passed; refuses to go on if someone else took it. */
-  async renew(): Promise<void> {
-    if (this.now() - this.renewedAt < LEASE_TTL_MS / 3) return;
-    await this.acquire();
-  }
-
-  async release(): Promise<void> {
-    await this.store.releaseLease(LEASE_NAME, this.holder);
-  }
+/**
+ * Takes the archive lease (the same LeaseHolder every leased command uses: renewed while the run works,
+ * taken over at once from a dead run on this host); a live holder is a LeaseHeldError (exit 75).
+ */
+async function takeLease(env: ArchiveEnvironment): Promise<LeaseHolder> {
+  const acquired = await LeaseHolder.acquire(env.store, { name: LEASE_NAME, runId: null, now: env.now, force: false });
+  if ('heldBy' in acquired) throw new LeaseHeldError(LEASE_NAME, acquired.heldBy);
+  if (acquired.tookOver) env.onTakeover?.(describeTakeover(LEASE_NAME, acquired.tookOver));
+  return acquired.lease;
 }
 
 // Eligible rows
@@ -313,7 +295,7 @@ async function exportArchive(...args: Parameters<typeof exportUnverified>): Retu
 async function exportUnverified(
   env: ArchiveEnvironment,
   destination: ArchiveDestination,
-  lease: ArchiveLease,
+  lease: LeaseHolder,
   selection: Selection,
   tables: readonly ArchiveTable[],
   rowsPerChunk: number,
@@ -361,7 +343,7 @@ async function exportUnverified(
     keys = null;
     size = 0;
     env.onProgress?.('exported', exported);
-    await lease.renew();
+    await lease.renewIfDue();
     checkSignal(env, `archive ${manifestId} was being exported (nothing was deleted; the partial export is discarded)`);
   };
   tableLoop: for (const table of tables) {
@@ -433,7 +415,7 @@ async function exportUnverified(
  * Deletes an archive's rows from the store, chunk by chunk, each only where the store still holds the
  * archived copy; then marks the archive complete. Safe to repeat: rows already gone count as such.
  */
-async function deleteRows(env: ArchiveEnvironment, destination: ArchiveDestination, lease: ArchiveLease, row: ArchiveManifestRow, manifest: Manifest): Promise<Deletion> {
+async function deleteRows(env: ArchiveEnvironment, destination: ArchiveDestination, lease: LeaseHolder, row: ArchiveManifestRow, manifest: Manifest): Promise<Deletion> {
   const { store } = env;
   // Every chunk is checked again first: the files may have changed since the row said `verified`.
   const problems = (await checkChunks(destination, manifest)).filter((c) => c.problem !== null);
@@ -457,7 +439,7 @@ async function deleteRows(env: ArchiveEnvironment, destination: ArchiveDestinati
       totals.bytesFreed += outcome.bytesFreed;
       for (const index of outcome.changedRows) retained.push({ table: entry.table, key: rowKey(entry.table, batch[index]!) });
       env.onProgress?.('deleted', totals.deleted + totals.alreadyGone + retained.length);
-      await lease.renew();
+      await lease.renewIfDue();
     }
   }
   let retainedSha256: string | null = null;
@@ -492,7 +474,7 @@ export interface Leftovers {
   readonly discarded: { manifestId: string; location: string }[];
 }
 
-export async function finishLeftovers(env: ArchiveEnvironment, lease: ArchiveLease): Promise<Leftovers> {
+export async function finishLeftovers(env: ArchiveEnvironment, lease: LeaseHolder): Promise<Leftovers> {
   const { store } = env;
   const resumed: ArchiveOutcome[] = [];
   const discarded: { manifestId: string; location: string }[] = [];
@@ -524,8 +506,7 @@ export async function runArchive(
   rowsPerChunk: number,
   maxChunks = MAX_CHUNKS_PER_ARCHIVE,
 ): Promise<{ leftovers: Leftovers; archives: ArchiveOutcome[] }> {
-  const lease = new ArchiveLease(env.store, env.now);
-  await lease.acquire();
+  const lease = await takeLease(env);
   try {
     const leftovers = await finishLeftovers(env, lease);
     const archives: ArchiveOutcome[] = [];
@@ -607,8 +588,7 @@ export async function restoreArchive(env: ArchiveEnvironment, archive: LoadedArc
     for (const { table, key } of decodeRetained(bytes)) retained.add(`${table}\u0000${keyText(key)}`);
   }
 
-  const lease = options.dryRun ? null : new ArchiveLease(store, env.now);
-  await lease?.acquire();
+  const lease = options.dryRun ? null : await takeLease(env);
   try {
     const at = formatIsoInstant(env.now());
     const totals: RestoreTotals = { inserted: 0, identical: 0, conflicting: 0, skippedRetained: 0 };
@@ -628,7 +608,7 @@ export async function restoreArchive(env: ArchiveEnvironment, archive: LoadedArc
           target.conflicting += outcome.conflicting;
         }
         env.onProgress?.(options.dryRun ? 'checked' : 'restored', totals.inserted + totals.identical + totals.conflicting);
-        await lease?.renew();
+        await lease?.renewIfDue();
       }
     }
     if (!options.dryRun && row && !(row.status === 'restored' && totals.inserted === 0)) {

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { type AggConfig, loadConfig } from '../config/config.js';
 import { DEFAULT_COMPONENT, describeTarget, openStore, resolveStoreTarget } from '../store/connect.js';
 import { StoreNotFoundError } from '../store/errors.js';
-import { withTransientRetries } from '../store/resilient.js';
+import { retryPolicy } from '../store/retry.js';
+import { withEventLoopTurns } from '../store/event-loop-turns.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/types.js';
 import { parseDurationOption } from './durations.js';
@@ -66,7 +67,8 @@ export async function withStore<T>(command: Command, io: CommandIo, work: (sessi
   const options = globalOptions(command);
   const config = await loadConfig(io.cwd, options.config);
   if (io.openStore) {
-    const store = withTransientRetries(io.openStore());
+    // The store retries its own calls (src/store/retry.ts): nothing here retries again.
+    const store = io.openStore();
     if (!options.quiet) io.stderr.write(`agg: using the ${store.description}\n`);
     try {
       return await work({ store, config });
@@ -87,7 +89,7 @@ export async function withStore<T>(command: Command, io: CommandIo, work: (sessi
     io.redactor,
   );
   const connection = { timeoutMs: parseTimeoutOption(options.timeout), retries: parseRetriesOption(options.retries), component: parseComponentOption(options.component ?? io.env.AGG_COMPONENT) };
-  const store = withTransientRetries(storeOptions.mustExist && target.kind === 'sqlite' ? openExistingEmbeddedStore(target.dir) : openStore(target, connection));
+  const store = storeOptions.mustExist && target.kind === 'sqlite' ? openExistingEmbeddedStore(target.dir, connection.retries) : openStore(target, connection);
   if (!options.quiet) io.stderr.write(`agg: using the ${describeTarget(target)}${target.kind === 'convex' ? `, component ${connection.component}` : ''}\n`);
   try {
     return await work({ store, config });
@@ -96,9 +98,9 @@ export async function withStore<T>(command: Command, io: CommandIo, work: (sessi
   }
 }
 
-function openExistingEmbeddedStore(dir: string): Store {
+function openExistingEmbeddedStore(dir: string, retries: number): Store {
   try {
-    return SqliteStore.open(dir, { mustExist: true });
+    return withEventLoopTurns(SqliteStore.open(dir, { mustExist: true, retry: retryPolicy(retries) }));
   } catch (error) {
     if (error instanceof StoreNotFoundError) {
       throw new UsageError(`no store at ${error.dir} (nothing imported yet; run agg import FILE --user ID first, or pass --local DIR)`);

@@ -9,8 +9,12 @@ export const ExitCode = {
   infrastructure: 3,
   /** An unexpected error: a bug in agg (EX_SOFTWARE), never a finding. */
   software: 70,
+  /** Another live run holds the lease (EX_TEMPFAIL): nothing was done; try again later. */
+  tempfail: 75,
   /** Interrupted by SIGINT (Ctrl-C): 128 + 2. */
   interrupted: 130,
+  /** Stopped by SIGTERM (a cancelled CI job, `kill`): 128 + 15. */
+  terminated: 143,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

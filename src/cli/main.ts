@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { StoreError } from '../store/errors.js';
 import { CliError, ExitCode } from './errors.js';
 import { type CliIo, type CommandIo, type OutputStream, processIo } from './io.js';
+import type { StopSignal } from './interruption.js';
 import { buildProgram } from './program.js';
 import { Redactor } from './redact.js';
 
@@ -59,14 +60,14 @@ function reportError(error: unknown, io: CommandIo, debug: boolean): number {
 }
 
 export async function main(): Promise<void> {
-  // Ctrl-C: the first one asks commands to stop at a safe point; a second one exits at once.
+  // SIGINT or SIGTERM: the first asks commands to stop at a safe point (the abort reason says which,
+  // for the exit code); a second one, of either kind, exits at once.
   const interrupt = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(ExitCode.interrupted);
-    interrupt.abort();
-  });
-  process.on('SIGTERM', () => interrupt.abort());
+  const onSignal = (signal: StopSignal): void => {
+    if (interrupt.signal.aborted) process.exit(signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted);
+    interrupt.abort(signal);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.exitCode = await runCli(process.argv.slice(2), processIo(interrupt.signal));
 }

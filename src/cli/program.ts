@@ -10,6 +10,7 @@ import { registerRuns } from '../commands/runs.js';
 import { registerStatus } from '../commands/status.js';
 import { registerUsers } from '../commands/users.js';
 import { registerValidate } from '../commands/validate.js';
+import { DEFAULT_RETRIES } from '../store/retry.js';
 import type { CommandIo } from './io.js';
 import { refuseOptionsAsValues } from './option-values.js';
 
@@ -27,7 +28,7 @@ export function buildProgram(io: CommandIo, setExit: (code: number) => void): Co
     .option('--local <dir>', 'use the embedded store in this directory (default: AGG_LOCAL_DIR, else ./.agg when no deployment is configured)')
     .option('--prod', 'confirm that a production deploy key may be used')
     .option('--timeout <duration>', 'per-call timeout for the store', '30s')
-    .option('--retries <n>', 'retries of a failed store call (transient failures only)', '5')
+    .option('--retries <n>', 'retries of a failed store call (transient failures only)', String(DEFAULT_RETRIES))
     .option('--config <file>', 'configuration file (default: ./agg.config.json when present)')
     .option('--max-input-size <size>', 'largest records file or Takeout export import, compute and parse read, e.g. 4GiB (default: AGG_MAX_INPUT_BYTES, else 1GiB)')
     .option('--quiet', 'no progress output')

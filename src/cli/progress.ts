@@ -18,6 +18,8 @@ export interface Progress {
 }
 
 const PLAIN_INTERVAL_MS = 5_000;
+/** How often a terminal's progress line is redrawn (twice a second at least). */
+const TTY_REFRESH_MS = 250;
 
 /** Rate and ETA from the start of the work; null until there is something to extrapolate from. */
 export function describeProgress(state: ProgressState, elapsedMs: number): string {
@@ -40,30 +42,49 @@ export function startProgress(io: CommandIo, label: string, options: { quiet?: b
   if (options.quiet) return { update: () => undefined, stop: () => undefined };
   const started = io.now();
   const raw = io.stderr.raw;
-  if (io.stderr.isTTY && raw) {
-    const spinner: Ora = ora({ text: label, stream: raw, discardStdin: false }).start();
+  // A terminal that reports no width (a bare pseudo-terminal) cannot hold a redrawn line: plain lines.
+  if (io.stderr.isTTY && raw && (raw.columns ?? 0) > 0) {
+    const colour = io.env.NO_COLOR === undefined || io.env.NO_COLOR === '';
+    const spinner: Ora = ora({ text: label, stream: raw, discardStdin: false, color: colour ? 'cyan' : false }).start();
+    let shown: ProgressState | null = null;
+    const render = (): void => {
+      if (shown) spinner.text = `${label}: ${describeProgress(shown, io.now() - started)}`;
+    };
+    // Rate and ETA move with the clock, not only when a unit of work ends (a heavy user takes long).
+    const refresh = setInterval(render, TTY_REFRESH_MS);
+    refresh.unref();
     return {
       update: (state) => {
-        spinner.text = `${label}: ${describeProgress(state, io.now() - started)}`;
+        shown = state;
+        render();
       },
       stop: (finalLine) => {
+        clearInterval(refresh);
         spinner.stop();
         if (finalLine) io.stderr.write(`${finalLine}\n`);
       },
     };
   }
   let lastPrinted = started;
+  // The wall clock of the last line: the cadence holds while one unit of work takes long, too.
+  let lastPrintedWall = Date.now();
   let last: ProgressState | null = null;
+  const print = (state: ProgressState): void => {
+    lastPrinted = io.now();
+    lastPrintedWall = Date.now();
+    io.stderr.write(`${label}: ${describeProgress(state, lastPrinted - started)}\n`);
+  };
+  const cadence = setInterval(() => {
+    if (last && Date.now() - lastPrintedWall >= PLAIN_INTERVAL_MS) print(last);
+  }, PLAIN_INTERVAL_MS);
+  cadence.unref();
   return {
     update: (state) => {
       last = state;
-      const now = io.now();
-      if (now - lastPrinted >= PLAIN_INTERVAL_MS) {
-        lastPrinted = now;
-        io.stderr.write(`${label}: ${describeProgress(state, now - started)}\n`);
-      }
+      if (io.now() - lastPrinted >= PLAIN_INTERVAL_MS) print(state);
     },
     stop: (finalLine) => {
+      clearInterval(cadence);
       if (finalLine) io.stderr.write(`${finalLine}\n`);
       else if (last) io.stderr.write(`${label}: ${describeProgress(last, io.now() - started)}\n`);
     },

@@ -25,8 +25,10 @@ import type { AggConfig } from '../config/config.js';
 import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
 import { formatDuration as formatAge } from '../core/duration.js';
 import { formatIsoInstant } from '../core/time/iso.js';
+import { LeaseHeldError } from '../jobs/lease.js';
 import { ARCHIVE_TABLES, type ArchiveManifestRow, type ArchiveTable } from '../store/maintenance.js';
 import type { Store } from '../store/types.js';
+import { reportLeaseHeld } from './lease-held.js';
 
 interface ArchiveOptions {
   table?: string[];
@@ -38,6 +40,7 @@ interface ArchiveOptions {
   list?: boolean;
   verify?: string;
   restore?: string;
+  skipIfRunning?: boolean;
 }
 
 const TABLE_ALIASES: Readonly<Record<string, ArchiveTable>> = {
@@ -71,6 +74,7 @@ function environment(store: Store, io: CommandIo, onProgress?: ArchiveEnvironmen
     ...(io.signal ? { signal: io.signal } : {}),
     open: (location) => LocalDirectoryDestination.fromLocation(location),
     ...(onProgress ? { onProgress } : {}),
+    onTakeover: (line) => io.stderr.write(`agg: ${line}\n`),
   };
 }
 
@@ -132,19 +136,26 @@ export async function runArchiveCommand(command: Command, options: ArchiveOption
     const stray = [options.table !== undefined && '--table', options.olderThan !== undefined && '--older-than', options.out !== undefined && '--out', options.yes && '--yes'].find((x) => typeof x === 'string');
     if (stray) throw new UsageError(`${stray} goes with archiving, not with ${mode}`);
     if (options.dryRun && mode !== '--restore') throw new UsageError(`--dry-run goes with archiving or --restore, not with ${mode}`);
+    if (options.skipIfRunning && mode !== '--restore') throw new UsageError(`--skip-if-running goes with archiving or --restore, not with ${mode}`);
   }
   const quiet = (command.optsWithGlobals() as { quiet?: boolean }).quiet === true || options.json === true;
   const out = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   return withStore(command, io, async ({ store, config }) => {
-    switch (mode) {
-      case '--list':
-        return list(store, options, out);
-      case '--verify':
-        return verify(store, options.verify!, io, options.json === true, out);
-      case '--restore':
-        return restore(store, options.restore!, io, options.dryRun === true, quiet, options.json === true, out);
-      default:
-        return archive(store, config, options, io, quiet, out);
+    try {
+      switch (mode) {
+        case '--list':
+          return await list(store, options, out);
+        case '--verify':
+          return await verify(store, options.verify!, io, options.json === true, out);
+        case '--restore':
+          return await restore(store, options.restore!, io, options.dryRun === true, quiet, options.json === true, out);
+        default:
+          return await archive(store, config, options, io, quiet, out);
+      }
+    } catch (error) {
+      // Another live archive or restore holds the lease: nothing was done (exit 75, or 0 with --skip-if-running).
+      if (!(error instanceof LeaseHeldError)) throw error;
+      return reportLeaseHeld(io, { command: 'archive', leaseName: error.leaseName, heldBy: error.heldBy, resuming: null, skipIfRunning: options.skipIfRunning === true, canForce: false });
     }
   });
 }
@@ -341,6 +352,7 @@ export function registerArchive(program: Command, io: CommandIo, setExit: (code:
     .option('--list', 'list archives')
     .option('--verify <manifest>', 're-check an archive\'s checksums (manifest.json path, archive directory or id)')
     .option('--restore <manifest>', 'put an archive\'s rows back (idempotent) and mark it restored')
+    .option('--skip-if-running', 'exit 0 instead of 75 when another archive or restore holds the lease')
     .option('--json', 'print one JSON document on stdout')
     .action(async (options: ArchiveOptions, command: Command) => setExit(await runArchiveCommand(command, options, io)));
 }

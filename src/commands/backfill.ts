@@ -32,6 +32,7 @@ interface BackfillOptions {
   resume?: string;
   maxRuntime?: string;
   forceLease?: boolean;
+  skipIfRunning?: boolean;
   json?: boolean;
 }
 
@@ -191,7 +192,7 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
       },
       detail: (counts) => `${(counts.records ?? 0).toLocaleString('en-US')} records, ${(counts.written ?? 0).toLocaleString('en-US')} written`,
     };
-    const result = await runCommandTask(command, task, { store, io, concurrency, maxRuntimeMs, forceLease: options.forceLease === true, quiet, dryRun, resume });
+    const result = await runCommandTask(command, task, { store, io, concurrency, maxRuntimeMs, forceLease: options.forceLease === true, skipIfRunning: options.skipIfRunning === true, quiet, dryRun, resume });
     if (typeof result === 'number') return result;
     const summary = summarize(result, dryRun);
     io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : readable(summary));
@@ -217,6 +218,7 @@ export function registerBackfill(program: Command, io: CommandIo, setExit: (code
     .option('--resume <run-id|last>', 'continue an interrupted or partial run where it stopped')
     .option('--max-runtime <duration>', 'stop at a checkpoint when the time is up (partial, resumable)')
     .option('--force-lease', 'run even if another run of the same target holds the lease')
+    .option('--skip-if-running', 'exit 0 instead of 75 when a live run holds the lease (for cron jobs that overlap on purpose)')
     .option('--json', 'print one JSON document on stdout')
     .action(async (options: BackfillOptions, command: Command) => setExit(await runBackfill(command, options, io)));
 }

@@ -4,14 +4,17 @@ import { withStore } from '../cli/context.js';
 import { ExitCode } from '../cli/errors.js';
 import { formatBytes, formatDuration, makeTable } from '../cli/format.js';
 import type { CommandIo } from '../cli/io.js';
+import { interruptedExitCode } from '../cli/interruption.js';
 import { numberError, parseInteger, readInteger } from '../cli/numbers.js';
 import { parseInstant } from '../cli/options.js';
 import { startProgress } from '../cli/progress.js';
 import { MAX_DURATION_MS, formatDuration as formatAge, parseDuration } from '../core/duration.js';
 import { formatIsoInstant } from '../core/time/iso.js';
+import { LeaseHolder, describeTakeover } from '../jobs/lease.js';
 import { withLedgerRow } from '../jobs/operation-ledger.js';
 import { newRunId } from '../jobs/task.js';
 import { commandLine } from './job-command.js';
+import { reportLeaseHeld } from './lease-held.js';
 
 interface CleanupOptions {
   expired?: boolean;
@@ -23,6 +26,7 @@ interface CleanupOptions {
   batchSize?: string;
   dryRun?: boolean;
   json?: boolean;
+  skipIfRunning?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -62,6 +66,21 @@ export async function runCleanupCommand(command: Command, options: CleanupOption
     const runsBefore = before('--runs', options.runs, defaults.runsMs);
     const batchSize = parseBatchSize(options.batchSize, defaults.batchSize);
     const started = io.now();
+    const target = [...categories].join(',');
+    const runId = newRunId('cleanup', started);
+    // A real cleanup holds the lease cleanup:<categories> (as backfill and validate hold theirs), so
+    // two never overlap; a killed one's lease is taken over at once on the same host.
+    const leaseName = `cleanup:${target}`;
+    const lost = new AbortController();
+    let lease: LeaseHolder | null = null;
+    if (options.dryRun !== true) {
+      const acquired = await LeaseHolder.acquire(store, { name: leaseName, runId, now: io.now, force: false, onLost: () => lost.abort() });
+      if ('heldBy' in acquired) {
+        return reportLeaseHeld(io, { command: 'cleanup', leaseName, heldBy: acquired.heldBy, resuming: null, skipIfRunning: options.skipIfRunning === true, canForce: false });
+      }
+      lease = acquired.lease;
+      if (acquired.tookOver) io.stderr.write(`agg: ${describeTakeover(leaseName, acquired.tookOver)}\n`);
+    }
     const progress = startProgress(io, options.dryRun ? 'cleanup (dry run)' : 'cleanup', { quiet });
     const request: CleanupRequest = {
       store,
@@ -75,24 +94,33 @@ export async function runCleanupCommand(command: Command, options: CleanupOption
       dryRun: options.dryRun === true,
       sampleSize: 5,
       onProgress: (category, matched) => progress.update({ done: matched, total: null, unit: CATEGORY_LABELS[category] }),
-      ...(io.signal ? { signal: io.signal } : {}),
+      // Ctrl-C, or another cleanup taking the lease over: stop after the current batch.
+      signal: io.signal ? AbortSignal.any([io.signal, lost.signal]) : lost.signal,
     };
-    const target = [...categories].join(',');
     const spec = { asOf, categories: [...categories], staleFiltersBefore, changeLogBefore, runsBefore, batchSize };
     // A dry run leaves no trace; a real one is recorded in the run ledger with what it deleted.
-    const results = request.dryRun
-      ? await runCleanup(request)
-      : await withLedgerRow(store, { runId: newRunId('cleanup', started), command: 'cleanup', args: io.redactor.args(commandLine(command)), target, spec }, io.now, async () => {
-          const value = await runCleanup(request);
-          return { value, status: io.signal?.aborted ? 'interrupted' : 'succeeded', counts: cleanupCounts(value) };
-        });
+    let results: CategoryResult[];
+    try {
+      results = request.dryRun
+        ? await runCleanup(request)
+        : await withLedgerRow(store, { runId, command: 'cleanup', args: io.redactor.args(commandLine(command)), target, spec }, io.now, async () => {
+            const value = await runCleanup(request);
+            return { value, status: io.signal?.aborted ? 'interrupted' : lost.signal.aborted ? 'partial' : 'succeeded', counts: cleanupCounts(value) };
+          });
+    } finally {
+      await lease?.release();
+    }
     progress.stop();
     const totals = results.reduce((sum, r) => ({ matched: sum.matched + r.matched, deleted: sum.deleted + r.deleted, kept: sum.kept + r.kept, bytes: sum.bytes + r.bytes }), { matched: 0, deleted: 0, kept: 0, bytes: 0 });
     const summary = { asOf, dryRun: options.dryRun === true, batchSize, categories: results, totals, storeCalls: store.stats.calls, ms: io.now() - started };
     io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : render(summary));
     if (io.signal?.aborted) {
       io.stderr.write('agg: interrupted: stopped after a complete batch; run the same command again to go on\n');
-      return ExitCode.interrupted;
+      return interruptedExitCode(io.signal);
+    }
+    if (lost.signal.aborted) {
+      io.stderr.write('agg: another cleanup took over the lease; stopped after a complete batch; run the same command again to go on\n');
+      return ExitCode.findings;
     }
     return ExitCode.ok;
   });
@@ -154,6 +182,7 @@ export function registerCleanup(program: Command, io: CommandIo, setExit: (code:
     .option('--as-of <iso>', 'the instant to treat as now (default: the clock)')
     .option('--batch-size <n>', 'rows per deleting call, 1–1000 (default 200)')
     .option('--dry-run', 'delete nothing: print counts by category and a sample')
+    .option('--skip-if-running', 'exit 0 instead of 75 when a live cleanup of the same categories holds the lease')
     .option('--json', 'print one JSON document on stdout')
     .action(async (options: CleanupOptions, command: Command) => setExit(await runCleanupCommand(command, options, io)));
 }

@@ -6,6 +6,7 @@ import { withStore } from '../cli/context.js';
 import { UsageError } from '../cli/errors.js';
 import { maxInputBytes } from '../cli/input-limit.js';
 import type { CommandIo } from '../cli/io.js';
+import { interruptedExitCode } from '../cli/interruption.js';
 import { parseTimeZone } from '../cli/options.js';
 import { startProgress } from '../cli/progress.js';
 import { parseUserId } from '../cli/user-id.js';
@@ -78,6 +79,7 @@ export async function runImport(command: Command, file: string, options: ImportO
   }
   return withStore(command, io, async ({ store }) => {
     let counts = { inserted: 0, updated: 0, unchanged: 0 };
+    let interruptedAt: number | null = null;
     // One change-log entry per import run: every batch (and any retry of one) extends the same entry.
     const changeId = `import:${userId}:${formatIsoInstant(started)}:${randomUUID().slice(0, 8)}`;
     if (options.dryRun) {
@@ -85,6 +87,12 @@ export async function runImport(command: Command, file: string, options: ImportO
     } else {
       const progress = startProgress(io, `importing into ${userId}`, { quiet: quiet || options.json === true });
       for (let i = 0; i < loaded.records.length; i += IMPORT_BATCH) {
+        // A signal stops the import between batches: what is written stays (with its change-log
+        // entry), and the same command again finishes it (records are keyed by id).
+        if (io.signal?.aborted) {
+          interruptedAt = i;
+          break;
+        }
         const outcome = await store.putRecords({
           userId,
           records: loaded.records.slice(i, i + IMPORT_BATCH),
@@ -109,6 +117,13 @@ export async function runImport(command: Command, file: string, options: ImportO
       storeCalls: store.stats.calls,
       ms: io.now() - started,
     };
+    if (interruptedAt !== null) {
+      if (options.json) io.stdout.write(`${JSON.stringify({ ...summary, interrupted: true, recordsWritten: interruptedAt })}\n`);
+      io.stderr.write(
+        `agg: interrupted after ${interruptedAt.toLocaleString('en-US')} of ${loaded.records.length.toLocaleString('en-US')} records; run the same import again to finish (it changes nothing twice)\n`,
+      );
+      return interruptedExitCode(io.signal);
+    }
     io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : readable(summary));
     return 0;
   });

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
+import { interruptedExitCode } from '../cli/interruption.js';
 import { runTask, type Task, type TaskOptions, type TaskResult } from '../jobs/task.js';
+import { reportLeaseHeld } from './lease-held.js';
 
 // What backfill and validate share as commands over src/jobs: running the task with the command's
 // options, what to say when another run holds the lease, and the exit code at the end.
@@ -19,12 +21,13 @@ export function refuseDefiningFlags(command: Command, names: readonly string[]):
 export function finishCode(commandName: string, result: Extract<TaskResult<unknown>, { kind: 'ran' }>, io: CommandIo): number {
   const resumeHint = result.runId ? `agg ${commandName} --resume ${result.runId}` : '';
   if (result.fatal) {
-    throw new CliError(`${result.fatal.message}${result.runId ? ` (progress saved: ${resumeHint})` : ''}`, ExitCode.infrastructure);
+    // Progress is claimed saved only when the ledger's last write went through (not into a lost store).
+    throw new CliError(`${result.fatal.message}${result.runId && result.ledgerSaved ? ` (progress saved: ${resumeHint})` : ''}`, ExitCode.infrastructure);
   }
   switch (result.stoppedBy) {
     case 'interrupted':
-      io.stderr.write(`agg: interrupted; progress saved${resumeHint ? `: ${resumeHint}` : ''}\n`);
-      return ExitCode.interrupted;
+      io.stderr.write(`agg: interrupted${io.signal?.reason === 'SIGTERM' ? ' (SIGTERM)' : ''}; progress saved${resumeHint ? `: ${resumeHint}` : ''}\n`);
+      return interruptedExitCode(io.signal);
     case 'deadline':
       io.stderr.write(`agg: --max-runtime reached: partial, resumable${resumeHint ? `: ${resumeHint}` : ''}\n`);
       return result.failedCount > 0 ? ExitCode.findings : ExitCode.ok;
@@ -44,18 +47,16 @@ export function commandLine(command: Command): string[] {
 }
 
 /**
- * Runs a task for a command; when another run holds the lease, says so and returns exit code 0 (an
- * overlapping cron run is not an error), otherwise the run's result.
+ * Runs a task for a command; when a live run holds the lease, says so in one line and returns exit
+ * code 75 (0 with --skip-if-running), otherwise the run's result.
  */
 export async function runCommandTask<T>(
   command: Command,
   task: Task<T>,
-  options: Omit<TaskOptions, 'args'>,
+  options: Omit<TaskOptions, 'args'> & { readonly skipIfRunning: boolean },
 ): Promise<Extract<TaskResult<T>, { kind: 'ran' }> | number> {
-  const result = await runTask(task, { ...options, args: options.io.redactor.args(commandLine(command)) });
+  const { skipIfRunning, ...taskOptions } = options;
+  const result = await runTask(task, { ...taskOptions, args: options.io.redactor.args(commandLine(command)) });
   if (result.kind === 'ran') return result;
-  options.io.stderr.write(
-    `agg: another ${task.command} (run ${result.heldBy.runId ?? result.heldBy.holder}) holds the lease ${result.leaseName} until ${result.heldBy.expiresAt}; nothing done (this is not an error; --force-lease takes over)\n`,
-  );
-  return ExitCode.ok;
+  return reportLeaseHeld(options.io, { command: task.command, leaseName: result.leaseName, heldBy: result.heldBy, resuming: options.resume?.runId ?? null, skipIfRunning, canForce: true });
 }

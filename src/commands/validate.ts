@@ -46,6 +46,7 @@ interface ValidateOptions {
   resume?: string;
   maxRuntime?: string;
   forceLease?: boolean;
+  skipIfRunning?: boolean;
   rollbackOnDrift?: string;
   flag?: string;
   actor?: string;
@@ -218,7 +219,7 @@ export async function runValidate(command: Command, options: ValidateOptions, io
       },
       detail: (counts) => `${counts['status:drift'] ?? 0} drift, ${counts['status:missing'] ?? 0} missing`,
     };
-    const result = await runCommandTask(command, task, { store, io, concurrency, maxRuntimeMs, forceLease: options.forceLease === true, quiet, dryRun, resume });
+    const result = await runCommandTask(command, task, { store, io, concurrency, maxRuntimeMs, forceLease: options.forceLease === true, skipIfRunning: options.skipIfRunning === true, quiet, dryRun, resume });
     if (typeof result === 'number') return result;
     if (result.fatal) return finishCode('validate', result, io);
 
@@ -327,6 +328,7 @@ export function registerValidate(program: Command, io: CommandIo, setExit: (code
     .option('--resume <run-id|last>', 'continue an interrupted or partial run')
     .option('--max-runtime <duration>', 'stop at a checkpoint when the time is up')
     .option('--force-lease', 'run even if another validate of the same target holds the lease')
+    .option('--skip-if-running', 'exit 0 instead of 75 when a live run holds the lease (for cron jobs that overlap on purpose)')
     .option('--rollback-on-drift <p%>', 'roll the flag back when more than this share of served users drifted (e.g. 0.5%)')
     .option('--flag <name>', 'the flag the guardrail protects', DEFAULT_FLAG)
     .option('--actor <name>', 'who the guardrail\'s rollback is attributed to (default: the OS user or CI)')

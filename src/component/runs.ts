@@ -40,28 +40,54 @@ export const listRuns = internalQuery({
   },
 });
 
-/** Takes the lease when it is free, expired, already ours, or `force`d; otherwise says who holds it. */
+/**
+ * Takes the lease when it is free, expired, already ours, held by exactly `takeOverFrom` (a holder the
+ * caller found dead), or `force`d; otherwise says who holds it.
+ */
 export const acquireLease = internalMutation({
-  args: { name: v.string(), holder: v.string(), runId: v.union(v.string(), v.null()), now: v.string(), expiresAt: v.string(), force: v.boolean() },
+  args: {
+    name: v.string(),
+    holder: v.string(),
+    runId: v.union(v.string(), v.null()),
+    now: v.string(),
+    expiresAt: v.string(),
+    force: v.boolean(),
+    takeOverFrom: v.optional(v.string()),
+    host: v.optional(v.string()),
+    pid: v.optional(v.number()),
+  },
   returns: leaseOutcomeValidator,
-  handler: async (ctx, { name, holder, runId, now, expiresAt, force }) => {
+  handler: async (ctx, { name, holder, runId, now, expiresAt, force, takeOverFrom, host, pid }) => {
     const existing = await ctx.db.query('agg_leases').withIndex('by_name', (q) => q.eq('name', name)).unique();
-    if (existing && existing.holder !== holder && existing.expiresAt > now && !force) {
-      const { _id, _creationTime, ...heldBy } = existing;
-      return { acquired: false as const, heldBy };
-    }
-    const lease = { name, holder, runId, acquiredAt: existing?.holder === holder ? existing.acquiredAt : now, expiresAt };
+    const previous = existing ? leaseOf(existing) : null;
+    const other = previous !== null && previous.holder !== holder;
+    if (other && previous.expiresAt > now && !force && previous.holder !== takeOverFrom) return { acquired: false as const, heldBy: previous };
+    const lease = {
+      name,
+      holder,
+      runId,
+      acquiredAt: previous !== null && !other ? previous.acquiredAt : now,
+      expiresAt,
+      renewedAt: now,
+      ...(host !== undefined ? { host } : {}),
+      ...(pid !== undefined ? { pid } : {}),
+    };
     if (existing) await ctx.db.replace(existing._id, lease);
     else await ctx.db.insert('agg_leases', lease);
-    return { acquired: true as const, lease };
+    return { acquired: true as const, lease, replaced: other ? previous : null };
   },
 });
+
+function leaseOf(doc: Doc<'agg_leases'>) {
+  const { _id, _creationTime, ...lease } = doc;
+  return lease;
+}
 
 export const listLeases = internalQuery({
   args: {},
   returns: v.array(leaseValidator),
   handler: async (ctx) =>
-    (await ctx.db.query('agg_leases').withIndex('by_name').take(1000)).map(({ _id, _creationTime, ...lease }) => lease),
+    (await ctx.db.query('agg_leases').withIndex('by_name').take(1000)).map(leaseOf),
 });
 
 export const releaseLease = internalMutation({

@@ -208,13 +208,17 @@ export const leaseFields = {
   runId: v.union(v.string(), v.null()),
   acquiredAt: v.string(),
   expiresAt: v.string(),
+  // Optional: rows written before agg recorded the holder's heartbeat, host and process id lack them.
+  renewedAt: v.optional(v.string()),
+  host: v.optional(v.string()),
+  pid: v.optional(v.number()),
 };
 
 export const leaseValidator = v.object(leaseFields);
 
-/** acquireLease: the lease taken, or who holds it. */
+/** acquireLease: the lease taken (and the other holder's row it replaced), or who holds it. */
 export const leaseOutcomeValidator = v.union(
-  v.object({ acquired: v.literal(true), lease: leaseValidator }),
+  v.object({ acquired: v.literal(true), lease: leaseValidator, replaced: v.union(leaseValidator, v.null()) }),
   v.object({ acquired: v.literal(false), heldBy: leaseValidator }),
 );
 

@@ -7,6 +7,7 @@ import { prepareDataset } from '../core/dataset.js';
 import { DEFAULT_GRID, type Filters, filterHash } from '../core/filters.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { toAggregationWrite } from '../store/aggregation-write.js';
+import { yieldIfBusy } from './yield.js';
 import type { AggregationWrite, ChangeVersion, RefreshItem, Store } from '../store/types.js';
 import { aggregationKeyString, defaultAsOf, readAllRecords, userFilterSets } from './user-data.js';
 
@@ -102,6 +103,8 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
     let started = performance.now();
     for (const result of iterateAggregations(dataset, spec.types, [filters])) {
       const computeMs = Math.round((performance.now() - started) * 1000) / 1000;
+      // A heavy user computes for seconds: signals, the lease and the progress display get turns.
+      await yieldIfBusy();
       started = performance.now();
       const write = toWrite(result, computeMs);
       counts.results++;
@@ -132,6 +135,7 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
       const sets = filterSets.filter((set) => spec.types.some((type) => wanted.has(`${type}|${set.filterHash}`)));
       const rewrites: AggregationWrite[] = [];
       for (const result of iterateAggregations(dataset, spec.types, sets.map((set) => set.filters))) {
+        await yieldIfBusy();
         if (wanted.has(aggregationKeyString({ aggregationType: result.type, filterHash: result.filterHash }))) rewrites.push(toWrite(result, 0));
       }
       await store.upsertAggregations(rewrites, { force: spec.force });

@@ -17,7 +17,11 @@ export interface JobOptions<T> {
   process(userId: string): Promise<T>;
   /** Called once per user that ran, in completion order; the run's ledger and counts live here. */
   settled(userId: string, settlement: Settlement<T>): Promise<void>;
-  /** Tries per user when a transient store error escapes the store's own retries. */
+  /**
+   * Tries per user on a transient store error. Default 1: the store retries each of its calls under the
+   * one policy (src/store/retry.ts), and one that gives up fails permanently; only a store without
+   * retries of its own (a test double) needs more.
+   */
   readonly attempts?: number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -46,7 +50,7 @@ export function isFatal(error: unknown): boolean {
  */
 export async function runJob<T>(options: JobOptions<T>, stopSignal?: { reason: StopReason | null }): Promise<JobOutcome> {
   const limit = pLimit(Math.max(1, options.concurrency));
-  const attempts = options.attempts ?? 3;
+  const attempts = options.attempts ?? 1;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const control = stopSignal ?? { reason: null };
   let fatal: Error | null = null;

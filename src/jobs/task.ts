@@ -8,7 +8,7 @@ import { UsageError } from '../cli/errors.js';
 import { CheckpointFormatError, CheckpointTracker, EMPTY_CHECKPOINT, type StoredCheckpoint, parseCheckpoint, planResume } from './checkpoint.js';
 import { FailureSample, type UserFailure } from './failure-sample.js';
 import { RunLedger } from './ledger.js';
-import { LeaseHolder } from './lease.js';
+import { describeTakeover, LeaseHolder } from './lease.js';
 import { type JobOutcome, runJob, type Settlement, type StopReason } from './runner.js';
 import { type CollectedUsers, describeSelection, type Selection, type Shard } from './selection.js';
 
@@ -59,6 +59,8 @@ export type TaskResult<T> =
       readonly failures: UserFailure[];
       readonly ms: number;
       readonly target: string;
+      /** The ledger's final write succeeded, so the run can be resumed from here (false for a dry run). */
+      readonly ledgerSaved: boolean;
     };
 
 const RUN_ID_PREFIXES = { backfill: 'bf', validate: 'va', cleanup: 'cl' } as const;
@@ -95,6 +97,7 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
   ]);
   if (acquired && 'heldBy' in acquired) return { kind: 'lease-held', heldBy: acquired.heldBy, leaseName };
   const lease = acquired?.lease ?? null;
+  if (acquired?.tookOver) io.stderr.write(`agg: ${describeTakeover(leaseName, acquired.tookOver)}\n`);
 
   try {
     // Users start while the ledger row is written; each user's checkpoint waits for the row.
@@ -175,10 +178,16 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
     });
     // The last ledger write and the lease release are independent: one round trip.
     const released = lease?.release();
+    let ledgerSaved = false;
     if (ledger) {
-      await ledger.finish(status, counts, tracker.snapshot()).catch((error: unknown) => {
-        if (!outcome.fatal) throw error;
-      });
+      await ledger.finish(status, counts, tracker.snapshot()).then(
+        () => {
+          ledgerSaved = true;
+        },
+        (error: unknown) => {
+          if (!outcome.fatal) throw error;
+        },
+      );
     }
     // A checkpoint that failed after the last user settled is superseded by the final write above.
     await lastCheckpoint;
@@ -196,6 +205,7 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
       failures: failures.failures,
       ms: io.now() - started,
       target,
+      ledgerSaved,
     };
   } finally {
     await lease?.release();

@@ -1,5 +1,6 @@
 import type { AggregationType } from '../core/aggregations/definition.js';
 import { iterateAggregations } from '../core/compute.js';
+import { yieldIfBusy } from './yield.js';
 import { type Dataset, prepareDataset } from '../core/dataset.js';
 import type { Filters } from '../core/filters.js';
 import type { JsonValue } from '../core/json.js';
@@ -85,6 +86,7 @@ export async function validateUser(store: Store, userId: string, spec: ValidateS
   };
   const seen = new Set<string>();
   for (const row of stored) {
+    await yieldIfBusy();
     seen.add(aggregationKeyString(row));
     const base = { aggregationType: row.aggregationType, filterHash: row.filterHash, dataHash: row.dataHash, computedAt: row.computedAt, expiresAt: row.expiresAt };
     const filters = expected.get(row.filterHash) ?? null;

@@ -4,7 +4,7 @@ import { formatBasisPoints } from '../core/rollout.js';
 import { REGISTRY } from '../core/registry.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import type { StatusThresholds } from '../config/config.js';
-import { LEASE_TTL_MS } from '../jobs/lease.js';
+import { LEASE_TTL_MS, holderState } from '../jobs/lease.js';
 import { readStatus } from '../rollout/operations.js';
 import type { RunRecord, Store } from '../store/types.js';
 import { VALIDATION_STATUSES } from '../store/types.js';
@@ -174,7 +174,8 @@ export async function collectStatus(store: Store, thresholds: StatusThresholds, 
   }
   const leases: LeaseSummary[] = [];
   for (const lease of await store.listLeases()) {
-    if (lease.expiresAt <= now) continue;
+    // Expired, or its holder's process gone on this host: not a live lease.
+    if (holderState(lease, nowMs).dead) continue;
     const run = lease.runId === null ? null : await store.getRun(lease.runId);
     leases.push({ name: lease.name, runId: lease.runId, acquiredAt: lease.acquiredAt, expiresAt: lease.expiresAt, ageMs: nowMs - Date.parse(lease.acquiredAt), maxRuntimeMs: maxRuntimeOf(run) });
   }

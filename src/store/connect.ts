@@ -5,7 +5,8 @@ import type { Redactor } from '../cli/redact.js';
 import { type DotenvSource, readDotenvSources } from '../cli/dotenv.js';
 import { ConvexStore } from './convex/convex-store.js';
 import { createHttpCaller } from './convex/http-caller.js';
-import { DEFAULT_RETRY_POLICY } from './retry.js';
+import { retryPolicy } from './retry.js';
+import { withEventLoopTurns } from './event-loop-turns.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './types.js';
 
@@ -262,11 +263,11 @@ export function describeTarget(target: StoreTarget): string {
 export const DEFAULT_COMPONENT = 'agg';
 
 export function openStore(target: StoreTarget, options: { timeoutMs: number; retries: number; component?: string }): Store {
-  if (target.kind === 'sqlite') return SqliteStore.open(target.dir);
+  if (target.kind === 'sqlite') return withEventLoopTurns(SqliteStore.open(target.dir, { retry: retryPolicy(options.retries) }));
   const componentPath = options.component ?? DEFAULT_COMPONENT;
   const caller = createHttpCaller({ url: target.url, adminKey: target.adminKey, timeoutMs: options.timeoutMs, componentPath });
   return new ConvexStore(caller, {
     description: `${describeTarget(target)}, component ${componentPath}`,
-    retry: { ...DEFAULT_RETRY_POLICY, attempts: options.retries + 1 },
+    retry: retryPolicy(options.retries),
   });
 }

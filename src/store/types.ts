@@ -219,9 +219,35 @@ export interface Lease {
   readonly runId: string | null;
   readonly acquiredAt: string;
   readonly expiresAt: string;
+  /** The holder's last renewal (its heartbeat); null in rows written before agg recorded it. */
+  readonly renewedAt: string | null;
+  /** Where the holder runs (os.hostname()) and its process id, so that a dead holder can be told at once; null in older rows. */
+  readonly host: string | null;
+  readonly pid: number | null;
 }
 
-export type LeaseOutcome = { readonly acquired: true; readonly lease: Lease } | { readonly acquired: false; readonly heldBy: Lease };
+export interface LeaseRequest {
+  readonly name: string;
+  readonly holder: string;
+  readonly runId: string | null;
+  readonly now: string;
+  readonly ttlMs: number;
+  /** Take the lease from a live holder too. */
+  readonly force?: boolean;
+  /** Also take the lease if exactly this holder has it (one the caller found dead); never any other live holder. */
+  readonly takeOverFrom?: string;
+  readonly host?: string | null;
+  readonly pid?: number | null;
+}
+
+export type LeaseOutcome =
+  | {
+      readonly acquired: true;
+      readonly lease: Lease;
+      /** The other holder's row this call replaced (expired, dead, forced), if any. */
+      readonly replaced: Lease | null;
+    }
+  | { readonly acquired: false; readonly heldBy: Lease };
 
 export interface RolloutFlag {
   readonly flag: string;
@@ -323,7 +349,7 @@ export interface Store {
   putRun(run: RunRecord): Promise<void>;
   getRun(runId: string): Promise<RunRecord | null>;
   listRuns(limit: number, command?: string): Promise<RunRecord[]>;
-  acquireLease(request: { name: string; holder: string; runId: string | null; now: string; ttlMs: number; force?: boolean }): Promise<LeaseOutcome>;
+  acquireLease(request: LeaseRequest): Promise<LeaseOutcome>;
   releaseLease(name: string, holder: string): Promise<boolean>;
   /** Every lease row, live or expired. */
   listLeases(): Promise<Lease[]>;

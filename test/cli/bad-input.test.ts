@@ -186,9 +186,17 @@ const CASES: Case[] = [
   c('--config that is a directory', (x) => ['--config', x.dir, 'users'], /: cannot read the config file \(.*EISDIR/),
   // Where the data lives
   c('--local through a file', (x) => ['--local', join(x.file('plain.txt', 'x'), 'store'), 'users'], /plain\.txt\/store.*(not a directory|a file is in the way)/, { code: 3 }),
-  c('--local whose database is garbage', (x) => (mkdirSync(join(x.dir, 'garbage')), x.file('garbage/agg.db', 'this is not a database at all, just text'.repeat(100)), ['--local', join(x.dir, 'garbage'), 'users']), /garbage\/agg\.db.*not a database/, {
+  c('--local whose database is garbage', (x) => (mkdirSync(join(x.dir, 'garbage')), x.file('garbage/agg.db', 'this is not a database at all, just text'.repeat(100)), ['--local', join(x.dir, 'garbage'), 'users']), /garbage\/agg\.db is a file of 4,000 bytes, not an SQLite database; agg will not start a new store over it/, {
     code: 3,
+    after: untouched,
   }),
+  // A store file that is empty or damaged: refused with the file named, never started afresh over it
+  c('a 0-byte agg.db, read', (x) => ['--local', badStore(x, 'zero', () => undefined), 'users', '--json'], /^agg: store error: the embedded store \S+\/zero\/agg\.db is empty \(0 bytes\), not an SQLite database; .*restore it from a backup/, { code: 3, after: untouched }),
+  c('a 0-byte agg.db, written', (x) => ['--local', badStore(x, 'zero', () => undefined), 'import', x.file('r.jsonl', jsonl(RECORD)), '--user', 'u9'], /zero\/agg\.db is empty \(0 bytes\), not an SQLite database/, { code: 3, after: untouched }),
+  c('a text file named agg.db', (x) => ['--local', badStore(x, 'notes', (path) => writeFileSync(path, 'meeting notes\n')), 'backfill', '--all'], /notes\/agg\.db is a file of 14 bytes, not an SQLite database/, { code: 3, after: untouched }),
+  c('a store with a corrupted page', (x) => ['--local', badStore(x, 'corrupt', corruptPage), 'import', x.file('r.jsonl', jsonl(RECORD)), '--user', 'u9'], /corrupt\/agg\.db is damaged \((PRAGMA quick_check: .+|database disk image is malformed)\); restore it from a backup \(archived rows come back with agg archive --restore\)$/, { code: 3, after: untouched }),
+  c('rollout on a store with a corrupted page', (x) => ['--local', badStore(x, 'corrupt', corruptPage), 'rollout', '--percent', '10', '--actor', 'ci'], /corrupt\/agg\.db is damaged \(/, { code: 3, after: untouched }),
+  c('a store without its agg_runs table', (x) => ['--local', badStore(x, 'no-runs', dropRuns), 'backfill', '--all'], /^agg: store error: the embedded store \S+\/no-runs\/agg\.db is damaged \(its table agg_runs is missing\); restore it from a backup/, { code: 3, after: untouched }),
   c('--local whose database is a directory', (x) => (mkdirSync(join(x.dir, 'odd', 'agg.db'), { recursive: true }), ['--local', join(x.dir, 'odd'), 'users']), /cannot open the embedded store at .*odd\/agg\.db/, { code: 3 }),
   c('a read-only local store directory', (x) => (mkdirSync(join(x.dir, 'ro')), chmodSync(join(x.dir, 'ro'), 0o555), ['--local', join(x.dir, 'ro'), 'backfill', '--all']), /ro.*(read-only|permission denied)/, {
     code: 3,
@@ -280,6 +288,42 @@ const CASES: Case[] = [
   c('--shard 1/08', fixed('backfill', '--all', '--shard', '1/08'), /^agg: --shard "1\/08" must be I\/N, whole numbers with 1 ≤ I ≤ N ≤ 1024/),
   c('--shard 1/2/3', fixed('validate', '--shard', '1/2/3'), /^agg: --shard "1\/2\/3" must be I\/N/),
 ];
+
+/** What badStore wrote, to check that agg left it byte for byte (and added no -wal or -shm beside it). */
+const badStores = new Map<string, { path: string; bytes: Buffer }>();
+
+/** DIR/NAME/agg.db made from a copy of the case's store by `damage` (nothing but `damage` when it has none); returns DIR/NAME. */
+function badStore(ctx: Ctx, name: string, damage: (path: string) => void): string {
+  const dir = join(ctx.dir, name);
+  mkdirSync(dir);
+  const path = join(dir, 'agg.db');
+  writeFileSync(path, '');
+  damage(path);
+  badStores.set(ctx.dir, { path, bytes: readFileSync(path) });
+  return dir;
+}
+
+function untouched(ctx: Ctx): void {
+  const made = badStores.get(ctx.dir);
+  const path = made?.path ?? join(ctx.dir, 'garbage', 'agg.db');
+  const bytes = made?.bytes ?? Buffer.from('this is not a database at all, just text'.repeat(100));
+  expect(readFileSync(path).equals(bytes)).toBe(true);
+  expect(readdirSync(join(path, '..'))).toEqual(['agg.db']);
+}
+
+/** A copy of the template's store with page 2 overwritten. */
+function corruptPage(path: string): void {
+  const bytes = readFileSync(join(path, '..', '..', '.agg', 'agg.db'));
+  bytes.fill(0x5a, 4096, 8192);
+  writeFileSync(path, bytes);
+}
+
+function dropRuns(path: string): void {
+  cpSync(join(path, '..', '..', '.agg', 'agg.db'), path);
+  const db = new Database(path);
+  db.exec('DROP TABLE agg_runs');
+  db.close();
+}
 
 function corruptChunk(archiveDir: string): void {
   const path = join(archiveDir, 'chunk-00001.jsonl.gz');

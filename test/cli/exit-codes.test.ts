@@ -1,9 +1,10 @@
 // The exit-code table of the README, one case per code: a CI job reads these, so none may lie.
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/errors.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { runAgg } from '../support/cli.js';
 
@@ -68,6 +69,20 @@ describe('exit codes', () => {
     const debug = await runAgg(['--debug', 'users'], { openStore: () => broken });
     expect(debug.code).toBe(70);
     expect(debug.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('75: a live run holds the lease: one line naming it, nothing done; --skip-if-running makes it 0', async () => {
+    const { cwd, local } = workspace();
+    await runAgg(['--local', local, 'import', SAMPLE, '--user', 'demo'], { cwd });
+    const store = SqliteStore.open(local);
+    // The holder: a live process on this host (the test runner's parent).
+    await store.acquireLease({ name: 'backfill:all', holder: 'bf-busy@1', runId: 'bf-busy', now: '2025-07-01T00:00:00.000Z', ttlMs: 120_000, host: hostname(), pid: process.ppid });
+    await store.close();
+    const run = await runAgg(['--local', local, 'backfill', '--all'], { cwd });
+    expect(run.code, run.stderr).toBe(ExitCode.tempfail);
+    expect(ExitCode.tempfail).toBe(75);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('agg: ') && !line.startsWith('agg: using'))).toEqual([expect.stringMatching(/^agg: another backfill is running: run bf-busy .*; nothing done \(exit 75/)]);
+    expect((await runAgg(['--local', local, 'backfill', '--all', '--skip-if-running'], { cwd })).code).toBe(ExitCode.ok);
   });
 
   it('130: interrupted', async () => {

@@ -421,7 +421,7 @@ describe.each(HARNESSES)('agg archive on the %s', (_name, make) => {
     await store.close();
   });
 
-  it('refuses bad arguments with one line and exit 2, and a held lease with exit 3', async () => {
+  it('refuses bad arguments with one line and exit 2, and a held lease with exit 75 (0 with --skip-if-running)', async () => {
     await seed(harness);
     for (const [args, message] of [
       [['--table', 'users'], '--table "users" is not an archivable table'],
@@ -448,8 +448,10 @@ describe.each(HARNESSES)('agg archive on the %s', (_name, make) => {
     await store.acquireLease({ name: 'archive', holder: 'other-host', runId: null, now: new Date(NOW).toISOString(), ttlMs: 120_000 });
     await store.close();
     const held = await harness.run(['archive']);
-    expect(held.code).toBe(3);
-    expect(held.stderr).toContain('another agg archive run (other-host) holds the archive lease until 2025-07-01T00:02:00.000Z');
+    expect(held.code).toBe(75);
+    expect(held.stderr).toContain('agg: another archive is running: holder other-host (host and pid unknown) holds the lease archive, last heartbeat 2025-07-01T00:00:00.000Z (0 ms ago), lease expires 2025-07-01T00:02:00.000Z; nothing done (exit 75');
+    expect((await harness.run(['archive', '--skip-if-running'])).code).toBe(0);
+    expect((await harness.run(['archive', '--list', '--skip-if-running'])).code).toBe(2);
     expect((await harness.run(['archive'], { now: () => NOW + 3 * MINUTE })).code).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
@@ -80,14 +81,15 @@ describe('a backfill process killed with SIGKILL at random moments', () => {
       const local = ['--local', harness.dir!];
       for (let kill = 0; kill < 3; kill++) {
         const [run] = await withOpen(harness, (store) => store.listRuns(1));
-        const args = run && run.status !== 'succeeded' ? ['backfill', '--resume', run.runId, '--force-lease', ...local] : ['backfill', '--all', '--force-lease', ...local];
+        // No --force-lease: the killed process's lease is taken over at once (same host, pid gone).
+        const args = run && run.status !== 'succeeded' ? ['backfill', '--resume', run.runId, ...local] : ['backfill', '--all', ...local];
         await runAndKill(args, 150 + random.int(600));
       }
       // Finish whatever is left, as an operator would.
       for (let attempt = 0; attempt < 5; attempt++) {
         const [run] = await withOpen(harness, (store) => store.listRuns(1));
         if (run?.status === 'succeeded') break;
-        const args = run ? ['backfill', '--resume', run.runId, '--force-lease', ...local] : ['backfill', '--all', ...local];
+        const args = run ? ['backfill', '--resume', run.runId, ...local] : ['backfill', '--all', ...local];
         const code = await runAndKill(args, 60_000);
         expect(code).toBe(0);
       }
@@ -100,6 +102,41 @@ describe('a backfill process killed with SIGKILL at random moments', () => {
       }
     }
   }, 240_000);
+
+  it('after kill -9, agg runs shows the run dead and --resume last continues at once (no wait for the lease to expire)', async () => {
+    const harness = ADAPTER_FACTORIES[0]![1]();
+    const dir = harness.dir!;
+    await withOpen(harness, (store) => seedUsers(store, 12, RECORDS, 'kill-resume'));
+    const child = spawn(process.execPath, [bin, 'backfill', '--all', '--concurrency', '1', '--quiet', '--local', dir], { stdio: 'ignore' });
+    const exited = new Promise<void>((done) => child.on('exit', () => done()));
+    // Kill it once its ledger row shows a user done (and before it finishes).
+    let killed = false;
+    for (let wait = 0; wait < 600 && !killed; wait++) {
+      const [run] = await withOpen(harness, (store) => store.listRuns(1)).catch(() => [] as never[]);
+      if (run?.status === 'running' && (run.counts.usersDone ?? 0) >= 1) {
+        child.kill('SIGKILL');
+        killed = true;
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+    expect(killed, 'the backfill finished before it could be killed').toBe(true);
+    await exited;
+    const [run] = await withOpen(harness, (store) => store.listRuns(1));
+    expect(run!.status).toBe('running');
+    const [lease] = await withOpen(harness, (store) => store.listLeases());
+    expect(lease).toMatchObject({ name: 'backfill:all', runId: run!.runId, host: hostname(), pid: child.pid });
+
+    const open = { openStore: () => SqliteStore.open(dir), now: () => Date.now() };
+    const runs = await runAgg(['runs'], open);
+    expect(runs.stdout).toContain(`running? (dead: process ${child.pid} on ${hostname()} is gone, resumable: agg backfill --resume ${run!.runId})`);
+    const resumed = await runAgg(['backfill', '--resume', 'last', '--json'], open);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(`agg: took over the lease backfill:all from run ${run!.runId}: process ${child.pid} on ${hostname()} is gone`);
+    expect(resumed.stderr).not.toContain('holds the lease');
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ runId: run!.runId, status: 'succeeded', users: { total: 12, done: 12 } });
+    expect(await withOpen(harness, (store) => store.listLeases())).toEqual([]);
+  }, 120_000);
 });
 
 it('a simulated crash is fatal to the run, not a user failure', () => {

@@ -98,13 +98,19 @@ describe.each(ADAPTER_FACTORIES)('agg backfill on the %s', (_name, make) => {
     expect(await withOpen(faulty, aggregationSnapshot)).toEqual(await withOpen(clean, aggregationSnapshot));
   });
 
-  it('refuses to overlap another run of the same target, unless --force-lease', async () => {
+  it('refuses to overlap another run of the same target (exit 75, or 0 with --skip-if-running), unless --force-lease', async () => {
     const harness = make();
     await withOpen(harness, (store) => seedUsers(store, 1, 30));
+    // A lease row of an older agg (no host, pid or heartbeat): its holder counts as alive until it expires.
     await withOpen(harness, (store) => store.acquireLease({ name: 'backfill:all', holder: 'other-run@1', runId: 'other-run', now: '2025-07-01T00:00:00.000Z', ttlMs: 120_000 }));
     const blocked = await agg(harness, ['backfill', '--all']);
-    expect(blocked.code).toBe(0);
-    expect(blocked.stderr).toMatch(/another backfill \(run other-run\) holds the lease backfill:all until .*nothing done/);
+    expect(blocked.code).toBe(75);
+    expect(blocked.stderr).toMatch(
+      /^agg: another backfill is running: run other-run \(holder other-run@1, host and pid unknown\) holds the lease backfill:all, last heartbeat 2025-07-01T00:00:00\.000Z \(0 ms ago\), lease expires 2025-07-01T00:02:00\.000Z; nothing done \(exit 75: try again later; --skip-if-running exits 0, --force-lease takes the lease over\)$/m,
+    );
+    const skipped = await agg(harness, ['backfill', '--all', '--skip-if-running']);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toMatch(/another backfill is running: run other-run .*; nothing done \(--skip-if-running\)$/m);
     expect(await withOpen(harness, aggregationSnapshot)).toEqual([]);
     const forced = await agg(harness, ['backfill', '--all', '--force-lease', '--json']);
     expect(JSON.parse(forced.stdout).written).toBe(180);
@@ -210,7 +216,8 @@ describe('agg runs', () => {
     const json = JSON.parse((await agg(harness, ['runs', '--json'])).stdout);
     expect(json.runs.map((r: { command: string }) => r.command)).toEqual(['validate', 'backfill', 'backfill']);
     const table = await agg(harness, ['runs', '--command', 'backfill']);
-    expect(table.stdout).toMatch(/bf-dead .*running\? \(no heartbeat for 24h00m: resumable\)/);
+    expect(table.stdout).toMatch(/bf-dead .*running\? \(dead: no heartbeat for 24h00m, resumable: agg backfill --resume bf-dead\)/);
+    expect(json.runs.find((r: { runId: string }) => r.runId === 'bf-dead').dead).toBe('no heartbeat for 24h00m');
     expect(table.stdout).not.toMatch(/validate/);
     expect((await agg(harness, ['runs', '--limit', '0'])).code).toBe(2);
   });

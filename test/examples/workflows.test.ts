@@ -2,7 +2,7 @@
 // job (run here on the embedded store, GitHub's expressions filled in), the keys come from secrets, and
 // the schedules are the documented ones.
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -32,7 +32,7 @@ describe('the GitHub Actions recipes', () => {
       expect(text, name).not.toMatch(/\t/);
     }
     expect(workflows['agg-backfill-changed.yml']).toMatch(/cron: '\*\/15 \* \* \* \*'/);
-    expect(workflows['agg-backfill-changed.yml']).toMatch(/npx agg --prod backfill --changed --max-runtime 10m/);
+    expect(workflows['agg-backfill-changed.yml']).toMatch(/npx agg --prod backfill --changed --max-runtime 10m .*--skip-if-running/);
     expect(workflows['agg-validate-nightly.yml']).toMatch(/npx agg --prod validate --sample 5% --format markdown .*--rollback-on-drift 0\.5%/);
     expect(workflows['agg-validate-nightly.yml']).toMatch(/run: npx agg --prod status --format markdown/);
     expect(workflows['agg-backfill-sharded.yml']).toMatch(/shard: \[1, 2, 3, 4, 5, 6, 7, 8\]/);
@@ -55,6 +55,17 @@ describe('the GitHub Actions recipes', () => {
     expect(JSON.parse(changed.stdout)).toMatchObject({ status: 'succeeded', users: { total: 12, done: 12 } });
     // The next tick finds nothing new.
     expect(JSON.parse((await run([...cron!, '--json'])).stdout)).toMatchObject({ users: { total: 0 } });
+    // A tick that starts while the previous one still runs does nothing and exits 0 (75 without --skip-if-running).
+    const busy = SqliteStore.open(join(cwd, '.agg'));
+    await busy.acquireLease({ name: 'backfill:changed', holder: 'bf-busy@1', runId: 'bf-busy', now: '2025-07-01T00:00:00.000Z', ttlMs: 120_000, host: hostname(), pid: process.ppid });
+    await busy.close();
+    const overlapping = await run([...cron!, '--json']);
+    expect(overlapping.code, overlapping.stderr).toBe(0);
+    expect(overlapping.stderr).toMatch(/another backfill is running: run bf-busy .* nothing done \(--skip-if-running\)/);
+    expect((await run(cron!.filter((arg) => arg !== '--skip-if-running'))).code).toBe(75);
+    const free = SqliteStore.open(join(cwd, '.agg'));
+    await free.releaseLease('backfill:changed', 'bf-busy@1');
+    await free.close();
 
     let users = 0;
     for (let shard = 1; shard <= 8; shard++) {

@@ -1,3 +1,7 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeAggregations } from '../../src/core/compute.js';
 import { DEFAULT_FILTERS, DEFAULT_GRID, canonicalFilters, filterHash } from '../../src/core/filters.js';
@@ -5,7 +9,8 @@ import { canonicalJson } from '../../src/core/json.js';
 import type { InputRecord } from '../../src/core/record.js';
 import { toAggregationWrite } from '../../src/store/aggregation-write.js';
 import { fromStoredRecord, toStoredRecord } from '../../src/store/record-codec.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { LOCAL_DB_FILE, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { AggregationWrite, RunRecord, Store } from '../../src/store/types.js';
 import { generateUser } from '../../fixtures/generator.js';
 import { type TestConvex, assertDocumentLimits, makeConvexTestStore, makeTestConvex } from '../support/convex-test-store.js';
@@ -379,5 +384,71 @@ describe.each(ADAPTERS)('Store contract: %s', (_name, make) => {
       expect(await store.releaseLease('backfill:all', 'c')).toBe(true);
       expect((await ask('b', '2025-01-01T00:01:43.000Z')).acquired).toBe(true);
     });
+
+    it('records the holder\'s host, pid and heartbeat, and says whose row an acquisition replaced', async () => {
+      const ask = (holder: string, now: string, pid: number) => store.acquireLease({ name: 'validate:all', holder, runId: `run-${holder}`, now, ttlMs: 60_000, host: 'ci-7', pid });
+      expect(await ask('a', '2025-01-01T00:00:00.000Z', 100)).toEqual({
+        acquired: true,
+        lease: { name: 'validate:all', holder: 'a', runId: 'run-a', acquiredAt: '2025-01-01T00:00:00.000Z', expiresAt: '2025-01-01T00:01:00.000Z', renewedAt: '2025-01-01T00:00:00.000Z', host: 'ci-7', pid: 100 },
+        replaced: null,
+      });
+      // A renewal moves the heartbeat and the expiry, never acquiredAt, and replaces no one.
+      expect(await ask('a', '2025-01-01T00:00:30.000Z', 100)).toMatchObject({ acquired: true, lease: { acquiredAt: '2025-01-01T00:00:00.000Z', renewedAt: '2025-01-01T00:00:30.000Z', expiresAt: '2025-01-01T00:01:30.000Z' }, replaced: null });
+      expect(await ask('b', '2025-01-01T00:01:00.000Z', 200)).toMatchObject({ acquired: false, heldBy: { holder: 'a', host: 'ci-7', pid: 100, renewedAt: '2025-01-01T00:00:30.000Z' } });
+      // Expired: taken, and the answer names the row it replaced.
+      expect(await ask('b', '2025-01-01T00:01:31.000Z', 200)).toMatchObject({ acquired: true, lease: { holder: 'b', pid: 200, acquiredAt: '2025-01-01T00:01:31.000Z' }, replaced: { holder: 'a', pid: 100, runId: 'run-a' } });
+      expect(await store.listLeases()).toEqual([
+        { name: 'validate:all', holder: 'b', runId: 'run-b', acquiredAt: '2025-01-01T00:01:31.000Z', expiresAt: '2025-01-01T00:02:31.000Z', renewedAt: '2025-01-01T00:01:31.000Z', host: 'ci-7', pid: 200 },
+      ]);
+    });
+
+    it('takes a lease over from exactly the dead holder it names, never from a live one', async () => {
+      const ask = (holder: string, now: string, takeOverFrom?: string) =>
+        store.acquireLease({ name: 'backfill:all', holder, runId: `run-${holder}`, now, ttlMs: 120_000, host: 'ci-7', pid: 1000 + holder.charCodeAt(0), ...(takeOverFrom !== undefined ? { takeOverFrom } : {}) });
+      expect((await ask('a', '2025-01-01T00:00:00.000Z')).acquired).toBe(true);
+      // Naming another holder than the one that holds the lease takes nothing.
+      expect(await ask('b', '2025-01-01T00:00:10.000Z', 'someone-else')).toMatchObject({ acquired: false, heldBy: { holder: 'a' } });
+      // a was found dead: b takes its row at once, long before it expires.
+      expect(await ask('b', '2025-01-01T00:00:20.000Z', 'a')).toMatchObject({ acquired: true, lease: { holder: 'b', runId: 'run-b', acquiredAt: '2025-01-01T00:00:20.000Z' }, replaced: { holder: 'a', runId: 'run-a' } });
+      // c saw a dead too, but b (alive) holds the lease now: c's takeover of a replaces nothing.
+      expect(await ask('c', '2025-01-01T00:00:21.000Z', 'a')).toMatchObject({ acquired: false, heldBy: { holder: 'b', pid: 1000 + 'b'.charCodeAt(0) } });
+      expect((await store.listLeases()).map((lease) => lease.holder)).toEqual(['b']);
+      // b renews with the condition still set: it is its own row, kept as it was acquired.
+      expect(await ask('b', '2025-01-01T00:00:30.000Z', 'a')).toMatchObject({ acquired: true, lease: { holder: 'b', acquiredAt: '2025-01-01T00:00:20.000Z', renewedAt: '2025-01-01T00:00:30.000Z' }, replaced: null });
+      // A takeover of a free lease simply acquires it.
+      expect(await store.releaseLease('backfill:all', 'b')).toBe(true);
+      expect(await ask('c', '2025-01-01T00:00:40.000Z', 'b')).toMatchObject({ acquired: true, lease: { holder: 'c' }, replaced: null });
+    });
+  });
+});
+
+describe('lease rows written before agg recorded host, pid and heartbeat', () => {
+  it('the embedded store migrates its table and reads old rows with them null', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agg-lease-migration-'));
+    const db = new Database(join(dir, LOCAL_DB_FILE));
+    for (const step of MIGRATIONS.slice(0, 3)) db.exec(step);
+    db.pragma('user_version = 3');
+    db.prepare(`INSERT INTO agg_leases (name, holder, run_id, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?)`).run('backfill:all', 'bf-old@1', 'bf-old', '2025-01-01T00:00:00.000Z', '2025-01-01T00:02:00.000Z');
+    db.close();
+    const store = SqliteStore.open(dir);
+    try {
+      expect(await store.listLeases()).toEqual([{ name: 'backfill:all', holder: 'bf-old@1', runId: 'bf-old', acquiredAt: '2025-01-01T00:00:00.000Z', expiresAt: '2025-01-01T00:02:00.000Z', renewedAt: null, host: null, pid: null }]);
+      expect((await store.acquireLease({ name: 'backfill:all', holder: 'new', runId: 'new', now: '2025-01-01T00:01:00.000Z', ttlMs: 120_000, host: 'h', pid: 1 })).acquired).toBe(false);
+      expect(await store.acquireLease({ name: 'backfill:all', holder: 'new', runId: 'new', now: '2025-01-01T00:01:00.000Z', ttlMs: 120_000, host: 'h', pid: 1, takeOverFrom: 'bf-old@1' })).toMatchObject({ acquired: true, replaced: { holder: 'bf-old@1', host: null, pid: null } });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the Convex component reads old rows (without the optional fields) with them null', async () => {
+    const t = makeTestConvex();
+    await t.run(async (ctx) => {
+      await ctx.db.insert('agg_leases', { name: 'backfill:all', holder: 'bf-old@1', runId: 'bf-old', acquiredAt: '2025-01-01T00:00:00.000Z', expiresAt: '2025-01-01T00:02:00.000Z' });
+    });
+    const store = makeConvexTestStore(t);
+    expect(await store.listLeases()).toEqual([{ name: 'backfill:all', holder: 'bf-old@1', runId: 'bf-old', acquiredAt: '2025-01-01T00:00:00.000Z', expiresAt: '2025-01-01T00:02:00.000Z', renewedAt: null, host: null, pid: null }]);
+    expect(await store.acquireLease({ name: 'backfill:all', holder: 'new', runId: 'new', now: '2025-01-01T00:01:00.000Z', ttlMs: 120_000 })).toMatchObject({ acquired: false, heldBy: { holder: 'bf-old@1', renewedAt: null } });
+    // A holder that records no host or pid leaves them out of the row.
+    expect(await store.acquireLease({ name: 'backfill:all', holder: 'new', runId: 'new', now: '2025-01-01T00:03:00.000Z', ttlMs: 120_000 })).toMatchObject({ acquired: true, lease: { holder: 'new', host: null, pid: null, renewedAt: '2025-01-01T00:03:00.000Z' } });
   });
 });

@@ -1,4 +1,5 @@
 import { StoreError } from '../../src/store/errors.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from '../../src/store/retry.js';
 import type { Store } from '../../src/store/types.js';
 import { Random } from '../../fixtures/random.js';
 
@@ -22,9 +23,14 @@ export interface FaultPlan {
   readonly seed?: string;
 }
 
+/** The store's own retry policy, without the waits. */
+const FAULT_RETRY: RetryPolicy = { ...DEFAULT_RETRY_POLICY, sleep: async () => undefined };
+
 /**
  * Wraps a Store so its calls fail as a plan says: transient failures before or after the call takes
  * effect (so retries must be idempotent), or a crash after which every call fails. `close` never fails.
+ * The injected failures sit beneath a retry layer like the adapters' own (the one policy of
+ * src/store/retry.ts, without waits): as a real adapter's calls fail, not past its retries.
  */
 export function faultyStore<S extends Store>(inner: S, plan: FaultPlan): S & { readonly injected: { transient: number; afterCommit: number; calls: number } } {
   const random = new Random(plan.seed ?? 'faults');
@@ -32,25 +38,28 @@ export function faultyStore<S extends Store>(inner: S, plan: FaultPlan): S & { r
   let crashed = false;
   const wrap = (name: string, method: (...args: unknown[]) => unknown, target: object = inner) =>
     function (this: unknown, ...args: unknown[]): unknown {
-      injected.calls++;
-      const call = injected.calls;
-      if (crashed || (plan.crashAfter !== undefined && call >= plan.crashAfter)) {
-        crashed = true;
-        throw new SimulatedCrash(call);
-      }
-      const fail = plan.transientRate !== undefined && random.next() < plan.transientRate;
-      const afterCommit = fail && random.next() < (plan.afterCommitShare ?? 0);
-      if (fail && !afterCommit) {
-        injected.transient++;
-        return Promise.reject(new StoreError(`injected transient failure in ${name}`, 'transient'));
-      }
-      const result = method.apply(target, args);
-      if (afterCommit && result instanceof Promise) {
-        injected.afterCommit++;
-        return result.then(() => Promise.reject(new StoreError(`injected lost answer after ${name}`, 'transient')));
-      }
-      return result;
+      return withRetry(() => attempt(name, method, target, args), FAULT_RETRY);
     };
+  const attempt = (name: string, method: (...args: unknown[]) => unknown, target: object, args: unknown[]): unknown => {
+    injected.calls++;
+    const call = injected.calls;
+    if (crashed || (plan.crashAfter !== undefined && call >= plan.crashAfter)) {
+      crashed = true;
+      throw new SimulatedCrash(call);
+    }
+    const fail = plan.transientRate !== undefined && random.next() < plan.transientRate;
+    const afterCommit = fail && random.next() < (plan.afterCommitShare ?? 0);
+    if (fail && !afterCommit) {
+      injected.transient++;
+      return Promise.reject(new StoreError(`injected transient failure in ${name}`, 'transient'));
+    }
+    const result = method.apply(target, args);
+    if (afterCommit && result instanceof Promise) {
+      injected.afterCommit++;
+      return result.then(() => Promise.reject(new StoreError(`injected lost answer after ${name}`, 'transient')));
+    }
+    return result;
+  };
   // The maintenance facet's calls count and fail like the store's own.
   let maintenance: object | null = null;
   const facet = (target: object): object =>

@@ -94,16 +94,20 @@ export const runAnswer = z.object({
   heartbeatAt: z.string(),
 });
 
+/** A lease row; rows written before agg recorded the holder's heartbeat, host and pid lack them (null here). */
 export const leaseAnswer = z.object({
   name: z.string(),
   holder: z.string(),
   runId: z.string().nullable(),
   acquiredAt: z.string(),
   expiresAt: z.string(),
+  renewedAt: z.string().nullable().default(null),
+  host: z.string().nullable().default(null),
+  pid: z.number().int().nullable().default(null),
 });
 
 export const leaseOutcomeAnswer = z.union([
-  z.object({ acquired: z.literal(true), lease: leaseAnswer }),
+  z.object({ acquired: z.literal(true), lease: leaseAnswer, replaced: leaseAnswer.nullable().default(null) }),
   z.object({ acquired: z.literal(false), heldBy: leaseAnswer }),
 ]);
 

@@ -23,6 +23,7 @@ import type {
   FlagChangeOutcome,
   Lease,
   LeaseOutcome,
+  LeaseRequest,
   Page,
   PageRequest,
   PendingUser,
@@ -444,7 +445,7 @@ export class ConvexStore implements Store {
     return runs.map((run) => ({ ...run, checkpoint: (run.checkpoint ?? null) as JsonValue }));
   }
 
-  acquireLease(request: { name: string; holder: string; runId: string | null; now: string; ttlMs: number; force?: boolean }): Promise<LeaseOutcome> {
+  acquireLease(request: LeaseRequest): Promise<LeaseOutcome> {
     return this.mutation(
       'runs:acquireLease',
       {
@@ -454,6 +455,9 @@ export class ConvexStore implements Store {
         now: request.now,
         expiresAt: new Date(Date.parse(request.now) + request.ttlMs).toISOString(),
         force: request.force === true,
+        ...(request.takeOverFrom !== undefined ? { takeOverFrom: request.takeOverFrom } : {}),
+        ...(request.host !== undefined && request.host !== null ? { host: request.host } : {}),
+        ...(request.pid !== undefined && request.pid !== null ? { pid: request.pid } : {}),
       },
       leaseOutcomeAnswer,
     );

@@ -141,4 +141,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE rollout_flags ADD COLUMN min_records INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE rollout_flags ADD COLUMN require_fresh_grid INTEGER NOT NULL DEFAULT 0;
   `,
+  // Who holds a lease and its last heartbeat, so that a dead holder's lease can be taken at once.
+  `
+  ALTER TABLE agg_leases ADD COLUMN renewed_at TEXT;
+  ALTER TABLE agg_leases ADD COLUMN host TEXT;
+  ALTER TABLE agg_leases ADD COLUMN pid INTEGER;
+  `,
 ];

@@ -27,7 +27,8 @@ import { RUN_COLUMNS, type Row, changeOf, decodeCursor, digestOf, encodeCursor, 
 
 /** What the maintenance facet borrows from its SqliteStore, so stats and the change log stay one code path. */
 export interface SqliteStoreInternals {
-  run<T>(operation: () => T): T;
+  /** One operation under the store's retry policy and file checks (see SqliteStore.run). */
+  run<T>(operation: () => T): Promise<T>;
   touchStats(userId: string, countDelta: number, at: string): void;
   extendChange(userId: string, change: ChangeStamp, recordCount: number): void;
 }
@@ -118,7 +119,7 @@ export class SqliteMaintenance implements MaintenanceStore {
           bytesFreed += utf8Length(JSON.stringify(combinationOf(row)));
         }
         return { deleted, missing, bytesFreed };
-      })(),
+      }).immediate(),
     );
   }
 
@@ -146,7 +147,7 @@ export class SqliteMaintenance implements MaintenanceStore {
           bytesFreed += row.bytes as number;
         }
         return { deleted, missing, bytesFreed };
-      })(),
+      }).immediate(),
     );
   }
 
@@ -184,7 +185,7 @@ export class SqliteMaintenance implements MaintenanceStore {
           bytesFreed += utf8Length(JSON.stringify(changeOf(row)));
         }
         return { deleted, missing, bytesFreed };
-      })(),
+      }).immediate(),
     );
   }
 
@@ -222,7 +223,7 @@ export class SqliteMaintenance implements MaintenanceStore {
           bytesFreed += utf8Length(JSON.stringify(runOf(row)));
         }
         return { deleted, missing, bytesFreed };
-      })(),
+      }).immediate(),
     );
   }
 
@@ -285,7 +286,7 @@ export class SqliteMaintenance implements MaintenanceStore {
           default:
             throw new Error(`not an archivable table: ${String(table)}`);
         }
-      })(),
+      }).immediate(),
     );
   }
 
@@ -405,7 +406,7 @@ export class SqliteMaintenance implements MaintenanceStore {
           default:
             throw new Error(`not an archivable table: ${String(table)}`);
         }
-      })(),
+      }).immediate(),
     );
   }
 
@@ -478,7 +479,7 @@ export class SqliteMaintenance implements MaintenanceStore {
           )
           .run(row.manifestId, row.createdAt, row.destination, JSON.stringify(row.tables), row.rowCount, row.bytes, row.status, row.verifiedAt, JSON.stringify(row.manifest));
         return { applied: true };
-      })(),
+      }).immediate(),
     );
   }
 
@@ -490,7 +491,7 @@ export class SqliteMaintenance implements MaintenanceStore {
         if (existing.status !== expectedStatus) return false;
         this.db.prepare(`DELETE FROM archive_manifests WHERE manifest_id = ?`).run(manifestId);
         return true;
-      })(),
+      }).immediate(),
     );
   }
 }

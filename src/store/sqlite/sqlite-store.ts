@@ -6,6 +6,7 @@ import { canonicalFilters, filterHash } from '../../core/filters.js';
 import type { JsonValue } from '../../core/json.js';
 import type { InputRecord } from '../../core/record.js';
 import { StoreError, StoreIntegrityError, StoreNotFoundError } from '../errors.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from '../retry.js';
 import { type StoredRecord, fromStoredRecord, toStoredRecord } from '../record-codec.js';
 import type {
   AggregationDigest,
@@ -22,6 +23,7 @@ import type {
   FlagChangeOutcome,
   Lease,
   LeaseOutcome,
+  LeaseRequest,
   OverrideMode,
   Page,
   PageRequest,
@@ -43,21 +45,35 @@ import type {
   UserValidation,
 } from '../types.js';
 import { aggregationDigestSchema } from '../types.js';
-import { MIGRATIONS } from './migrations.js';
+import { QUICK_CHECK_MAX_BYTES, SCHEMA_VERSION, checkTables, migrate, quickCheck, schemaVersion } from './schema-state.js';
+import { sqliteStoreError } from './sqlite-errors.js';
+import { StoreFileGuard, createStoreFile, inspectStoreFile } from './store-file.js';
 import { SqliteMaintenance } from './sqlite-maintenance.js';
 
 export const LOCAL_DB_FILE = 'agg.db';
 
 export type Row = Record<string, unknown>;
 
-/** Fails when nothing is at `path` (StoreNotFoundError) or it cannot be looked at (ENOTDIR, EACCES: as is). */
-function mustExist(path: string, directory: string): void {
-  try {
-    statSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new StoreNotFoundError(directory);
-    throw error;
-  }
+/**
+ * How long one call waits for another process's write lock before it fails as busy (and is retried under
+ * the retry policy). The wait blocks the event loop, so it is kept short; the retries wait asynchronously.
+ */
+export const BUSY_TIMEOUT_MS = 5_000;
+
+export interface SqliteOpenOptions {
+  /** Commands that only read: no database is a StoreNotFoundError, nothing is created. */
+  readonly mustExist?: boolean;
+  /** Retries of a busy call (`--retries`); default DEFAULT_RETRY_POLICY. */
+  readonly retry?: RetryPolicy;
+  /** Default BUSY_TIMEOUT_MS. */
+  readonly busyTimeoutMs?: number;
+}
+
+/** WAL (readers never wait for the writer), the store's durability, and the schema brought up to date. */
+function prepareDatabase(db: Database.Database, path: string | null): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  migrate(db, path);
 }
 
 export function encodeCursor(key: unknown[]): string {
@@ -137,6 +153,19 @@ export function runOf(row: Row): RunRecord {
   };
 }
 
+function leaseOf(row: Row): Lease {
+  return {
+    name: row.name as string,
+    holder: row.holder as string,
+    runId: (row.run_id as string | null) ?? null,
+    acquiredAt: row.acquired_at as string,
+    expiresAt: row.expires_at as string,
+    renewedAt: (row.renewed_at as string | null | undefined) ?? null,
+    host: (row.host as string | null | undefined) ?? null,
+    pid: (row.pid as number | null | undefined) ?? null,
+  };
+}
+
 function flagOf(row: Row): RolloutFlag {
   return {
     flag: row.flag as string,
@@ -166,7 +195,10 @@ function eventOf(row: Row): RolloutEvent {
 
 /**
  * The embedded store: one SQLite file (WAL mode), a transaction per batch, schema migrations on open.
- * Same contract as ConvexStore; used whenever no deployment is configured.
+ * Same contract as ConvexStore; used whenever no deployment is configured. Other agg processes may use
+ * the file at once: every write transaction begins IMMEDIATE (takes the write lock before it reads, so
+ * a reader turning writer never fails on a stale snapshot), waits out another's lock for the busy
+ * timeout, and is retried under the one retry policy beyond that.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -175,9 +207,16 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   readonly maintenance: SqliteMaintenance;
 
-  private constructor(db: Database.Database, description: string) {
+  private readonly path: string | null;
+  private readonly guard: StoreFileGuard | null;
+  private readonly retry: RetryPolicy;
+
+  private constructor(db: Database.Database, description: string, path: string | null, retry: RetryPolicy) {
     this.db = db;
     this.description = description;
+    this.path = path;
+    this.retry = retry;
+    this.guard = path === null ? null : new StoreFileGuard(path);
     this.maintenance = new SqliteMaintenance(db, {
       run: (operation) => this.run(operation),
       touchStats: (userId, countDelta, at) => this.touchStats(userId, countDelta, at),
@@ -186,64 +225,64 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Opens (creating when needed) the store file in `dir`; ':memory:' gives a private in-memory store.
-   * With `mustExist` (commands that only read) nothing is created: no database is a StoreNotFoundError.
+   * Opens the store file in `dir`, creating it when there is none; ':memory:' gives a private in-memory
+   * store. A file that is empty or not SQLite is refused, never initialized over; a damaged one (a
+   * failed quick_check, a missing table) too. With `mustExist` (commands that only read) nothing is
+   * created: no database is a StoreNotFoundError.
    */
-  static open(dir: string, options: { mustExist?: boolean } = {}): SqliteStore {
-    if (dir === ':memory:') return SqliteStore.fromDatabase(new Database(':memory:'), 'in-memory embedded store');
+  static open(dir: string, options: SqliteOpenOptions = {}): SqliteStore {
+    const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    if (dir === ':memory:') {
+      const db = new Database(':memory:');
+      prepareDatabase(db, null);
+      return new SqliteStore(db, 'in-memory embedded store', null, retry);
+    }
     const directory = resolve(dir);
     const path = join(directory, LOCAL_DB_FILE);
     let db: Database.Database;
     try {
-      if (options.mustExist) {
-        mustExist(path, directory);
-        db = new Database(path, { timeout: 15_000, fileMustExist: true });
-      } else {
+      if (inspectStoreFile(path) === 'missing') {
+        if (options.mustExist) throw new StoreNotFoundError(directory);
         mkdirSync(directory, { recursive: true });
-        db = new Database(path, { timeout: 15_000 });
+        createStoreFile(path, (created) => prepareDatabase(created, path));
       }
+      // Never created by SQLite itself: a file that vanished since is an error, not a new empty store.
+      db = new Database(path, { timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS, fileMustExist: true });
     } catch (error) {
-      if (error instanceof StoreNotFoundError) throw error;
+      if (error instanceof StoreError) throw error;
       throw new StoreError(`cannot open the embedded store at ${path}: ${(error as Error).message}`, 'permanent');
     }
-    return SqliteStore.fromDatabase(db, `embedded store at ${path}`);
-  }
-
-  private static fromDatabase(db: Database.Database, description: string): SqliteStore {
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      const version = db.pragma('user_version', { simple: true }) as number;
-      if (version > MIGRATIONS.length) {
-        throw new StoreError(`the embedded store has schema version ${version}, newer than this agg (${MIGRATIONS.length}); upgrade agg`, 'permanent');
-      }
-      for (let step = version; step < MIGRATIONS.length; step++) {
-        db.transaction(() => {
-          db.exec(MIGRATIONS[step]!);
-          db.pragma(`user_version = ${step + 1}`);
-        })();
-      }
+      const version = schemaVersion(db);
+      // Every page is read when that is cheap, and always before another agg version's store is migrated.
+      if (version !== SCHEMA_VERSION || statSync(path).size <= QUICK_CHECK_MAX_BYTES) quickCheck(db, path);
+      prepareDatabase(db, path);
+      checkTables(db, path);
+      return new SqliteStore(db, `embedded store at ${path}`, path, retry);
     } catch (error) {
       db.close();
-      if (error instanceof StoreError) throw error;
-      throw new StoreError(`cannot prepare the ${description}: ${(error as Error).message}`, 'permanent');
+      throw sqliteStoreError(error, path) ?? new StoreError(`cannot prepare the embedded store at ${path}: ${(error as Error).message}`, 'permanent');
     }
-    return new SqliteStore(db, description);
   }
 
-  /** Runs one store operation, counting it and turning SQLite failures into StoreErrors. */
-  private run<T>(operation: () => T): T {
-    this.stats.calls++;
+  /**
+   * Runs one store operation (one statement or one transaction) under the retry policy: each attempt
+   * first checks that the file is still the one opened, and SQLite's failures become StoreErrors
+   * (busy: transient; damaged, deleted, unwritable: permanent).
+   */
+  private run<T>(operation: () => T): Promise<T> {
+    return withRetry(() => this.attempt(operation), this.retry, this.stats);
+  }
+
+  private attempt<T>(operation: () => T): T {
     try {
-      return operation();
+      this.guard?.check();
+      const result = operation();
+      // A write that landed in a file deleted meanwhile is lost: the caller must not count it as saved.
+      this.guard?.check();
+      return result;
     } catch (error) {
-      if (error instanceof StoreError) throw error;
-      const code = (error as { code?: string }).code ?? '';
-      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new StoreError(`the embedded store is busy (${code})`, 'transient');
-      if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_FULL' || code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR')) {
-        throw new StoreError(`the ${this.description} cannot be written (${code}: ${(error as Error).message})`, 'permanent');
-      }
-      throw error;
+      throw sqliteStoreError(error, this.path) ?? error;
     }
   }
 
@@ -304,7 +343,7 @@ export class SqliteStore implements Store {
   }
 
   async setGridFreshness(userId: string, freshUntil: string | null): Promise<void> {
-    this.run(() => this.db.prepare(`UPDATE user_stats SET grid_fresh_until = ? WHERE user_id = ?`).run(freshUntil, userId));
+    await this.run(() => this.db.prepare(`UPDATE user_stats SET grid_fresh_until = ? WHERE user_id = ?`).run(freshUntil, userId));
   }
 
   async putRecords(write: RecordWrite): Promise<RecordWriteOutcome> {
@@ -335,7 +374,7 @@ export class SqliteStore implements Store {
           this.extendChange(write.userId, write.change, inserted + updated);
         }
         return { inserted, updated, unchanged };
-      })(),
+      }).immediate(),
     );
   }
 
@@ -361,7 +400,7 @@ export class SqliteStore implements Store {
           this.extendChange(userId, change, deleted);
         }
         return deleted;
-      })(),
+      }).immediate(),
     );
   }
 
@@ -370,7 +409,7 @@ export class SqliteStore implements Store {
   async *pendingUsers(): AsyncIterable<PendingUser> {
     let after: string | null = null;
     for (;;) {
-      const users = this.run(
+      const users = await this.run(
         () =>
           this.db
             .prepare(`SELECT DISTINCT user_id FROM data_change_log WHERE processed = 0 AND (? IS NULL OR user_id > ?) ORDER BY user_id LIMIT 500`)
@@ -378,7 +417,7 @@ export class SqliteStore implements Store {
       );
       if (users.length === 0) return;
       for (const { user_id: userId } of users) {
-        const rows = this.run(
+        const rows = await this.run(
           () => this.db.prepare(`SELECT change_id, changed_at FROM data_change_log WHERE processed = 0 AND user_id = ? ORDER BY changed_at, change_id`).all(userId) as Row[],
         );
         if (rows.length === 0) continue;
@@ -407,7 +446,7 @@ export class SqliteStore implements Store {
         let marked = 0;
         for (const change of changes) marked += mark.run(at, change.changeId, userId, change.changedAt).changes;
         return marked;
-      })(),
+      }).immediate(),
     );
   }
 
@@ -468,7 +507,7 @@ export class SqliteStore implements Store {
           bytesWritten += item.metadata.bytes;
         }
         return { written, unchanged, bytesWritten };
-      })(),
+      }).immediate(),
     );
   }
 
@@ -489,7 +528,7 @@ export class SqliteStore implements Store {
           refreshed++;
         }
         return { refreshed, mismatched };
-      })(),
+      }).immediate(),
     );
   }
 
@@ -565,7 +604,7 @@ export class SqliteStore implements Store {
           bytesFreed += row.bytes as number;
         }
         return { deleted, missing, bytesFreed };
-      })(),
+      }).immediate(),
     );
   }
 
@@ -601,7 +640,7 @@ export class SqliteStore implements Store {
 
   async recordFilterUse(userId: string, filters: Filters, at: string): Promise<void> {
     const canonical = canonicalFilters(filters);
-    this.run(() =>
+    await this.run(() =>
       this.db
         .prepare(
           `INSERT INTO filter_combinations (user_id, filter_hash, filters, last_used, usage_count) VALUES (?, ?, ?, ?, 1)
@@ -658,7 +697,7 @@ export class SqliteStore implements Store {
           )
           .run(event.eventId, event.flag, event.at, event.actor, event.action, event.fromBasisPoints, event.toBasisPoints, event.reason, JSON.stringify(event.details));
         return { applied: true };
-      })(),
+      }).immediate(),
     );
   }
 
@@ -671,11 +710,11 @@ export class SqliteStore implements Store {
   // Validation outcomes
 
   async putValidations(rows: readonly UserValidation[]): Promise<void> {
-    this.run(() =>
+    await this.run(() =>
       this.db.transaction(() => {
         const put = this.db.prepare(`INSERT OR REPLACE INTO user_validations (user_id, run_id, validated_at, clean, counts) VALUES (?, ?, ?, ?, ?)`);
         for (const row of rows) put.run(row.userId, row.runId, row.validatedAt, row.clean ? 1 : 0, JSON.stringify(row.counts));
-      })(),
+      }).immediate(),
     );
   }
 
@@ -702,7 +741,7 @@ export class SqliteStore implements Store {
   // Run ledger and leases
 
   async putRun(run: RunRecord): Promise<void> {
-    this.run(() => this.db.prepare(`INSERT OR REPLACE INTO agg_runs (${RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...runValues(run)),
+    await this.run(() => this.db.prepare(`INSERT OR REPLACE INTO agg_runs (${RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...runValues(run)),
     );
   }
 
@@ -723,47 +762,35 @@ export class SqliteStore implements Store {
     );
   }
 
-  async acquireLease(request: { name: string; holder: string; runId: string | null; now: string; ttlMs: number; force?: boolean }): Promise<LeaseOutcome> {
+  async acquireLease(request: LeaseRequest): Promise<LeaseOutcome> {
     return this.run(() =>
       this.db.transaction((): LeaseOutcome => {
-        const existing = this.db.prepare(`SELECT * FROM agg_leases WHERE name = ?`).get(request.name) as Row | undefined;
-        if (existing && existing.holder !== request.holder && (existing.expires_at as string) > request.now && request.force !== true) {
-          return {
-            acquired: false,
-            heldBy: {
-              name: existing.name as string,
-              holder: existing.holder as string,
-              runId: (existing.run_id as string | null) ?? null,
-              acquiredAt: existing.acquired_at as string,
-              expiresAt: existing.expires_at as string,
-            },
-          };
+        const row = this.db.prepare(`SELECT * FROM agg_leases WHERE name = ?`).get(request.name) as Row | undefined;
+        const existing = row ? leaseOf(row) : null;
+        const other = existing !== null && existing.holder !== request.holder;
+        if (other && existing.expiresAt > request.now && request.force !== true && existing.holder !== request.takeOverFrom) {
+          return { acquired: false, heldBy: existing };
         }
-        const lease = {
+        const lease: Lease = {
           name: request.name,
           holder: request.holder,
           runId: request.runId,
-          acquiredAt: existing?.holder === request.holder ? (existing.acquired_at as string) : request.now,
+          acquiredAt: existing !== null && !other ? existing.acquiredAt : request.now,
           expiresAt: new Date(Date.parse(request.now) + request.ttlMs).toISOString(),
+          renewedAt: request.now,
+          host: request.host ?? null,
+          pid: request.pid ?? null,
         };
         this.db
-          .prepare(`INSERT OR REPLACE INTO agg_leases (name, holder, run_id, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?)`)
-          .run(lease.name, lease.holder, lease.runId, lease.acquiredAt, lease.expiresAt);
-        return { acquired: true, lease };
-      })(),
+          .prepare(`INSERT OR REPLACE INTO agg_leases (name, holder, run_id, acquired_at, expires_at, renewed_at, host, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(lease.name, lease.holder, lease.runId, lease.acquiredAt, lease.expiresAt, lease.renewedAt, lease.host, lease.pid);
+        return { acquired: true, lease, replaced: other ? existing : null };
+      }).immediate(),
     );
   }
 
   async listLeases(): Promise<Lease[]> {
-    return this.run(() =>
-      (this.db.prepare(`SELECT * FROM agg_leases ORDER BY name`).all() as Row[]).map((row) => ({
-        name: row.name as string,
-        holder: row.holder as string,
-        runId: (row.run_id as string | null) ?? null,
-        acquiredAt: row.acquired_at as string,
-        expiresAt: row.expires_at as string,
-      })),
-    );
+    return this.run(() => (this.db.prepare(`SELECT * FROM agg_leases ORDER BY name`).all() as Row[]).map(leaseOf));
   }
 
   async releaseLease(name: string, holder: string): Promise<boolean> {
