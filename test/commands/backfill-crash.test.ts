@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
-import { Random } from '../../fixtures/random.js';
 import { builtCli } from '../support/built-cli.js';
 import { runAgg } from '../support/cli.js';
 import { SimulatedCrash, faultyStore } from '../support/faulty-store.js';
@@ -61,47 +60,7 @@ describe('a backfill process killed with SIGKILL at random moments', () => {
     bin = builtCli();
   }, 200_000);
 
-  function runAndKill(args: string[], killAfterMs: number): Promise<number | null> {
-    return new Promise((done) => {
-      const child = spawn(process.execPath, [bin, ...args, '--quiet'], { stdio: 'ignore' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        done(code);
-      });
-    });
-  }
-
-  it('always resumes to exactly the state of an uninterrupted run', async () => {
-    const reference = await referenceSnapshot();
-    const random = new Random('kill-9');
-    for (let round = 0; round < 4; round++) {
-      const harness = ADAPTER_FACTORIES[0]![1]();
-      await withOpen(harness, (store) => seedUsers(store, USERS, RECORDS, 'crash'));
-      const local = ['--local', harness.dir!];
-      for (let kill = 0; kill < 3; kill++) {
-        const [run] = await withOpen(harness, (store) => store.listRuns(1));
-        // No --force-lease: the killed process's lease is taken over at once (same host, pid gone).
-        const args = run && run.status !== 'succeeded' ? ['backfill', '--resume', run.runId, ...local] : ['backfill', '--all', ...local];
-        await runAndKill(args, 150 + random.int(600));
-      }
-      // Finish whatever is left, as an operator would.
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const [run] = await withOpen(harness, (store) => store.listRuns(1));
-        if (run?.status === 'succeeded') break;
-        const args = run ? ['backfill', '--resume', run.runId, ...local] : ['backfill', '--all', ...local];
-        const code = await runAndKill(args, 60_000);
-        expect(code).toBe(0);
-      }
-      const store = SqliteStore.open(harness.dir!);
-      try {
-        expect(await aggregationSnapshot(store)).toEqual(reference);
-        expect((await store.listRuns(10)).filter((r) => r.status === 'succeeded').length).toBeGreaterThanOrEqual(1);
-      } finally {
-        await store.close();
-      }
-    }
-  }, 240_000);
+  // Kills at seeded points of backfill, import, cleanup and archive: test/commands/kill-9.test.ts.
 
   it('after kill -9, agg runs shows the run dead and --resume last continues at once (no wait for the lease to expire)', async () => {
     const harness = ADAPTER_FACTORIES[0]![1]();
