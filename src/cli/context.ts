@@ -33,7 +33,7 @@ export function globalOptions(command: Command): GlobalOptions {
 
 /** A timer: at most 2^31−1 ms, which is all setTimeout can wait. */
 export function parseTimeoutOption(text: string): number {
-  return parseDurationOption(text, { option: '--timeout', examples: '30s, 2m', timer: true });
+  return parseDurationOption(text, { option: '--timeout', examples: '30s, 2m', timer: true, zero: { allowed: false, why: 'every call would time out before it was sent' } });
 }
 
 export function parseRetriesOption(text: string): number {

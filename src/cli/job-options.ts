@@ -18,5 +18,5 @@ export function parseConcurrency(text: string): number {
 
 export function parseMaxRuntime(text: string | undefined): number | null {
   if (text === undefined) return null;
-  return parseDurationOption(text, { option: '--max-runtime', examples: '10m, 1h30m' });
+  return parseDurationOption(text, { option: '--max-runtime', examples: '10m, 1h30m', zero: { allowed: false, why: 'a run with no time would stop before its first user' } });
 }

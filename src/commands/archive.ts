@@ -83,7 +83,7 @@ function plan(config: AggConfig, options: ArchiveOptions, asOfMs: number) {
   const explicit = options.table !== undefined;
   const tables = explicit ? parseTables(options.table!) : [...ARCHIVE_TABLES];
   let olderThan: number | null = null;
-  if (options.olderThan !== undefined) olderThan = parseDurationOption(options.olderThan, { option: '--older-than', examples: '30d, 12w, 2160h' });
+  if (options.olderThan !== undefined) olderThan = parseDurationOption(options.olderThan, { option: '--older-than', examples: '30d, 12w, 2160h, 0d (everything eligible now)', zero: { allowed: true } });
   const retention = config.archive.retention;
   const cutoff = (ms: number | null) => (ms === null ? undefined : formatIsoInstant(asOfMs - ms));
   const chosen: ArchiveTable[] = [];

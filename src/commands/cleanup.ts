@@ -35,11 +35,12 @@ const MAX_DAYS = MAX_DURATION_MS / DAY_MS;
 
 /** DAYS: a whole number of days ("30"), or a duration ("12h", "2w"); at most 36,500 days either way. */
 export function parseAge(option: string, text: string): number {
-  const days = readInteger(text, { min: 1, max: MAX_DAYS });
+  // 0 is an age: everything up to now.
+  const days = readInteger(text, { min: 0, max: MAX_DAYS });
   if (days !== null) return days * DAY_MS;
-  const ms = /^\d+$/.test(text) ? null : parseDuration(text);
+  const ms = /^\d+$/.test(text) ? null : parseDuration(text, MAX_DURATION_MS, true);
   if (ms !== null) return ms;
-  throw numberError(option, text, `a number of days from 1 to ${MAX_DAYS} (e.g. 30) or a duration up to ${formatAge(MAX_DURATION_MS)} (e.g. 12h, 2w)`);
+  throw numberError(option, text, `a number of days from 0 to ${MAX_DAYS} (e.g. 30) or a duration up to ${formatAge(MAX_DURATION_MS)} (e.g. 12h, 2w)`);
 }
 
 function parseBatchSize(text: string | undefined, fallback: number): number {

@@ -26,6 +26,10 @@ const DURATION_RANGE = `from 1ms to ${formatDuration(MAX_DURATION_MS)}`;
 const duration = z.string().transform((text, context) => {
   const check = checkDuration(text);
   if (!('ms' in check)) {
+    if (check.problem === 'zero') {
+      context.addIssue({ code: 'custom', message: `"${text}" must be more than zero (a TTL, age or threshold of nothing means nothing; expected e.g. 30m, 2h, 7d)` });
+      return z.NEVER;
+    }
     context.addIssue({ code: 'custom', message: `"${text}" is not a duration ${check.problem === 'range' ? `${DURATION_RANGE} ` : ''}(expected e.g. 30m, 2h, 1h30m, 7d)` });
     return z.NEVER;
   }
@@ -39,7 +43,8 @@ const ttlSchema = z
 /** A retention: a duration, or "never" (the rows stay hot for good). */
 const retention = z.string().transform((text, context): number | 'never' => {
   if (text === 'never') return 'never';
-  const check = checkDuration(text);
+  // A retention of 0 archives everything eligible now.
+  const check = checkDuration(text, MAX_DURATION_MS, true);
   if (!('ms' in check)) {
     context.addIssue({ code: 'custom', message: `"${text}" is neither a duration ${check.problem === 'range' ? `${DURATION_RANGE} ` : ''}(e.g. 30d, 12w) nor "never"` });
     return z.NEVER;

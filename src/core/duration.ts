@@ -13,13 +13,14 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export const MAX_DURATION_MS = 36_500 * UNIT_MS.d;
 
-export type DurationCheck = { readonly ms: number } | { readonly problem: 'syntax' | 'range' };
+export type DurationCheck = { readonly ms: number } | { readonly problem: 'syntax' | 'range' | 'zero' };
 
 /**
- * Reads a duration text: `syntax` when it is not one, `range` when it is zero or over `maxMs`. Each
- * amount is bounded before it is multiplied, so no sum is ever imprecise or infinite.
+ * Reads a duration text: `syntax` when it is not one, `range` when it is over `maxMs`, `zero` when it
+ * is zero and `allowZero` is not set. Each amount is bounded before it is multiplied, so no sum is
+ * ever imprecise or infinite.
  */
-export function checkDuration(text: string, maxMs: number = MAX_DURATION_MS): DurationCheck {
+export function checkDuration(text: string, maxMs: number = MAX_DURATION_MS, allowZero = false): DurationCheck {
   const trimmed = text.trim();
   if (!DURATION.test(trimmed)) return { problem: 'syntax' };
   let total = 0;
@@ -29,12 +30,12 @@ export function checkDuration(text: string, maxMs: number = MAX_DURATION_MS): Du
     total += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
     if (!Number.isSafeInteger(total) || total > maxMs) return { problem: 'range' };
   }
-  return total > 0 ? { ms: total } : { problem: 'range' };
+  return total > 0 || allowZero ? { ms: total } : { problem: 'zero' };
 }
 
 /** Milliseconds of a duration text, or null when it is not one, is zero or is over `maxMs`. */
-export function parseDuration(text: string, maxMs: number = MAX_DURATION_MS): number | null {
-  const check = checkDuration(text, maxMs);
+export function parseDuration(text: string, maxMs: number = MAX_DURATION_MS, allowZero = false): number | null {
+  const check = checkDuration(text, maxMs, allowZero);
   return 'ms' in check ? check.ms : null;
 }
 

@@ -436,6 +436,9 @@ describe.each(HARNESSES)('agg archive on the %s', (_name, make) => {
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
       expect(result.stderr.split('\n').filter((l) => l.startsWith('agg: ') && !l.startsWith('agg: using'))).toEqual([expect.stringContaining(message)]);
     }
+    // Zero is a duration: --older-than 0d archives everything eligible now.
+    const everything = await harness.run(['archive', '--table', 'runs', '--older-than', '0d', '--dry-run']);
+    expect(everything.code, everything.stderr).toBe(0);
     writeFileSync(join(harness.cwd, 'agg.config.json'), JSON.stringify({ archive: { retention: { precomputed_aggregations: { kpi: '7d', bogus: '1d' } } } }));
     const badConfig = await harness.run(['archive', '--dry-run']);
     expect(badConfig.code).toBe(2);

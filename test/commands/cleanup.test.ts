@@ -230,7 +230,7 @@ describe.each(HARNESSES)('agg cleanup on the %s', (_name, make) => {
   it('refuses bad options with one line and exit 2', async () => {
     for (const [args, message] of [
       [['--stale-filters', 'soon'], '--stale-filters "soon" must be a number of days'],
-      [['--change-log', '0'], '--change-log "0"'],
+      [['--change-log', '-1'], '--change-log "-1"'],
       [['--batch-size', '5000'], '--batch-size "5000" must be a whole number from 1 to 1000'],
       [['--as-of', 'yesterday'], '--as-of "yesterday" is not an ISO-8601 instant'],
     ] as const) {
@@ -238,6 +238,8 @@ describe.each(HARNESSES)('agg cleanup on the %s', (_name, make) => {
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr).toContain(message);
     }
+    // Zero is an age: every processed entry up to now.
+    expect((await harness.run(['cleanup', '--change-log', '0', '--dry-run'])).code).toBe(0);
     writeFileSync(join(harness.cwd, 'agg.config.json'), JSON.stringify({ cleanup: { batchSize: 0 } }));
     const badConfig = await harness.run(['cleanup', '--dry-run']);
     expect(badConfig.code).toBe(2);

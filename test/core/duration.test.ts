@@ -12,8 +12,14 @@ describe('parseDuration', () => {
 
   it('refuses what is not a duration, zero, and what no duration is', () => {
     for (const text of ['', '10', '5 m', '-5m', '1.5h', 'soon', '1y', 'Infinitys', '0x10s']) expect(checkDuration(text), text).toEqual({ problem: 'syntax' });
-    for (const text of ['0s', '0ms0s', '1'.repeat(400) + 's', '9007199254740993ms']) expect(checkDuration(text), text).toEqual({ problem: 'range' });
+    for (const text of ['1'.repeat(400) + 's', '9007199254740993ms']) expect(checkDuration(text), text).toEqual({ problem: 'range' });
+    for (const text of ['0s', '0ms0s', '0d']) expect(checkDuration(text), text).toEqual({ problem: 'zero' });
     expect(parseDuration('0s')).toBeNull();
+  });
+
+  it('reads zero where the caller says zero means something', () => {
+    expect(checkDuration('0d', MAX_DURATION_MS, true)).toEqual({ ms: 0 });
+    expect(parseDuration('0s0ms', MAX_DURATION_MS, true)).toBe(0);
   });
 
   it('bounds every duration at 36,500 days, and timers at 2^31−1 ms', () => {
@@ -35,14 +41,18 @@ describe('parseDuration', () => {
   });
 });
 
+const NO_ZERO = { allowed: false as const, why: 'it means nothing here' };
+
 describe('parseDurationOption', () => {
   it('names the option and the accepted range', () => {
-    expect(parseDurationOption('30s', { option: '--timeout', examples: '30s, 2m', timer: true })).toBe(30_000);
-    expect(() => parseDurationOption('soon', { option: '--timeout', examples: '30s, 2m', timer: true })).toThrow('--timeout "soon" is not a duration (expected e.g. 30s, 2m)');
-    expect(() => parseDurationOption('30d', { option: '--timeout', examples: '30s, 2m', timer: true })).toThrow(
+    expect(parseDurationOption('30s', { option: '--timeout', examples: '30s, 2m', timer: true, zero: NO_ZERO })).toBe(30_000);
+    expect(() => parseDurationOption('soon', { option: '--timeout', examples: '30s, 2m', timer: true, zero: NO_ZERO })).toThrow('--timeout "soon" is not a duration (expected e.g. 30s, 2m)');
+    expect(() => parseDurationOption('30d', { option: '--timeout', examples: '30s, 2m', timer: true, zero: NO_ZERO })).toThrow(
       '--timeout "30d" is not a duration from 1ms to 24d20h31m23s647ms (2^31−1 ms, the longest timer; expected e.g. 30s, 2m)',
     );
-    expect(() => parseDurationOption('0s', { option: '--max-runtime', examples: '10m' })).toThrow('--max-runtime "0s" is not a duration from 1ms to 36500d (expected e.g. 10m)');
-    expect(parseDurationOption('30d', { option: '--max-runtime', examples: '10m' })).toBe(30 * 86_400_000);
+    expect(() => parseDurationOption('0s', { option: '--max-runtime', examples: '10m', zero: NO_ZERO })).toThrow('--max-runtime "0s" must be more than zero: it means nothing here');
+    expect(parseDurationOption('30d', { option: '--max-runtime', examples: '10m', zero: NO_ZERO })).toBe(30 * 86_400_000);
+    expect(parseDurationOption('0d', { option: '--older-than', examples: '30d', zero: { allowed: true } })).toBe(0);
+    expect(() => parseDurationOption('36501d', { option: '--older-than', examples: '30d', zero: { allowed: true } })).toThrow('--older-than "36501d" is not a duration from 0s to 36500d');
   });
 });
