@@ -3,6 +3,7 @@ import { registerArchive } from '../commands/archive.js';
 import { registerBackfill } from '../commands/backfill.js';
 import { registerCleanup } from '../commands/cleanup.js';
 import { registerCompute } from '../commands/compute.js';
+import { registerDeleteUser } from '../commands/delete-user.js';
 import { registerImport } from '../commands/import.js';
 import { registerParse } from '../commands/parse.js';
 import { registerRollout } from '../commands/rollout.js';
@@ -44,6 +45,7 @@ export function buildProgram(io: CommandIo, setExit: (code: number) => void): Co
   registerRuns(program, io, setExit);
   registerStatus(program, io, setExit);
   registerImport(program, io, setExit);
+  registerDeleteUser(program, io, setExit);
   registerUsers(program, io, setExit);
   registerParse(program, io, setExit);
   registerCompute(program, io, setExit);

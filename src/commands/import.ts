@@ -20,6 +20,7 @@ interface ImportOptions {
   sourceTz?: string;
   dryRun?: boolean;
   json?: boolean;
+  replace?: boolean;
 }
 
 /** Records per store call from the command's point of view: the unit of progress. */
@@ -34,13 +35,15 @@ interface ImportSummary {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** With --replace: stored records the file no longer has, deleted (or, in a dry run, to delete). */
+  deleted: number;
   changeId: string | null;
   storeCalls: number;
   ms: number;
 }
 
-/** What an import would do, without writing: compares the file with the user's stored records. */
-async function plan(store: Store, userId: string, records: readonly InputRecord[]): Promise<{ inserted: number; updated: number; unchanged: number }> {
+/** The user's stored records as their texts, by id. */
+async function storedTexts(store: Store, userId: string): Promise<Map<string, string>> {
   const stored = new Map<string, string>();
   let cursor: string | null = null;
   for (;;) {
@@ -49,14 +52,35 @@ async function plan(store: Store, userId: string, records: readonly InputRecord[
     if (page.isDone) break;
     cursor = page.cursor;
   }
-  const counts = { inserted: 0, updated: 0, unchanged: 0 };
+  return stored;
+}
+
+/** What an import would do, without writing: compares the file with the user's stored records. */
+async function plan(store: Store, userId: string, records: readonly InputRecord[], replace: boolean): Promise<{ inserted: number; updated: number; unchanged: number; deleted: number }> {
+  const stored = await storedTexts(store, userId);
+  const counts = { inserted: 0, updated: 0, unchanged: 0, deleted: 0 };
   for (const record of records) {
     const existing = stored.get(record.id);
     if (existing === undefined) counts.inserted++;
     else if (existing === storedRecordText(toStoredRecord(record))) counts.unchanged++;
     else counts.updated++;
+    stored.delete(record.id);
   }
+  if (replace) counts.deleted = stored.size;
   return counts;
+}
+
+/**
+ * --replace: deletes the stored records the file does not have, under the import's own change-log
+ * entry. Runs after the file's records are written, so the user is never without the records both
+ * versions share.
+ */
+async function deleteMissing(store: Store, userId: string, records: readonly InputRecord[], change: { changeId: string; at: string }): Promise<number> {
+  const inFile = new Set(records.map((record) => record.id));
+  const stored = await storedTexts(store, userId);
+  const missing = [...stored.keys()].filter((id) => !inFile.has(id));
+  if (missing.length === 0) return 0;
+  return store.deleteRecords(userId, missing, { changeId: change.changeId, changeType: 'import', at: change.at }, (id) => Buffer.byteLength(stored.get(id) ?? '', 'utf8'));
 }
 
 export async function runImport(command: Command, file: string, options: ImportOptions, io: CommandIo): Promise<number> {
@@ -78,12 +102,12 @@ export async function runImport(command: Command, file: string, options: ImportO
     );
   }
   return withStore(command, io, async ({ store }) => {
-    let counts = { inserted: 0, updated: 0, unchanged: 0 };
+    let counts = { inserted: 0, updated: 0, unchanged: 0, deleted: 0 };
     let interruptedAt: number | null = null;
     // One change-log entry per import run: every batch (and any retry of one) extends the same entry.
     const changeId = `import:${userId}:${formatIsoInstant(started)}:${randomUUID().slice(0, 8)}`;
     if (options.dryRun) {
-      counts = await plan(store, userId, loaded.records);
+      counts = await plan(store, userId, loaded.records, options.replace === true);
     } else {
       const progress = startProgress(io, `importing into ${userId}`, { quiet: quiet || options.json === true });
       for (let i = 0; i < loaded.records.length; i += IMPORT_BATCH) {
@@ -103,9 +127,10 @@ export async function runImport(command: Command, file: string, options: ImportO
         counts.unchanged += outcome.unchanged;
         progress.update({ done: Math.min(i + IMPORT_BATCH, loaded.records.length), total: loaded.records.length, unit: 'records' });
       }
+      if (options.replace && interruptedAt === null) counts.deleted = await deleteMissing(store, userId, loaded.records, { changeId, at: formatIsoInstant(io.now()) });
       progress.stop();
     }
-    const changed = counts.inserted + counts.updated > 0;
+    const changed = counts.inserted + counts.updated + counts.deleted > 0;
     const summary: ImportSummary = {
       file,
       format: loaded.format,
@@ -134,8 +159,8 @@ function globalQuiet(command: Command): boolean {
 }
 
 function readable(summary: ImportSummary): string {
-  const table = makeTable(['records', 'inserted', 'updated', 'unchanged'], { colAligns: ['right', 'right', 'right', 'right'] });
-  table.push([summary.records, summary.inserted, summary.updated, summary.unchanged].map((n) => n.toLocaleString('en-US')));
+  const table = makeTable(['records', 'inserted', 'updated', 'unchanged', 'deleted'], { colAligns: ['right', 'right', 'right', 'right', 'right'] });
+  table.push([summary.records, summary.inserted, summary.updated, summary.unchanged, summary.deleted].map((n) => n.toLocaleString('en-US')));
   const verb = summary.dryRun ? 'would import' : 'imported';
   const change = summary.dryRun
     ? 'dry run: nothing was written'
@@ -152,7 +177,8 @@ export function registerImport(program: Command, io: CommandIo, setExit: (code: 
     .argument('<file>', 'Takeout watch-history.json/.html, or a records file (JSON array or JSON Lines)')
     .requiredOption('--user <id>', 'the user the records belong to (one per run)')
     .option('--source-tz <zone>', 'IANA zone for Takeout HTML timestamps whose zone is not in the text')
-    .option('--dry-run', 'report what would be inserted, updated or left unchanged; write nothing')
+    .option('--replace', "make the user's records equal to the file: also delete stored records the file no longer has")
+    .option('--dry-run', 'report what would be inserted, updated, deleted or left unchanged; write nothing')
     .option('--json', 'print one JSON document on stdout')
     // Extra arguments get import's own message (runImport) rather than commander's count.
     .allowExcessArguments(true)

@@ -151,7 +151,7 @@ export function registerRuns(program: Command, io: CommandIo, setExit: (code: nu
     .description('list recent backfill, validate and cleanup runs from the run ledger')
     .option('--json', 'print one JSON document on stdout')
     .option('--limit <n>', 'how many runs', '20')
-    .option('--command <name>', 'only runs of this command (backfill, validate or cleanup)')
+    .option('--command <name>', 'only runs of this command (backfill, validate, cleanup or delete-user)')
     .option('--clear <run-id>', 'mark a dead run (still shown as running) interrupted; a live one is refused')
     .action(async (options: RunsOptions, command: Command) => setExit(await runRuns(command, options, io)));
 }

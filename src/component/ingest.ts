@@ -90,18 +90,21 @@ const USER_TABLES: ReadonlyArray<{ table: UserTable; perStep: number; docs: (ctx
   { table: 'user_stats', perStep: 10, docs: (ctx, userId, n) => ctx.db.query('user_stats').withIndex('by_user', (q) => q.eq('userId', userId)).take(n) },
 ];
 
-/** One step: deletes from the first table that still holds the user's documents. */
-async function deleteUserStep(ctx: MutationCtx, userId: string): Promise<{ deleted: number; done: boolean }> {
-  for (const { perStep, docs } of USER_TABLES) {
+/**
+ * One step: deletes from the first table that still holds the user's documents. With `continueAfter`,
+ * schedules the next step itself (the app's path); the CLI calls step after step instead.
+ */
+async function deleteUserStep(ctx: MutationCtx, userId: string, continueAfter: boolean): Promise<{ deleted: number; done: boolean; table: UserTable | null }> {
+  for (const { table, perStep, docs } of USER_TABLES) {
     const batch = await docs(ctx, userId, perStep + 1);
     if (batch.length === 0) continue;
     const now = batch.slice(0, perStep);
     for (const doc of now) await ctx.db.delete(doc._id);
     // Whatever remains (here or in a later table), the next step finds; the step that finds nothing ends.
-    await ctx.scheduler.runAfter(0, internal.ingest.continueDeleteUser, { userId });
-    return { deleted: now.length, done: false };
+    if (continueAfter) await ctx.scheduler.runAfter(0, internal.ingest.continueDeleteUser, { userId });
+    return { deleted: now.length, done: false, table };
   }
-  return { deleted: 0, done: true };
+  return { deleted: 0, done: true, table: null };
 }
 
 /**
@@ -112,11 +115,24 @@ async function deleteUserStep(ctx: MutationCtx, userId: string): Promise<{ delet
 export const deleteUser = mutation({
   args: { userId: v.string() },
   returns: userDeletionValidator,
-  handler: async (ctx, { userId }) => deleteUserStep(ctx, userId),
+  handler: async (ctx, { userId }) => {
+    const { deleted, done } = await deleteUserStep(ctx, userId, true);
+    return { deleted, done };
+  },
 });
 
 export const continueDeleteUser = internalMutation({
   args: { userId: v.string() },
   returns: userDeletionValidator,
-  handler: async (ctx, { userId }) => deleteUserStep(ctx, userId),
+  handler: async (ctx, { userId }) => {
+    const { deleted, done } = await deleteUserStep(ctx, userId, true);
+    return { deleted, done };
+  },
+});
+
+/** `agg delete-user`: one bounded step, no scheduling; the CLI calls again until `done`. */
+export const deleteUserBatch = internalMutation({
+  args: { userId: v.string() },
+  returns: v.object({ deleted: v.number(), done: v.boolean(), table: v.union(v.string(), v.null()) }),
+  handler: async (ctx, { userId }) => deleteUserStep(ctx, userId, false),
 });

@@ -22,6 +22,13 @@ export interface Page<T> {
   readonly isDone: boolean;
 }
 
+export interface UserDeletionStep {
+  readonly deleted: number;
+  readonly done: boolean;
+  /** The table this step deleted from (null once nothing is left). */
+  readonly table: string | null;
+}
+
 export interface UserSummary {
   readonly userId: string;
   readonly recordCount: number;
@@ -310,7 +317,17 @@ export interface Store {
   setGridFreshness(userId: string, freshUntil: string | null): Promise<void>;
   putRecords(write: RecordWrite): Promise<RecordWriteOutcome>;
   pageRecords(userId: string, page: PageRequest): Promise<Page<InputRecord>>;
-  deleteRecords(userId: string, recordIds: readonly string[], change: ChangeStamp): Promise<number>;
+  /**
+   * Deletes records by id (missing ones are fine), with the change-log entry. `recordBytes` (the JSON
+   * bytes of each stored record), when the caller read them, sizes each deleting call by what it
+   * deletes instead of the worst case.
+   */
+  deleteRecords(userId: string, recordIds: readonly string[], change: ChangeStamp, recordBytes?: (recordId: string) => number): Promise<number>;
+  /**
+   * One bounded step of removing everything held for a user (records, results, chunks, filter sets,
+   * change log, overrides, validations, stats), table by table; call again until `done`. Idempotent.
+   */
+  deleteUserStep(userId: string): Promise<UserDeletionStep>;
 
   // Change log
   /** Users with unprocessed change-log entries, in userId order, each with all its pending entries. */

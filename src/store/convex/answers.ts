@@ -142,3 +142,5 @@ export const validationAnswer = z.object({
   clean: z.boolean(),
   counts: z.partialRecord(z.enum(VALIDATION_STATUSES), z.number()),
 });
+
+export const userDeletionStepAnswer = z.object({ deleted: z.number().int().nonnegative(), done: z.boolean(), table: z.string().nullable() });

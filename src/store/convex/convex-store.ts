@@ -10,6 +10,7 @@ import { StoreIntegrityError } from '../errors.js';
 import { fromStoredRecord, toStoredRecord } from '../record-codec.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryStats, withRetry } from '../retry.js';
 import type {
+  UserDeletionStep,
   AggregationDigest,
   AggregationKey,
   AggregationWrite,
@@ -69,6 +70,7 @@ import {
   runAnswer,
   storedRecordAnswer,
   upsertAnswer,
+  userDeletionStepAnswer,
   userAnswer,
   validationAnswer,
 } from './answers.js';
@@ -189,12 +191,19 @@ export class ConvexStore implements Store {
     return { ...page, items: page.items.map(fromStoredRecord) };
   }
 
-  async deleteRecords(userId: string, recordIds: readonly string[], change: ChangeStamp): Promise<number> {
+  async deleteRecords(userId: string, recordIds: readonly string[], change: ChangeStamp, recordBytes?: (recordId: string) => number): Promise<number> {
     let deleted = 0;
-    for (const batch of batchBySize(recordIds, RECORDS_PER_WRITE, ITEMS_BYTES_BUDGET, () => DELETE_RECORD_BY_ID_COST)) {
+    // A delete reads the document twice (the lookup and the delete): twice its size (the record's JSON
+    // and a generous allowance for the user id and system fields), when the caller knows it.
+    const cost = recordBytes ? (recordId: string) => 2 * (recordBytes(recordId) + 1024) : () => DELETE_RECORD_BY_ID_COST;
+    for (const batch of batchBySize(recordIds, RECORDS_PER_WRITE, ITEMS_BYTES_BUDGET, cost)) {
       deleted += await this.mutation('records:deleteBatch', { userId, recordIds: batch, change }, countAnswer);
     }
     return deleted;
+  }
+
+  deleteUserStep(userId: string): Promise<UserDeletionStep> {
+    return this.mutation('ingest:deleteUserBatch', { userId }, userDeletionStepAnswer);
   }
 
   // Change log

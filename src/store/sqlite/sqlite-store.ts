@@ -9,6 +9,7 @@ import { StoreError, StoreIntegrityError, StoreNotFoundError } from '../errors.j
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from '../retry.js';
 import { type StoredRecord, fromStoredRecord, toStoredRecord } from '../record-codec.js';
 import type {
+  UserDeletionStep,
   AggregationDigest,
   AggregationKey,
   AggregationWrite,
@@ -200,6 +201,18 @@ function eventOf(row: Row): RolloutEvent {
  * a reader turning writer never fails on a stale snapshot), waits out another's lock for the busy
  * timeout, and is retried under the one retry policy beyond that.
  */
+/** The tables holding a user's data, in deletion order (results before the stats that serve them). */
+const USER_TABLES = [
+  { table: 'watch_records', key: 'user_id, record_id' },
+  { table: 'precomputed_aggregations', key: 'user_id, aggregation_type, filter_hash' },
+  { table: 'filter_combinations', key: 'user_id, filter_hash' },
+  { table: 'data_change_log', key: 'change_id' },
+  { table: 'rollout_overrides', key: 'flag, user_id' },
+  { table: 'user_validations', key: 'user_id' },
+  { table: 'user_stats', key: 'user_id' },
+] as const;
+const USER_DELETE_STEP = 2000;
+
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly description: string;
@@ -400,6 +413,21 @@ export class SqliteStore implements Store {
           this.extendChange(userId, change, deleted);
         }
         return deleted;
+      }).immediate(),
+    );
+  }
+
+  async deleteUserStep(userId: string): Promise<UserDeletionStep> {
+    return this.run(() =>
+      this.db.transaction((): UserDeletionStep => {
+        for (const { table, key } of USER_TABLES) {
+          // A bounded step: at most USER_DELETE_STEP rows, by primary key (the tables have no rowid).
+          const deleted = this.db
+            .prepare(`DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE user_id = ? LIMIT ${USER_DELETE_STEP})`)
+            .run(userId).changes;
+          if (deleted > 0) return { deleted, done: false, table };
+        }
+        return { deleted: 0, done: true, table: null };
       }).immediate(),
     );
   }
