@@ -42,10 +42,11 @@ export function startProgress(io: CommandIo, label: string, options: { quiet?: b
   if (options.quiet) return { update: () => undefined, stop: () => undefined };
   const started = io.now();
   const raw = io.stderr.raw;
-  // A terminal that reports no width (a bare pseudo-terminal) cannot hold a redrawn line: plain lines.
-  if (io.stderr.isTTY && raw && (raw.columns ?? 0) > 0) {
+  // A terminal that reports no width (a bare pseudo-terminal) or says it is dumb cannot hold a redrawn
+  // line: plain lines. The decision is ours, not ora's: ora would also go silent whenever CI is set.
+  if (io.stderr.isTTY && raw && (raw.columns ?? 0) > 0 && io.env.TERM !== 'dumb') {
     const colour = io.env.NO_COLOR === undefined || io.env.NO_COLOR === '';
-    const spinner: Ora = ora({ text: label, stream: raw, discardStdin: false, color: colour ? 'cyan' : false }).start();
+    const spinner: Ora = ora({ text: label, stream: raw, discardStdin: false, isEnabled: true, color: colour ? 'cyan' : false }).start();
     let shown: ProgressState | null = null;
     const render = (): void => {
       if (shown) spinner.text = `${label}: ${describeProgress(shown, io.now() - started)}`;
