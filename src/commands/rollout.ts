@@ -256,6 +256,8 @@ function checkJson(check: UserCheck) {
     override: check.override,
     rolledBack: check.rolledBack,
     served: check.served,
+    userKnown: check.userKnown,
+    results: check.results,
     eligible: check.eligibility.eligible,
     notEligibleBecause: check.eligibility.reasons,
     eligibility: check.policy,
@@ -263,14 +265,22 @@ function checkJson(check: UserCheck) {
 }
 
 function renderCheck(check: UserCheck): string {
-  if (!check.exists) return `user ${check.userId}: out: flag ${check.flag} does not exist\n`;
+  const unknown = check.userKnown ? '' : `\nuser ${check.userId} is not known to the store (no records, no results): check the id (agg users lists them)`;
+  if (!check.exists) return `user ${check.userId}: out: flag ${check.flag} does not exist${unknown}\n`;
   const context = check.decision.reason.kind === 'bucket' ? '' : ` (bucket ${check.bucket}, threshold ${check.threshold}${check.override && check.rolledBack ? `, ${check.override} override ignored` : ''})`;
   const serving = !check.decision.included
     ? ''
     : check.eligibility.eligible
-      ? '\nserved pre-computed results (eligible)'
+      ? `\nserved pre-computed results (eligible)${describeServedResults(check.results)}`
       : `\nnot served: not eligible: ${check.eligibility.reasons.join('; ')} (the app computes for this user)`;
-  return `user ${check.userId} under ${check.flag}: ${describeDecision(check.decision)}${context}${serving}\n`;
+  return `user ${check.userId} under ${check.flag}: ${describeDecision(check.decision)}${context}${serving}${unknown}\n`;
+}
+
+/** What "served" means for this user now: an expired result is not served, the app computes it. */
+function describeServedResults(results: UserCheck['results']): string {
+  if (results.total === 0) return ', but no results are stored: the app computes everything (run agg backfill --user)';
+  if (results.expired === 0) return `: all ${n(results.total)} stored results are fresh`;
+  return `, but ${n(results.expired)} of ${n(results.total)} stored results are expired: the app computes those until agg backfill --changed renews them`;
 }
 
 function renderRollback(flag: string, outcome: RollbackOutcome): string {

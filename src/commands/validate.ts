@@ -237,6 +237,13 @@ export async function runValidate(command: Command, options: ValidateOptions, io
     let repair: RepairSummary | null = null;
     if (options.repair) {
       repair = await applyRepair(repairs, { store, config, io, dryRun, concurrency, types: spec.types as AggregationType[], grid });
+      // The ledger's figures become the repaired state's, so that agg status reports consistency as it
+      // is now: rows fixed count as matching (only when every repair went through).
+      if (repair.applied && repair.failed.length === 0 && result.runId !== null) {
+        const repaired = Object.values(repair.rewrite).reduce((n, count) => n + (count ?? 0), 0) + repair.orphansToDelete;
+        const run = await store.getRun(result.runId);
+        if (run && repaired > 0) await store.putRun({ ...run, counts: { ...run.counts, repaired } });
+      }
     }
     const failed = failsOn(spec.failOn, totals) || result.failedCount > 0 || guardrail?.rolledBack === true;
     let exitCode = finishCode('validate', result, io);

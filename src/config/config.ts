@@ -162,7 +162,7 @@ export interface StatusThresholds {
 export const DEFAULT_STATUS_THRESHOLDS: StatusThresholds = {
   refreshThresholdMs: 15 * 60_000,
   maxBacklogAgeMs: null,
-  maxExpiredShare: null,
+  maxExpiredShare: 0.01,
   minConsistency: null,
   maxValidateAgeMs: null,
 };
@@ -186,7 +186,7 @@ export function buildConfig(raw: unknown, source: string | null): AggConfig {
     status: {
       refreshThresholdMs: parsed.data.status?.refreshThreshold ?? DEFAULT_STATUS_THRESHOLDS.refreshThresholdMs,
       maxBacklogAgeMs: parsed.data.status?.maxBacklogAge ?? null,
-      maxExpiredShare: parsed.data.status?.maxExpiredShare ?? null,
+      maxExpiredShare: parsed.data.status?.maxExpiredShare ?? 0.01,
       minConsistency: parsed.data.status?.minConsistency ?? null,
       maxValidateAgeMs: parsed.data.status?.maxValidateAge ?? null,
     },

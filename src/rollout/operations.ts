@@ -420,7 +420,8 @@ export interface RolloutStatus {
   readonly events: RolloutEvent[];
 }
 
-export async function readStatus(store: Store, flag: string, eventLimit: number, now: string): Promise<RolloutStatus> {
+/** `onServed` hears of each user the app serves pre-computed results (in the rollout and eligible). */
+export async function readStatus(store: Store, flag: string, eventLimit: number, now: string, onServed?: (userId: string) => void): Promise<RolloutStatus> {
   const state = await store.getFlag(flag);
   const overrides = await Overrides.read(store, flag);
   const counts = { knownUsers: 0, usersIn: 0, inByBucket: 0, inByOverride: 0, outByOverride: 0, heldBack: 0, usersServed: 0 };
@@ -430,7 +431,10 @@ export async function readStatus(store: Store, flag: string, eventLimit: number,
     counts.knownUsers++;
     const decision = decideUnder(stateOf(state), userId, overrides.lookup);
     if (decision.included) {
-      if (checkEligibility(policy, user, now).eligible) counts.usersServed++;
+      if (checkEligibility(policy, user, now).eligible) {
+        counts.usersServed++;
+        onServed?.(userId);
+      }
       else counts.heldBack++;
     }
     if (decision.included) counts.usersIn++;
@@ -456,6 +460,10 @@ export interface UserCheck {
   readonly threshold: number | null;
   readonly override: OverrideMode | null;
   readonly rolledBack: boolean;
+  /** Whether the store knows the user at all (has records or results). */
+  readonly userKnown: boolean;
+  /** The user's stored results, and how many have expired (the app computes those itself). */
+  readonly results: { readonly total: number; readonly expired: number };
 }
 
 export async function checkUser(store: Store, flag: string, userId: string, now: string): Promise<UserCheck> {
@@ -464,8 +472,11 @@ export async function checkUser(store: Store, flag: string, userId: string, now:
   const facts = { recordCount: user?.recordCount ?? 0, gridFreshUntil: user?.gridFreshUntil ?? null };
   const policy = policyOf(state);
   const eligibility = checkEligibility(policy, facts, now);
+  const digests = await store.listDigests(userId);
+  const results = { total: digests.length, expired: digests.filter((digest) => digest.expiresAt < now).length };
+  const userKnown = user !== null || digests.length > 0;
   if (state === null) {
-    return { flag, userId, exists: false, decision: { included: false, reason: { kind: 'rolled-back' } }, served: false, eligibility, policy, bucket: null, threshold: null, override: null, rolledBack: false };
+    return { flag, userId, exists: false, decision: { included: false, reason: { kind: 'rolled-back' } }, served: false, eligibility, policy, bucket: null, threshold: null, override: null, rolledBack: false, userKnown, results };
   }
   const overrides = await Overrides.read(store, flag);
   const override = overrides.lookup(userId);
@@ -482,5 +493,7 @@ export async function checkUser(store: Store, flag: string, userId: string, now:
     threshold: state.rolledBack ? 0 : state.basisPoints,
     override,
     rolledBack: state.rolledBack,
+    userKnown,
+    results,
   };
 }

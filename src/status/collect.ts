@@ -43,7 +43,7 @@ export interface LeaseSummary {
 }
 
 export interface Alert {
-  readonly name: 'backlog-age' | 'expired-share' | 'consistency' | 'validate-age' | 'stuck-lease';
+  readonly name: 'backlog-age' | 'expired-share' | 'served-expired' | 'consistency' | 'validate-age' | 'stuck-lease';
   readonly message: string;
 }
 
@@ -75,7 +75,21 @@ export interface StatusReport {
     readonly lastChangeBy: string;
   }[];
   readonly runs: { readonly last: RunSummary[]; readonly leases: LeaseSummary[] };
-  readonly consistency: { readonly runId: string; readonly at: string; readonly ageMs: number; readonly matchShare: number | null; readonly checked: number } | null;
+  readonly consistency: {
+    readonly runId: string;
+    readonly at: string;
+    readonly ageMs: number;
+    /** After the run's own repairs, when it repaired (a repaired row matches once rewritten). */
+    readonly matchShare: number | null;
+    readonly checked: number;
+    readonly repaired: number;
+    /** Its scope: users it validated, of the users known now. */
+    readonly usersValidated: number;
+    readonly usersKnown: number;
+    readonly scope: string;
+  } | null;
+  /** Results of users the app is served from pre-computed results, and how many of those are expired. */
+  readonly served: { readonly users: number; readonly results: number; readonly expired: number; readonly usersWithExpired: number };
   readonly archives: { readonly count: number; readonly rows: number; readonly bytes: number; readonly lastVerifiedAt: string | null };
   readonly alerts: Alert[];
 }
@@ -111,11 +125,17 @@ export async function collectStatus(store: Store, thresholds: StatusThresholds, 
   const totals = emptyCounts();
   let oldestComputedAt: string | null = null;
   const owners = new Set<string>();
+  /** Per user: results and expired results (for the share of served users' results that are expired). */
+  const perUser = new Map<string, { results: number; expired: number }>();
   let cursor: string | null = null;
   for (;;) {
     const page = await store.pageAllDigests({ cursor });
     for (const digest of page.items) {
       owners.add(digest.userId);
+      const mine = perUser.get(digest.userId) ?? { results: 0, expired: 0 };
+      mine.results++;
+      if (digest.expiresAt < now) mine.expired++;
+      perUser.set(digest.userId, mine);
       for (const counts of [totals, byType[digest.aggregationType]]) {
         counts.total++;
         counts.bytes += digest.metadata.bytes;
@@ -151,8 +171,10 @@ export async function collectStatus(store: Store, thresholds: StatusThresholds, 
   }
 
   const rollout = [];
+  const served = { users: 0, results: 0, expired: 0, usersWithExpired: 0 };
+  const servedUsers = new Set<string>();
   for (const flag of await store.listFlags()) {
-    const status = await readStatus(store, flag.flag, 1, now);
+    const status = await readStatus(store, flag.flag, 1, now, (userId) => servedUsers.add(userId));
     rollout.push({
       flag: flag.flag,
       percent: Number(formatBasisPoints(flag.rolledBack ? 0 : flag.basisPoints).replace('%', '')),
@@ -165,6 +187,14 @@ export async function collectStatus(store: Store, thresholds: StatusThresholds, 
       lastChangeAt: flag.updatedAt,
       lastChangeBy: flag.updatedBy,
     });
+  }
+
+  for (const userId of servedUsers) {
+    const mine = perUser.get(userId) ?? { results: 0, expired: 0 };
+    served.users++;
+    served.results += mine.results;
+    served.expired += mine.expired;
+    if (mine.expired > 0) served.usersWithExpired++;
   }
 
   const last: RunSummary[] = [];
@@ -184,12 +214,18 @@ export async function collectStatus(store: Store, thresholds: StatusThresholds, 
   let consistency: StatusReport['consistency'] = null;
   if (validateRun) {
     const checked = VALIDATION_STATUSES.reduce((n, status) => n + (validateRun.counts[`status:${status}`] ?? 0), 0);
+    const repaired = validateRun.counts.repaired ?? 0;
+    const usersValidated = validateRun.counts.usersDone ?? 0;
     consistency = {
       runId: validateRun.runId,
       at: validateRun.finishedAt!,
       ageMs: nowMs - Date.parse(validateRun.finishedAt!),
-      matchShare: checked === 0 ? null : (validateRun.counts['status:match'] ?? 0) / checked,
+      matchShare: checked === 0 ? null : Math.min(1, ((validateRun.counts['status:match'] ?? 0) + repaired) / checked),
       checked,
+      repaired,
+      usersValidated,
+      usersKnown: known.size,
+      scope: validateRun.target,
     };
   }
 
@@ -217,6 +253,7 @@ export async function collectStatus(store: Store, thresholds: StatusThresholds, 
     rollout,
     runs: { last, leases },
     consistency,
+    served,
     archives,
   };
   return { ...report, alerts: alertsOf(report, thresholds) };
@@ -229,7 +266,16 @@ function alertsOf(report: Omit<StatusReport, 'alerts'>, thresholds: StatusThresh
     alerts.push({ name: 'backlog-age', message: `the oldest unprocessed change is ${minutes(report.users.oldestPendingAgeMs)} old (max ${minutes(thresholds.maxBacklogAgeMs)}): is backfill --changed running?` });
   }
   const { total, expired } = report.aggregations;
-  if (thresholds.maxExpiredShare !== null && total > 0 && expired / total > thresholds.maxExpiredShare) {
+  // What the app serves is what matters: an expired result of a served user is computed in the app.
+  // Before anyone is served, every stored result is one the app may come to serve.
+  if (thresholds.maxExpiredShare !== null && report.served.users > 0) {
+    if (report.served.results > 0 && report.served.expired / report.served.results > thresholds.maxExpiredShare) {
+      alerts.push({
+        name: 'served-expired',
+        message: `${((report.served.expired / report.served.results) * 100).toFixed(1)}% of served users' results are expired (${report.served.usersWithExpired} of ${report.served.users} users; max ${(thresholds.maxExpiredShare * 100).toFixed(1)}%): run agg backfill --changed more often`,
+      });
+    }
+  } else if (thresholds.maxExpiredShare !== null && total > 0 && expired / total > thresholds.maxExpiredShare) {
     alerts.push({ name: 'expired-share', message: `${((expired / total) * 100).toFixed(1)}% of stored aggregations are expired (max ${(thresholds.maxExpiredShare * 100).toFixed(1)}%)` });
   }
   if (thresholds.minConsistency !== null) {

@@ -49,7 +49,15 @@ export function renderStatusTable(report: StatusReport): string {
   }
 
   const c = report.consistency;
-  lines.push('', c === null ? 'consistency: no finished validate run yet' : `consistency: ${c.matchShare === null ? 'nothing checked' : `${(c.matchShare * 100).toFixed(2)}% match`} of ${n(c.checked)} in validate run ${c.runId}, ${age(c.ageMs)} ago`);
+  lines.push(
+    '',
+    c === null
+      ? 'consistency: no finished validate run yet'
+      : `consistency: ${c.matchShare === null ? 'nothing checked' : `${(c.matchShare * 100).toFixed(2)}% match`}${c.repaired > 0 ? ` (after ${n(c.repaired)} repaired)` : ''} of ${n(c.checked)} in validate run ${c.runId} (${c.scope}: ${n(c.usersValidated)} of ${n(c.usersKnown)} users), ${age(c.ageMs)} ago`,
+  );
+  if (report.served.users > 0) {
+    lines.push(`served: ${n(report.served.users)} users, ${n(report.served.expired)} of ${n(report.served.results)} of their results expired (${n(report.served.usersWithExpired)} users)`);
+  }
   const ar = report.archives;
   lines.push(`archives: ${n(ar.count)}, ${n(ar.rows)} rows, ${formatBytes(ar.bytes)}; last verified ${ar.lastVerifiedAt ?? '-'}`);
   return `${lines.join('\n')}\n`;
@@ -67,7 +75,8 @@ export function renderStatusMarkdown(report: StatusReport): string {
     '| --- | --- |',
     `| aggregations | ${n(a.total)} (${formatBytes(a.bytes)}): ${n(a.fresh)} fresh, ${n(a.expiring)} expiring, ${n(a.expired)} expired, ${n(a.olderVersion)} older version |`,
     `| users | ${n(u.total)} known, ${n(u.withRecords)} with records, ${n(u.withPendingChanges)} in the backlog${u.oldestPendingAgeMs === null ? '' : ` (oldest ${age(u.oldestPendingAgeMs)})`} |`,
-    `| consistency | ${c === null ? 'no validate run yet' : `${c.matchShare === null ? '-' : `${(c.matchShare * 100).toFixed(2)}%`} match, ${age(c.ageMs)} ago (\`${c.runId}\`)`} |`,
+    `| consistency | ${c === null ? 'no validate run yet' : `${c.matchShare === null ? '-' : `${(c.matchShare * 100).toFixed(2)}%`} match of ${c.usersValidated} of ${c.usersKnown} users (${c.scope}), ${age(c.ageMs)} ago (\`${c.runId}\`)`} |`,
+    `| served results expired | ${report.served.results === 0 ? '-' : `${report.served.expired} of ${report.served.results} (${report.served.usersWithExpired} of ${report.served.users} users)`} |`,
     `| archives | ${n(report.archives.count)}, ${n(report.archives.rows)} rows, ${formatBytes(report.archives.bytes)} |`,
   );
   for (const f of report.rollout) {
@@ -144,6 +153,10 @@ export function renderStatusPrometheus(report: StatusReport): string {
   out.gauge('agg_run_last_failed_users', 'Users that failed in the last run of each command.', report.runs.last.map((r) => [{ command: r.command }, r.counts.usersFailed ?? 0]));
   out.gauge('agg_lease_age_seconds', 'How long each live lease has been held.', report.runs.leases.map((l) => [{ name: l.name }, l.ageMs / 1000]));
   out.gauge('agg_consistency_match_ratio', 'Share of aggregations that matched in the latest validate run.', report.consistency?.matchShare != null ? [[{}, report.consistency.matchShare]] : []);
+  out.gauge('agg_served_results', 'Results of users served pre-computed results, by state.', [
+    [{ state: 'all' }, report.served.results],
+    [{ state: 'expired' }, report.served.expired],
+  ]);
   out.gauge('agg_consistency_age_seconds', 'Age of the latest finished validate run.', report.consistency ? [[{}, report.consistency.ageMs / 1000]] : []);
   out.gauge('agg_archives', 'Archives, rows and bytes in cold storage.', [
     [{ measure: 'count' }, report.archives.count],

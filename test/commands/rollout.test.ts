@@ -117,6 +117,25 @@ describe.each(HARNESSES)('agg rollout on the %s', (_name, make) => {
     expect([...(await usersIn())].sort()).toEqual([...before].filter((u) => !expectedLeaving.includes(u)).sort());
   });
 
+  it('--check says whether a served user\'s results are fresh, expired or absent, and when the user is unknown', async () => {
+    await agg(['--percent', '100']);
+    const user = USERS[3]!;
+    expect((await agg(['--check', user])).stdout).toContain('but no results are stored');
+    const backfill = await harness.run(['backfill', '--user', user, '--quiet'], { now: () => clock });
+    expect(backfill.code, backfill.stderr).toBe(0);
+    expect((await agg(['--check', user])).stdout).toMatch(/served pre-computed results \(eligible\): all [\d,]+ stored results are fresh/);
+    clock += 31 * 60_000; // past top_channels' TTL, within kpi's
+    const later = await agg(['--check', user]);
+    expect(later.stdout).toMatch(/but [1-9][\d,]* of [\d,]+ stored results are expired: the app computes those/);
+    const json = jsonOf<{ results: { total: number; expired: number }; userKnown: boolean }>(await agg(['--check', user, '--json']));
+    expect(json.userKnown).toBe(true);
+    expect(json.results.expired).toBeGreaterThan(0);
+    expect(json.results.expired).toBeLessThan(json.results.total);
+    const unknown = await agg(['--check', 'nobody-here']);
+    expect(unknown.code).toBe(0);
+    expect(unknown.stdout).toContain('user nobody-here is not known to the store');
+  });
+
   it('applies overrides over the percentage, and a rollback over everything until an explicit --percent', async () => {
     await agg(['--percent', '30']);
     const { flag } = await flagState();

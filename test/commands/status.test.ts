@@ -36,7 +36,7 @@ async function populated(make: () => AdapterHarness): Promise<AdapterHarness> {
   await withOpen(harness, (store) => seedUsers(store, 3, 60, 'status'));
   expect((await agg(harness, ['backfill', '--user', 'user-001', '--user', 'user-002'])).code).toBe(0);
   expect((await agg(harness, ['validate', '--user', 'user-001', '--user', 'user-002'])).code).toBe(0);
-  expect((await agg(harness, ['rollout', '--percent', '50', '--actor', 'ops'])).code).toBe(0);
+  expect((await agg(harness, ['rollout', '--percent', '100', '--actor', 'ops'])).code).toBe(0);
   return harness;
 }
 
@@ -46,19 +46,29 @@ describe.each(ADAPTER_FACTORIES)('agg status on the %s', (_name, make) => {
     // 40 minutes later the 30-minute types (top_channels, topics_leaderboard) have expired; the others
     // have at least 20 minutes left, more than the 15-minute refresh threshold, so they are fresh.
     const later = T0 + 40 * 60_000;
+    const fresh = await agg(harness, ['status', '--json'], { now: T0 + 60_000 });
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(JSON.parse(fresh.stdout).ok).toBe(true);
+    // 20 % expired is over the default 1 %: the headline says so, and the exit code too.
     const run = await agg(harness, ['status', '--json'], { now: later });
-    expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout);
-    expect(report.ok).toBe(true);
+    expect(run.code, JSON.stringify({ served: report.served, alerts: report.alerts, rollout: report.rollout })).toBe(1);
+    expect(report.ok).toBe(false);
+    // Everyone is served (100 %), so the share that counts is that of their results.
+    expect(report.served).toMatchObject({ users: 3, results: 360, expired: 72, usersWithExpired: 2 });
+    expect(report.alerts.map((alert: { name: string }) => alert.name)).toContain('served-expired');
+    expect(report.served.expired / report.served.results).toBeCloseTo(0.2, 5);
     expect(report.aggregations).toMatchObject({ total: 360, expired: 72, expiring: 0, fresh: 288, olderVersion: 0 });
     expect(report.aggregations.byType.top_channels).toMatchObject({ total: 36, expired: 36 });
     expect(report.aggregations.byType.kpi).toMatchObject({ total: 36, fresh: 36 });
     expect(report.users).toMatchObject({ total: 3, withRecords: 3, withPendingChanges: 3 }); // backfill --user marks no change-log entries
     expect(report.users.oldestPendingChangeAt).toBe('2025-06-01T00:00:00.000Z');
-    expect(report.rollout).toEqual([expect.objectContaining({ flag: 'precomputed_aggregations', percent: 50, rolledBack: false, lastChangeBy: 'ops' })]);
+    expect(report.rollout).toEqual([expect.objectContaining({ flag: 'precomputed_aggregations', percent: 100, rolledBack: false, lastChangeBy: 'ops' })]);
     expect(report.runs.last.map((r: { command: string; status: string }) => `${r.command}:${r.status}`)).toEqual(['backfill:succeeded', 'validate:succeeded']);
     expect(report.runs.leases).toEqual([]);
-    expect(report.consistency).toMatchObject({ matchShare: 1, checked: 360 });
+    // The validate run covered two of the three known users: the report says so.
+    expect(report.consistency).toMatchObject({ matchShare: 1, checked: 360, usersValidated: 2, usersKnown: 3 });
+    expect(report.served.users).toBe(report.rollout[0].usersServed);
     expect(report.archives).toEqual({ count: 0, rows: 0, bytes: 0, lastVerifiedAt: null });
 
     const metrics = parseExposition((await agg(harness, ['status', '--format', 'prometheus'], { now: later })).stdout);
@@ -66,9 +76,9 @@ describe.each(ADAPTER_FACTORIES)('agg status on the %s', (_name, make) => {
     expect(metrics.get('agg_aggregations{type="kpi",state="fresh"}')).toBe(36);
     expect(metrics.get('agg_users{state="backlog"}')).toBe(3);
     expect(metrics.get('agg_backlog_oldest_age_seconds')).toBe((later - Date.parse('2025-06-01T00:00:00.000Z')) / 1000);
-    expect(metrics.get('agg_rollout_percent{flag="precomputed_aggregations"}')).toBe(50);
+    expect(metrics.get('agg_rollout_percent{flag="precomputed_aggregations"}')).toBe(100);
     expect(metrics.get('agg_consistency_match_ratio')).toBe(1);
-    expect(metrics.get('agg_status_ok')).toBe(1);
+    expect(metrics.get('agg_status_ok')).toBe(0);
     const servedIn = metrics.get('agg_rollout_users{flag="precomputed_aggregations",state="in"}')!;
     expect(servedIn).toBe(report.rollout[0].usersIn);
   });
@@ -81,12 +91,12 @@ describe.each(ADAPTER_FACTORIES)('agg status on the %s', (_name, make) => {
     expect(JSON.parse(fine.stdout).alerts).toHaveLength(1); // the backlog: a pending import a month old
     const later = await agg(harness, ['status'], { cwd, now: T0 + 3 * 3_600_000 });
     expect(later.code).toBe(1);
-    expect(later.stdout).toMatch(/ALERT expired-share: 100\.0% of stored aggregations are expired/);
+    expect(later.stdout).toMatch(/ALERT served-expired: 100\.0% of served users. results are expired/);
     expect(later.stdout).toMatch(/ALERT backlog-age: the oldest unprocessed change is \d+ min old/);
     expect(later.stdout).toMatch(/ALERT validate-age: the latest validate run finished 180 min ago \(max 120 min\)/);
     const metrics = parseExposition((await agg(harness, ['status', '--format', 'prometheus'], { cwd, now: T0 + 3 * 3_600_000 })).stdout);
     expect(metrics.get('agg_status_ok')).toBe(0);
-    expect(metrics.get('agg_alerts{name="expired-share"}')).toBe(1);
+    expect(metrics.get('agg_alerts{name="served-expired"}')).toBe(1);
   });
 });
 
