@@ -31,6 +31,7 @@ const ROW_SCHEMAS: { readonly [T in ArchiveTable]: z.ZodType<ArchiveRowOf[T]> } 
       changedAt: isoInstant,
       processed: z.boolean(),
       processedAt: isoInstant.nullable(),
+      revision: z.string().min(1).max(100).nullable().default(null),
     })
     .strict(),
   agg_runs: z

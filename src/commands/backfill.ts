@@ -12,7 +12,8 @@ import { collect, parseInstant, parseTimeZone, parseTypes } from '../cli/options
 import { parseUserId } from '../cli/user-id.js';
 import { type BackfillSpec, backfillUser, type UserBackfillOutcome } from '../jobs/backfill-user.js';
 import { loadGrid } from '../jobs/grid-file.js';
-import { collectUsers, type Selection, type Shard } from '../jobs/selection.js';
+import { renewExpiring } from '../jobs/renewal.js';
+import { collectUsers, inShard, type Selection, type Shard } from '../jobs/selection.js';
 import { findRunToResume, type Task, type TaskResult } from '../jobs/task.js';
 import { finishCode, refuseDefiningFlags, runCommandTask } from './job-command.js';
 import type { RunRecord } from '../store/types.js';
@@ -21,6 +22,9 @@ interface BackfillOptions {
   user: string[];
   all?: boolean;
   changed?: boolean;
+  expiring?: boolean;
+  /** Commander's --no-renew: false when given. */
+  renew: boolean;
   type: string[];
   grid?: string;
   asOf?: string;
@@ -40,6 +44,7 @@ const selectionSchema = z.union([
   z.object({ kind: z.literal('users'), users: z.array(z.string()) }),
   z.object({ kind: z.literal('all') }),
   z.object({ kind: z.literal('changed') }),
+  z.object({ kind: z.literal('expiring') }),
 ]);
 
 /** What a backfill run stores to be resumable. */
@@ -51,15 +56,19 @@ const backfillRunSpecSchema = z.object({
   asOf: z.string().nullable(),
   timeZone: z.string(),
   force: z.boolean(),
+  /** The tick's renewal of results due to expire (--changed without --no-renew, and --expiring). */
+  renew: z.boolean().default(false),
 });
 
 type BackfillRunSpec = z.infer<typeof backfillRunSpecSchema>;
 
 function selectionOf(options: BackfillOptions): Selection {
-  const chosen = [options.user.length > 0, options.all === true, options.changed === true].filter(Boolean).length;
-  if (chosen !== 1) throw new UsageError('choose exactly one of --user ID..., --all or --changed (or --resume RUN_ID)');
+  const chosen = [options.user.length > 0, options.all === true, options.changed === true, options.expiring === true].filter(Boolean).length;
+  if (chosen !== 1) throw new UsageError('choose exactly one of --user ID..., --all, --changed or --expiring (or --resume RUN_ID)');
+  if (options.renew === false && !options.changed) throw new UsageError('--no-renew only goes with --changed (it leaves out the renewal of expiring results)');
   if (options.all) return { kind: 'all' };
   if (options.changed) return { kind: 'changed' };
+  if (options.expiring) return { kind: 'expiring' };
   return { kind: 'users', users: options.user.map((id) => parseUserId('--user', id)) };
 }
 
@@ -72,6 +81,7 @@ async function specFromOptions(options: BackfillOptions): Promise<BackfillRunSpe
     asOf: options.asOf === undefined ? null : parseInstant('--as-of', options.asOf),
     timeZone: parseTimeZone('--tz', options.tz),
     force: options.force === true,
+    renew: options.expiring === true || (options.changed === true && options.renew !== false),
   };
 }
 
@@ -82,7 +92,7 @@ function specFromRun(run: RunRecord): BackfillRunSpec {
 }
 
 /** Options that define what a run does; with --resume they come from the ledger instead. */
-const DEFINING_OPTIONS = ['user', 'all', 'changed', 'type', 'grid', 'asOf', 'tz', 'shard', 'force', 'dryRun'] as const;
+const DEFINING_OPTIONS = ['user', 'all', 'changed', 'expiring', 'type', 'grid', 'asOf', 'tz', 'shard', 'force', 'dryRun'] as const;
 
 interface BackfillSummary {
   runId: string | null;
@@ -98,6 +108,8 @@ interface BackfillSummary {
   changed: number;
   unchanged: number;
   bytes: number;
+  /** The tick's renewals: results due, renewed without recomputation, users recomputed for them. */
+  renewal: { due: number; renewed: number; recomputed: number } | null;
   storeCalls: number;
   ms: number;
   /** The first failed users in run order (at most 100), with their errors. */
@@ -106,7 +118,7 @@ interface BackfillSummary {
   failuresOmitted: number;
 }
 
-function summarize(result: Extract<TaskResult<UserBackfillOutcome>, { kind: 'ran' }>, dryRun: boolean): BackfillSummary {
+function summarize(result: Extract<TaskResult<UserBackfillOutcome>, { kind: 'ran' }>, dryRun: boolean, renew: boolean): BackfillSummary {
   const c = result.counts;
   return {
     runId: result.runId,
@@ -122,6 +134,7 @@ function summarize(result: Extract<TaskResult<UserBackfillOutcome>, { kind: 'ran
     changed: c.changed ?? 0,
     unchanged: c.unchanged ?? 0,
     bytes: c.bytes ?? 0,
+    renewal: renew ? { due: c.renewalDue ?? 0, renewed: c.renewed ?? 0, recomputed: c.renewalRecomputed ?? 0 } : null,
     storeCalls: c.storeCalls ?? 0,
     ms: result.ms,
     failures: result.failures,
@@ -143,6 +156,12 @@ function readable(summary: BackfillSummary): string {
     [verb, `${n(summary.written)} (${n(summary.created)} new, ${n(summary.changed)} changed)`],
     ['unchanged', n(summary.unchanged)],
     ['bytes ' + verb, formatBytes(summary.bytes)],
+    ...(summary.renewal
+      ? [
+          [summary.dryRun ? 'would renew' : 'renewed', `${n(summary.renewal.renewed)} of ${n(summary.renewal.due)} due`],
+          ['recomputed for age', `${n(summary.renewal.recomputed)} users`],
+        ]
+      : []),
     ['store calls', n(summary.storeCalls)],
     ['time', formatDuration(summary.ms)],
   );
@@ -185,8 +204,20 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
       shard,
       spec: spec as unknown as JsonValue,
       collect: () => collectUsers(store, spec.selection, shard),
+      ...(spec.renew
+        ? {
+            prepare: async () => {
+              const outcome = await renewExpiring(
+                { types: spec.types, byType: config.freshness.byType, tickIntervalMs: config.freshness.tickIntervalMs },
+                { store, now: io.now(), dryRun, stopped: () => io.signal?.aborted === true },
+              );
+              const users = outcome.recompute.filter((userId) => inShard(userId, shard));
+              return { users, counts: { renewalDue: outcome.due, renewed: outcome.renewed, renewalRecomputed: users.length } };
+            },
+          }
+        : {}),
       process: (userId, collected) =>
-        backfillUser(userId, backfillSpec, { store, ttlMs: config.ttlMs, now: io.now, dryRun, writeConcurrency: 2 }, collected.changes.get(userId) ?? []),
+        backfillUser(userId, backfillSpec, { store, ttlMs: config.ttlMs, now: io.now, dryRun, writeConcurrency: 2 }),
       tally: (counts, outcome) => {
         for (const key of ['records', 'results', 'written', 'created', 'changed', 'unchanged', 'bytes'] as const) counts[key] = (counts[key] ?? 0) + outcome[key];
       },
@@ -194,7 +225,7 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
     };
     const result = await runCommandTask(command, task, { store, io, concurrency, maxRuntimeMs, forceLease: options.forceLease === true, skipIfRunning: options.skipIfRunning === true, quiet, dryRun, resume });
     if (typeof result === 'number') return result;
-    const summary = summarize(result, dryRun);
+    const summary = summarize(result, dryRun, spec.renew);
     io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : readable(summary));
     return finishCode('backfill', result, io);
   });
@@ -206,7 +237,9 @@ export function registerBackfill(program: Command, io: CommandIo, setExit: (code
     .description('compute and store aggregations for users: one or a list, all, or those whose data changed')
     .option('--user <id...>', 'users to backfill: --user a b c, or --user a --user b', collect, [])
     .option('--all', 'every user with records')
-    .option('--changed', 'users with unprocessed change-log entries (marks exactly those processed)')
+    .option('--changed', 'the cron tick: users with unprocessed changes, and results due to expire (renewed, or recomputed past maxAge)')
+    .option('--expiring', 'only the renewal part of the tick: results due to expire before the next tick')
+    .option('--no-renew', 'with --changed: only the users with unprocessed changes, no renewal')
     .option('--type <type>', 'aggregation type; repeatable (default: all ten)', collect, [])
     .option('--grid <default|file>', 'the filter sets every user gets: the default 18, or a JSON file of filter sets')
     .option('--as-of <iso>', 'compute as of this instant (default: each user\'s newest watchedAt)')

@@ -150,7 +150,12 @@ export const upsert = internalMutation({
     for (const item of items) {
       const existing = await findAggregation(ctx, item);
       if (existing && !force && existing.dataHash === item.dataHash && existing.version === item.version) {
-        if (existing.expiresAt !== item.expiresAt) await ctx.db.patch(existing._id, { expiresAt: item.expiresAt });
+        // Recomputed and equal: the row is this revision's now, and was verified at computedAt.
+        const patch: { expiresAt?: string; recordsRevision?: string; computedAt?: string } = {};
+        if (existing.expiresAt !== item.expiresAt) patch.expiresAt = item.expiresAt;
+        if (item.recordsRevision !== undefined && existing.recordsRevision !== item.recordsRevision) patch.recordsRevision = item.recordsRevision;
+        if (item.recordsRevision !== undefined && existing.computedAt !== item.computedAt) patch.computedAt = item.computedAt;
+        if (Object.keys(patch).length > 0) await ctx.db.patch(existing._id, patch);
         unchanged++;
         continue;
       }
@@ -169,20 +174,49 @@ export const upsert = internalMutation({
   },
 });
 
-/** Extends expiresAt of rows still holding the given version and data; reports the others. */
+const refreshItem = v.object({
+  ...aggregationKeyFields,
+  version: v.number(),
+  dataHash: v.string(),
+  expiresAt: v.string(),
+  /** Recomputed and found equal: the row is now known to be this revision's (and computed now). */
+  recordsRevision: v.optional(v.string()),
+  computedAt: v.optional(v.string()),
+  /** A renewal without recomputation: only while the row's revision is still the user's current one. */
+  renewal: v.optional(v.boolean()),
+});
+
+/**
+ * Extends expiresAt of rows still holding the given version and data (a renewal: and computed from
+ * the user's current records); reports the others. The check and the write are one transaction, so a
+ * record change that lands meanwhile is never papered over.
+ */
 export const refresh = internalMutation({
-  args: { items: v.array(v.object({ ...aggregationKeyFields, version: v.number(), dataHash: v.string(), expiresAt: v.string() })) },
+  args: { items: v.array(refreshItem) },
   returns: v.object({ refreshed: v.number(), mismatched: v.array(v.object(aggregationKeyFields)) }),
   handler: async (ctx, { items }) => {
     let refreshed = 0;
     const mismatched: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string }[] = [];
+    const revisions = new Map<string, string | null>();
+    const currentRevision = async (userId: string): Promise<string | null> => {
+      if (!revisions.has(userId)) {
+        const stats = await ctx.db.query('user_stats').withIndex('by_user', (q) => q.eq('userId', userId)).unique();
+        revisions.set(userId, stats?.recordsRevision ?? null);
+      }
+      return revisions.get(userId)!;
+    };
     for (const item of items) {
       const doc = await findAggregation(ctx, item);
-      if (!doc || doc.version !== item.version || doc.dataHash !== item.dataHash) {
+      const current = item.renewal === true && doc?.recordsRevision !== undefined && doc.recordsRevision === (await currentRevision(item.userId));
+      if (!doc || doc.version !== item.version || doc.dataHash !== item.dataHash || (item.renewal === true && !current)) {
         mismatched.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash });
         continue;
       }
-      if (doc.expiresAt !== item.expiresAt) await ctx.db.patch(doc._id, { expiresAt: item.expiresAt });
+      const patch: { expiresAt?: string; recordsRevision?: string; computedAt?: string } = {};
+      if (doc.expiresAt !== item.expiresAt) patch.expiresAt = item.expiresAt;
+      if (item.recordsRevision !== undefined && doc.recordsRevision !== item.recordsRevision) patch.recordsRevision = item.recordsRevision;
+      if (item.computedAt !== undefined && doc.computedAt !== item.computedAt) patch.computedAt = item.computedAt;
+      if (Object.keys(patch).length > 0) await ctx.db.patch(doc._id, patch);
       refreshed++;
     }
     return { refreshed, mismatched };

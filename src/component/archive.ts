@@ -1,5 +1,5 @@
 import { paginationOptsValidator } from 'convex/server';
-import { v } from 'convex/values';
+import { type Infer, v } from 'convex/values';
 import { canonicalJson } from '../core/json.js';
 import type { Doc } from './_generated/dataModel.js';
 import { type MutationCtx, type QueryCtx, internalMutation, internalQuery } from './_generated/server.js';
@@ -76,8 +76,8 @@ export const deleteRecords = internalMutation({
       }
     }
     if (deleted > 0) {
-      await touchStats(ctx, userId, -deleted, change.at);
-      await extendChange(ctx, userId, { changeId: changeId('archive', change.manifestId, userId), changeType: 'archive', at: change.at }, deleted);
+      const stamp = { changeId: changeId('archive', change.manifestId, userId), changeType: 'archive' as const, at: change.at };
+      await extendChange(ctx, userId, stamp, deleted, await touchStats(ctx, userId, -deleted, stamp));
     }
     return { deleted, changed: changed.length, changedRows: changed, missing, bytesFreed };
   },
@@ -104,8 +104,8 @@ export const restoreRecords = internalMutation({
   handler: async (ctx, { userId, records, change }) => {
     const outcome = await restoreRecordsIn(ctx, userId, records, ctx);
     if (outcome.inserted > 0) {
-      await touchStats(ctx, userId, outcome.inserted, change.at);
-      await extendChange(ctx, userId, { changeId: changeId('restore', change.manifestId, userId), changeType: 'restore', at: change.at }, outcome.inserted);
+      const stamp = { changeId: changeId('restore', change.manifestId, userId), changeType: 'restore' as const, at: change.at };
+      await extendChange(ctx, userId, stamp, outcome.inserted, await touchStats(ctx, userId, outcome.inserted, stamp));
     }
     return outcome;
   },
@@ -123,7 +123,8 @@ export const planRestoreRecords = internalQuery({
 const { chunkCount: _chunkCount, ...headerFields } = aggregationHeaderFields;
 
 type ChunkKey = { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string };
-type HeaderArgs = { [K in keyof typeof headerFields]: (typeof headerFields)[K]['type'] };
+const headerObject = v.object(headerFields);
+type HeaderArgs = Infer<typeof headerObject>;
 
 export const deleteAggregations = internalMutation({
   args: { headers: v.array(v.object(headerFields)) },
@@ -214,7 +215,9 @@ export const deleteChanges = internalMutation({
   },
 });
 
-async function restoreChangesIn(ctx: QueryCtx, entries: { [K in keyof typeof changeEntryFields]: (typeof changeEntryFields)[K]['type'] }[], write: MutationCtx | null) {
+const changeEntryObject = v.object(changeEntryFields);
+
+async function restoreChangesIn(ctx: QueryCtx, entries: Infer<typeof changeEntryObject>[], write: MutationCtx | null) {
   let inserted = 0;
   let identical = 0;
   let conflicting = 0;

@@ -39,14 +39,15 @@ export const forUser = internalQuery({
  * an entry extended meanwhile (a later batch of the same import) stays unprocessed.
  */
 export const markProcessed = internalMutation({
-  args: { userId: v.string(), changes: v.array(v.object({ changeId: v.string(), changedAt: v.string() })), at: v.string() },
+  args: { userId: v.string(), changes: v.array(v.object({ changeId: v.string(), changedAt: v.string(), revision: v.optional(v.string()) })), at: v.string() },
   /** How many entries were marked. */
   returns: v.number(),
   handler: async (ctx, { userId, changes, at }) => {
     let marked = 0;
-    for (const { changeId, changedAt } of changes) {
+    for (const { changeId, changedAt, revision } of changes) {
       const entry = await ctx.db.query('data_change_log').withIndex('by_changeId', (q) => q.eq('changeId', changeId)).unique();
-      if (entry && entry.userId === userId && !entry.processed && entry.changedAt === changedAt) {
+      // The revision tells an entry extended within the same millisecond from one that was not.
+      if (entry && entry.userId === userId && !entry.processed && entry.changedAt === changedAt && (revision === undefined || entry.revision === revision)) {
         await ctx.db.patch(entry._id, { processed: true, processedAt: at });
         marked++;
       }

@@ -2,6 +2,7 @@ import { paginationOptsValidator } from 'convex/server';
 import { v } from 'convex/values';
 import type { Doc } from './_generated/dataModel.js';
 import { type MutationCtx, internalMutation, internalQuery } from './_generated/server.js';
+import { nextRecordsRevision } from '../core/records-revision.js';
 import { changeStampValidator, pageOf, recordValidator, recordWriteValidator, userSummaryValidator } from './validators.js';
 
 type StoredRecord = typeof recordValidator.type;
@@ -20,13 +21,18 @@ export function sameRecord(doc: Doc<'watch_records'>, record: StoredRecord): boo
   return true;
 }
 
-/** Keeps user_stats exact: count, first and last instants (from the index), last change. */
-export async function touchStats(ctx: MutationCtx, userId: string, countDelta: number, at: string): Promise<void> {
+/**
+ * Keeps user_stats exact: count, first and last instants (from the index), last change, and a new
+ * records revision, which it returns (the change-log entry records it too).
+ */
+export async function touchStats(ctx: MutationCtx, userId: string, countDelta: number, change: { changeId: string; at: string }): Promise<string> {
+  const at = change.at;
   const stats = await ctx.db.query('user_stats').withIndex('by_user', (q) => q.eq('userId', userId)).unique();
+  const recordsRevision = nextRecordsRevision(stats?.recordsRevision, change);
   const recordCount = (stats?.recordCount ?? 0) + countDelta;
   if (recordCount <= 0) {
     if (stats) await ctx.db.delete(stats._id);
-    return;
+    return recordsRevision;
   }
   const dated = (order: 'asc' | 'desc') =>
     ctx.db.query('watch_records').withIndex('by_user_watchedAt', (q) => q.eq('userId', userId).gte('watchedAt', '')).order(order).first();
@@ -39,16 +45,18 @@ export async function touchStats(ctx: MutationCtx, userId: string, countDelta: n
     lastWatchedAt: last?.watchedAt ?? null,
     lastChangeAt: at,
     gridFreshUntil: stats?.gridFreshUntil ?? null,
+    recordsRevision,
   };
   if (stats) await ctx.db.replace(stats._id, fields);
   else await ctx.db.insert('user_stats', fields);
+  return recordsRevision;
 }
 
 /** One change-log entry per changeId: retries and later batches of the same import extend it. */
-export async function extendChange(ctx: MutationCtx, userId: string, change: ChangeStamp, recordCount: number): Promise<void> {
+export async function extendChange(ctx: MutationCtx, userId: string, change: ChangeStamp, recordCount: number, revision: string): Promise<void> {
   const entry = await ctx.db.query('data_change_log').withIndex('by_changeId', (q) => q.eq('changeId', change.changeId)).unique();
   if (entry) {
-    await ctx.db.patch(entry._id, { recordCount: entry.recordCount + recordCount, changedAt: change.at, processed: false, processedAt: null });
+    await ctx.db.patch(entry._id, { recordCount: entry.recordCount + recordCount, changedAt: change.at, processed: false, processedAt: null, revision });
   } else {
     await ctx.db.insert('data_change_log', {
       changeId: change.changeId,
@@ -58,6 +66,7 @@ export async function extendChange(ctx: MutationCtx, userId: string, change: Cha
       changedAt: change.at,
       processed: false,
       processedAt: null,
+      revision,
     });
   }
 }
@@ -86,8 +95,7 @@ export async function writeRecords(ctx: MutationCtx, userId: string, records: re
     }
   }
   if (inserted + updated > 0) {
-    await touchStats(ctx, userId, inserted, change.at);
-    await extendChange(ctx, userId, change, inserted + updated);
+    await extendChange(ctx, userId, change, inserted + updated, await touchStats(ctx, userId, inserted, change));
   }
   return { inserted, updated, unchanged };
 }
@@ -107,8 +115,7 @@ export async function deleteRecords(ctx: MutationCtx, userId: string, recordIds:
     } else missing++;
   }
   if (deleted > 0) {
-    await touchStats(ctx, userId, -deleted, change.at);
-    await extendChange(ctx, userId, change, deleted);
+    await extendChange(ctx, userId, change, deleted, await touchStats(ctx, userId, -deleted, change));
   }
   return { deleted, missing };
 }
@@ -141,7 +148,7 @@ export const page = internalQuery({
 
 function summaryOf(stats: Doc<'user_stats'>) {
   const { _id, _creationTime, ...summary } = stats;
-  return { ...summary, gridFreshUntil: summary.gridFreshUntil ?? null };
+  return { ...summary, gridFreshUntil: summary.gridFreshUntil ?? null, recordsRevision: summary.recordsRevision ?? null };
 }
 
 /** Kept by backfill: until when every default-grid aggregation of the user is fresh (eligibility). */
@@ -151,6 +158,30 @@ export const setGridFreshness = internalMutation({
   handler: async (ctx, { userId, freshUntil }) => {
     const stats = await ctx.db.query('user_stats').withIndex('by_user', (q) => q.eq('userId', userId)).unique();
     if (stats && stats.gridFreshUntil !== freshUntil) await ctx.db.patch(stats._id, { gridFreshUntil: freshUntil });
+  },
+});
+
+/**
+ * After renewals: raises each user's gridFreshUntil to at least `atLeast` (a bound the caller proved:
+ * every default-grid row of the user expires no earlier). Never lowers it, never sets an unknown one.
+ */
+export const raiseGridFreshness = internalMutation({
+  args: { users: v.array(v.object({ userId: v.string(), atLeast: v.string() })), now: v.string() },
+  /** How many users were raised, and those refused: gridFreshUntil unknown or past at `now` (their grid may have lost a row). */
+  returns: v.object({ raised: v.number(), refused: v.array(v.string()) }),
+  handler: async (ctx, { users, now }) => {
+    let raised = 0;
+    const refused: string[] = [];
+    for (const { userId, atLeast } of users) {
+      const stats = await ctx.db.query('user_stats').withIndex('by_user', (q) => q.eq('userId', userId)).unique();
+      const current = stats?.gridFreshUntil ?? null;
+      if (!stats || current === null || current < now) refused.push(userId);
+      else if (current < atLeast) {
+        await ctx.db.patch(stats._id, { gridFreshUntil: atLeast });
+        raised++;
+      }
+    }
+    return { raised, refused };
   },
 });
 

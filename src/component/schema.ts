@@ -29,6 +29,8 @@ export default defineSchema({
     lastWatchedAt: v.union(v.string(), v.null()),
     lastChangeAt: v.union(v.string(), v.null()),
     gridFreshUntil: v.optional(v.union(v.string(), v.null())),
+    /** Names the current state of the user's records; every record write makes a new one. */
+    recordsRevision: v.optional(v.string()),
   }).index('by_user', ['userId']),
 
   /** Unique per (userId, aggregationType, filterHash). */

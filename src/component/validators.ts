@@ -70,6 +70,8 @@ export const aggregationHeaderFields = {
   expiresAt: v.string(),
   metadata: metadataValidator,
   chunkCount: v.number(),
+  /** The user's records revision the result was computed from; absent in rows written before agg kept it. */
+  recordsRevision: v.optional(v.string()),
 };
 
 // Answers of the functions the CLI calls (src/store/convex/answers.ts parses them): documents come
@@ -86,6 +88,7 @@ export const digestValidator = v.object({
   expiresAt: v.string(),
   metadata: metadataValidator,
   chunkCount: v.number(),
+  recordsRevision: v.union(v.string(), v.null()),
 });
 
 /** An aggregation as read back: the digest, its filters, and its inline data (null when chunked). */
@@ -126,6 +129,7 @@ export const userSummaryValidator = v.object({
   lastWatchedAt: v.union(v.string(), v.null()),
   lastChangeAt: v.union(v.string(), v.null()),
   gridFreshUntil: v.union(v.string(), v.null()),
+  recordsRevision: v.union(v.string(), v.null()),
 });
 
 export const changeEntryFields = {
@@ -136,6 +140,8 @@ export const changeEntryFields = {
   changedAt: v.string(),
   processed: v.boolean(),
   processedAt: v.union(v.string(), v.null()),
+  /** The user's records revision after the entry's latest change (absent in older rows). */
+  revision: v.optional(v.string()),
 };
 
 export const changeEntryValidator = v.object(changeEntryFields);

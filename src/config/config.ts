@@ -20,6 +20,19 @@ export const DEFAULT_TTL_MS: Readonly<Record<AggregationType, number>> = {
   topic_evolution: 7_200_000,
 };
 
+/** Refresh when this close to expiry: a sixth of the TTL (kpi 10m, monthly_trend 20m, top_channels 5m). */
+export function defaultRefreshThresholdMs(ttlMs: number): number {
+  return Math.round(ttlMs / 6);
+}
+
+/** A result older than this (since it was computed or last verified) is recomputed: twice the TTL. */
+export function defaultMaxAgeMs(ttlMs: number): number {
+  return 2 * ttlMs;
+}
+
+/** How often the cron tick (`backfill --changed`) runs, as the README's recipe schedules it. */
+export const DEFAULT_TICK_INTERVAL_MS = 15 * 60_000;
+
 /** What a config duration may be: up to 36,500 days (MAX_DURATION_MS), never zero. */
 const DURATION_RANGE = `from 1ms to ${formatDuration(MAX_DURATION_MS)}`;
 
@@ -38,6 +51,13 @@ const duration = z.string().transform((text, context) => {
 
 const ttlSchema = z
   .object(Object.fromEntries(AGGREGATION_TYPES.map((type) => [type, duration.optional()])) as Record<AggregationType, z.ZodOptional<typeof duration>>)
+  .strict();
+
+const backfillSchema = z
+  .object({
+    /** How often the cron tick runs: results expiring before the next tick (plus the threshold) are renewed now. */
+    interval: duration.optional(),
+  })
   .strict();
 
 /** A retention: a duration, or "never" (the rows stay hot for good). */
@@ -132,6 +152,9 @@ export const configFileSchema = z
   .object({
     $schema: z.string().optional(),
     ttl: ttlSchema.optional(),
+    maxAge: ttlSchema.optional(),
+    refreshThreshold: ttlSchema.optional(),
+    backfill: backfillSchema.optional(),
     cleanup: cleanupSchema.optional(),
     archive: archiveSchema.optional(),
     rollout: rolloutSchema.optional(),
@@ -143,11 +166,25 @@ export interface AggConfig {
   /** Where the configuration came from, for messages; null when defaults only. */
   readonly source: string | null;
   readonly ttlMs: Readonly<Record<AggregationType, number>>;
+  /** Per type: how long a result lives, its oldest age before a recomputation, and how close to expiry it is renewed. */
+  readonly freshness: Freshness;
   readonly cleanup: CleanupConfig;
   readonly archive: ArchiveConfig;
   /** The eligibility policy flags get when they change (the deployment applies it too). */
   readonly eligibility: EligibilityPolicy;
   readonly status: StatusThresholds;
+}
+
+export interface TypeFreshness {
+  readonly ttlMs: number;
+  readonly maxAgeMs: number;
+  readonly refreshThresholdMs: number;
+}
+
+export interface Freshness {
+  readonly byType: Readonly<Record<AggregationType, TypeFreshness>>;
+  /** The cron tick's interval (backfill.interval). */
+  readonly tickIntervalMs: number;
 }
 
 export interface StatusThresholds {
@@ -177,9 +214,20 @@ export function buildConfig(raw: unknown, source: string | null): AggConfig {
     const message = issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
     throw new UsageError(`${source ?? 'config'}: ${path}: ${message}`);
   }
+  const ttlMs = { ...DEFAULT_TTL_MS, ...stripUndefined(parsed.data.ttl ?? {}) };
+  const byType = {} as Record<AggregationType, TypeFreshness>;
+  for (const type of AGGREGATION_TYPES) {
+    const ttl = ttlMs[type];
+    const maxAgeMs = parsed.data.maxAge?.[type] ?? defaultMaxAgeMs(ttl);
+    const refreshThresholdMs = parsed.data.refreshThreshold?.[type] ?? defaultRefreshThresholdMs(ttl);
+    if (maxAgeMs < ttl) throw new UsageError(`${source ?? 'config'}: maxAge.${type}: ${formatDuration(maxAgeMs)} is less than its ttl (${formatDuration(ttl)}): a result would be recomputed before it expires`);
+    if (refreshThresholdMs >= ttl) throw new UsageError(`${source ?? 'config'}: refreshThreshold.${type}: ${formatDuration(refreshThresholdMs)} is not less than its ttl (${formatDuration(ttl)}): every result would always be due`);
+    byType[type] = { ttlMs: ttl, maxAgeMs, refreshThresholdMs };
+  }
   return {
     source,
-    ttlMs: { ...DEFAULT_TTL_MS, ...stripUndefined(parsed.data.ttl ?? {}) },
+    ttlMs,
+    freshness: { byType, tickIntervalMs: parsed.data.backfill?.interval ?? DEFAULT_TICK_INTERVAL_MS },
     cleanup: cleanupConfig(parsed.data.cleanup ?? {}),
     archive: archiveConfig(parsed.data.archive ?? {}),
     eligibility: { ...OPEN_POLICY, ...stripUndefined(parsed.data.rollout?.eligibility ?? {}) },

@@ -15,6 +15,8 @@ export interface AggregationHeaderView {
   expiresAt: string;
   metadata: { recordCount: number; computeMs: number; bytes: number };
   filters: unknown;
+  /** Absent and null both mean: written before agg kept revisions. */
+  recordsRevision?: string | null;
 }
 
 /** Everything that identifies a stored result but its data (the data is pinned by dataHash). */
@@ -31,6 +33,7 @@ export function headerText(header: AggregationHeaderView): string {
     expiresAt: header.expiresAt,
     metadata: { recordCount: header.metadata.recordCount, computeMs: header.metadata.computeMs, bytes: header.metadata.bytes },
     filters: header.filters,
+    recordsRevision: header.recordsRevision ?? null,
   });
 }
 

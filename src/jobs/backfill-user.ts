@@ -9,7 +9,8 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import { toAggregationWrite } from '../store/aggregation-write.js';
 import { yieldIfBusy } from './yield.js';
 import type { AggregationWrite, ChangeVersion, RefreshItem, Store } from '../store/types.js';
-import { aggregationKeyString, defaultAsOf, readAllRecords, userFilterSets } from './user-data.js';
+import { readConsistentRecords } from './consistent-records.js';
+import { aggregationKeyString, defaultAsOf, userFilterSets } from './user-data.js';
 
 export interface BackfillSpec {
   readonly types: readonly AggregationType[];
@@ -58,18 +59,38 @@ async function gridFreshness(store: Store, userId: string, expiries: readonly st
   );
 }
 
+/**
+ * Whether a run recomputes everything the change log stands for: every type over at least the default
+ * grid (the user's own combinations always come along). Only such a run may mark changes processed.
+ */
+export function coversEverything(spec: Pick<BackfillSpec, 'types' | 'grid'>): boolean {
+  const grid = new Set(spec.grid.map(filterHash));
+  return AGGREGATION_TYPES.every((type) => spec.types.includes(type)) && [...GRID_HASHES].every((hash) => grid.has(hash));
+}
+
+/** The user's unprocessed change-log entries, as versions to mark processed later. */
+async function pendingChanges(store: Store, userId: string): Promise<ChangeVersion[]> {
+  const entries = await store.listChanges(userId);
+  return entries.filter((entry) => !entry.processed).map((entry) => ({ changeId: entry.changeId, changedAt: entry.changedAt, revision: entry.revision }));
+}
+
 /** Batches of writes of about this many bytes of data each (a few calls per user, each within limits). */
 const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
- * Computes and stores one user's aggregations: reads the records page by page, computes every type
- * for the grid plus the user's filter combinations (one filter set at a time, so memory holds one
- * set's results), writes what changed in batches and only refreshes expiresAt of what did not.
- * Marks the given change-log entries processed once everything is stored. Idempotent.
+ * Computes and stores one user's aggregations: reads the records page by page at one state (their
+ * revision), computes every type for the grid plus the user's filter combinations (one filter set at
+ * a time, so memory holds one set's results), writes what changed in batches and only refreshes
+ * expiresAt, revision and computedAt of what did not. A run that covers everything then marks
+ * processed the change-log entries it read before the records, those its records include; never one
+ * that came or grew later. Idempotent.
  */
-export async function backfillUser(userId: string, spec: BackfillSpec, env: BackfillEnvironment, changes: readonly ChangeVersion[] = []): Promise<UserBackfillOutcome> {
+export async function backfillUser(userId: string, spec: BackfillSpec, env: BackfillEnvironment): Promise<UserBackfillOutcome> {
   const { store } = env;
-  const [records, digests, filterSets] = await Promise.all([readAllRecords(store, userId), store.listDigests(userId), userFilterSets(store, userId, spec.grid)]);
+  // Read before the records: every entry seen here is a change the records below already hold.
+  const changes = env.dryRun || !coversEverything(spec) ? [] : await pendingChanges(store, userId);
+  const [snapshot, digests, filterSets] = await Promise.all([readConsistentRecords(store, userId), store.listDigests(userId), userFilterSets(store, userId, spec.grid)]);
+  const { records, revision } = snapshot;
   const stored = new Map(digests.map((digest) => [aggregationKeyString(digest), digest]));
   const asOf = spec.asOf ?? defaultAsOf(records);
   const dataset = prepareDataset(records, { asOf, timeZone: spec.timeZone });
@@ -97,6 +118,7 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
       ttlMs: env.ttlMs[result.type],
       recordCount: dataset.recordCount,
       computeMs,
+      recordsRevision: revision,
     });
 
   for (const { filters } of filterSets) {
@@ -112,7 +134,18 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
       const previous = stored.get(aggregationKeyString(write));
       if (!spec.force && previous && previous.version === write.version && previous.dataHash === write.dataHash) {
         counts.unchanged++;
-        refreshes.push({ userId, aggregationType: write.aggregationType, filterHash: write.filterHash, version: write.version, dataHash: write.dataHash, expiresAt: write.expiresAt, storedBytes: previous.metadata.bytes });
+        refreshes.push({
+          userId,
+          aggregationType: write.aggregationType,
+          filterHash: write.filterHash,
+          version: write.version,
+          dataHash: write.dataHash,
+          expiresAt: write.expiresAt,
+          storedBytes: previous.metadata.bytes,
+          // Recomputed and equal: the row is this revision's, verified now (maxAge counts from here).
+          recordsRevision: revision,
+          computedAt: write.computedAt,
+        });
         continue;
       }
       if (previous) counts.changed++;

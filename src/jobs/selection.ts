@@ -7,6 +7,8 @@ export type Selection =
   | { readonly kind: 'users'; readonly users: readonly string[] }
   | { readonly kind: 'all' }
   | { readonly kind: 'changed' }
+  /** Only the users the tick's renewal part picks (they come from Task.prepare). */
+  | { readonly kind: 'expiring' }
   | { readonly kind: 'sample'; readonly count: number | null; readonly percent: number | null; readonly seed: string };
 
 /** 1-based shard index of `count` shards. */
@@ -81,6 +83,9 @@ export async function collectUsers(store: Store, selection: Selection, shard: Sh
       break;
     case 'sample':
       users = sampleUsers(await allUserIds(store, options.includeAggregationOwners === true), selection);
+      break;
+    case 'expiring':
+      users = [];
       break;
     case 'changed':
       users = [];

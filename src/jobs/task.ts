@@ -10,7 +10,7 @@ import { FailureSample, type UserFailure } from './failure-sample.js';
 import { RunLedger } from './ledger.js';
 import { describeTakeover, LeaseHolder } from './lease.js';
 import { type JobOutcome, runJob, type Settlement, type StopReason } from './runner.js';
-import { type CollectedUsers, describeSelection, type Selection, type Shard } from './selection.js';
+import { type CollectedUsers, compareUserIds, describeSelection, type Selection, type Shard } from './selection.js';
 
 /** What a command declares: how to find its users and what to do for each (the rest is shared). */
 export interface Task<T> {
@@ -20,6 +20,11 @@ export interface Task<T> {
   /** Everything needed to resume the run later, stored in the ledger. */
   readonly spec: JsonValue;
   collect(): Promise<CollectedUsers>;
+  /**
+   * Optional: work done once the lease is held and before the users (the tick's renewals), returning
+   * more users to process and counts for the run.
+   */
+  prepare?(): Promise<{ readonly users: readonly string[]; readonly counts: Record<string, number> }>;
   process(userId: string, collected: CollectedUsers, runId: string): Promise<T>;
   /** Adds one user's outcome to the run's counts. */
   tally(counts: Record<string, number>, outcome: T): void;
@@ -81,7 +86,7 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
   const stored = options.resume ? readProgress(options.resume) : EMPTY_CHECKPOINT;
 
   // The lease and the user list in one round trip; the list is dropped if the lease is held.
-  const [acquired, collected] = await Promise.all([
+  const [acquired, firstCollected] = await Promise.all([
     options.dryRun
       ? null
       : LeaseHolder.acquire(store, {
@@ -100,6 +105,14 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
   if (acquired?.tookOver) io.stderr.write(`agg: ${describeTakeover(leaseName, acquired.tookOver)}\n`);
 
   try {
+    let collected = firstCollected;
+    let preparedCounts: Record<string, number> = {};
+    if (task.prepare) {
+      const prepared = await task.prepare();
+      const users = [...new Set([...collected.users, ...prepared.users])].sort(compareUserIds);
+      collected = { ...collected, users };
+      preparedCounts = prepared.counts;
+    }
     // Users start while the ledger row is written; each user's checkpoint waits for the row.
     const ledgerReady: Promise<RunLedger | null> = options.dryRun
       ? Promise.resolve(null)
@@ -113,6 +126,7 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
     // Users done before and done again now (failed ones retried, redone ones) count once.
     const doneBefore = Math.max(0, (options.resume?.counts.usersDone ?? 0) - plan.redone);
     const counts: Record<string, number> = { ...(options.resume?.counts ?? {}), usersDone: doneBefore, usersTotal: doneBefore + users.length };
+    for (const [key, value] of Object.entries(preparedCounts)) counts[key] = (counts[key] ?? 0) + value;
     counts.usersFailed = 0;
     const failures = new FailureSample();
     const progress = startProgress(io, `${task.command} ${target}`, { quiet: options.quiet });

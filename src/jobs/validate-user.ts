@@ -7,7 +7,8 @@ import type { JsonValue } from '../core/json.js';
 import { REGISTRY } from '../core/registry.js';
 import type { StoredAggregation, Store, ValidationStatus } from '../store/types.js';
 import { type DiffEntry, diffJson } from './json-diff.js';
-import { aggregationKeyString, readAllRecords, userFilterSets } from './user-data.js';
+import { readConsistentRecords } from './consistent-records.js';
+import { aggregationKeyString, userFilterSets } from './user-data.js';
 
 export interface ValidateSpec {
   readonly types: readonly AggregationType[];
@@ -49,13 +50,15 @@ const emptyCounts = (): Record<ValidationStatus, number> => ({ match: 0, drift: 
 /**
  * Classifies every stored aggregation of one user in scope, and every expected one that is absent.
  * Precedence: orphan (user gone, or filter set unknown), outdated (older algorithm version), stale
- * (records changed after it was computed, per the change log's entries no backfill has processed yet),
+ * (computed from another revision of the records than the current one; for rows from before agg kept
+ * revisions, a change-log entry no backfill has processed is newer; and every row while the records
+ * change under the read),
  * then a recomputation with the stored asOf and timeZone: drift when the data differs beyond the
  * tolerance, else expired (past expiresAt) or match. Stored data is read and compared, not just its hash: what the app serves is the data.
  */
 export async function validateUser(store: Store, userId: string, spec: ValidateSpec): Promise<UserValidationResult> {
   const inScope = new Set<string>(spec.types);
-  const [user, changes, filterSets] = await Promise.all([store.getUser(userId), store.listChanges(userId), userFilterSets(store, userId, spec.grid)]);
+  const [changes, filterSets] = await Promise.all([store.listChanges(userId), userFilterSets(store, userId, spec.grid)]);
   const stored: StoredAggregation[] = [];
   let cursor: string | null = null;
   for (;;) {
@@ -69,7 +72,13 @@ export async function validateUser(store: Store, userId: string, spec: ValidateS
   // rows or recomputed them and found them equal (then it keeps their computedAt); such rows are
   // compared like any other.
   const latestChange = changes.reduce<string | null>((latest, change) => (!change.processed && (latest === null || change.changedAt > latest) ? change.changedAt : latest), null);
-  const records = user ? await readAllRecords(store, userId) : [];
+  const snapshot = await readConsistentRecords(store, userId);
+  const { user, records } = snapshot;
+  const isStale = (row: StoredAggregation): boolean => {
+    if (!snapshot.consistent) return true;
+    if (row.recordsRevision != null) return row.recordsRevision !== snapshot.revision;
+    return latestChange !== null && latestChange > row.computedAt;
+  };
   const datasets = new Map<string, Dataset>();
   const datasetFor = (asOf: string, timeZone: string): Dataset => {
     const key = `${asOf}|${timeZone}`;
@@ -94,7 +103,7 @@ export async function validateUser(store: Store, userId: string, spec: ValidateS
       record({ ...base, filters: row.filters, status: 'orphan' });
     } else if (row.version !== REGISTRY[row.aggregationType].version) {
       record({ ...base, filters, status: 'outdated' });
-    } else if (latestChange !== null && latestChange > row.computedAt) {
+    } else if (isStale(row)) {
       record({ ...base, filters, status: 'stale' });
     } else {
       const [fresh] = [...iterateAggregations(datasetFor(row.asOf, row.timeZone), [row.aggregationType], [filters])];

@@ -12,6 +12,8 @@ export interface WriteContext {
   readonly ttlMs: number;
   readonly recordCount: number;
   readonly computeMs: number;
+  /** The user's records revision the result was computed from. */
+  readonly recordsRevision?: string | null;
 }
 
 /** A computed result as the store takes it: canonical JSON, its SHA-256, and the envelope fields. */
@@ -33,5 +35,6 @@ export function toAggregationWrite(result: AggregationResult, context: WriteCont
     longestArray: result.shape.longestArray,
     widestObject: result.shape.widestObject,
     depth: result.shape.depth,
+    recordsRevision: context.recordsRevision ?? null,
   };
 }

@@ -38,6 +38,8 @@ export interface UserSummary {
   readonly lastChangeAt: string | null;
   /** The earliest expiresAt of the user's default-grid aggregations (all types), kept by backfill; null when incomplete. */
   readonly gridFreshUntil: string | null;
+  /** Names the current state of the user's records: every record write makes a new one (null: never written since agg kept it). */
+  readonly recordsRevision: string | null;
 }
 
 /** One batch of a user's records; `change` becomes (or extends) one change-log entry if anything changed. */
@@ -71,6 +73,8 @@ export interface ChangeEntry {
   readonly changedAt: string;
   readonly processed: boolean;
   readonly processedAt: string | null;
+  /** The user's records revision after this entry's latest change (null in older rows). */
+  readonly revision: string | null;
 }
 
 /** A user with unprocessed change-log entries, as incremental backfill sees them. */
@@ -84,6 +88,8 @@ export interface PendingUser {
 export interface ChangeVersion {
   readonly changeId: string;
   readonly changedAt: string;
+  /** When known, the entry must still hold it: tells an extension within the same millisecond. */
+  readonly revision?: string | null;
 }
 
 export interface AggregationKey {
@@ -107,6 +113,8 @@ export interface AggregationDigest extends AggregationKey {
   readonly computedAt: string;
   readonly expiresAt: string;
   readonly metadata: AggregationMetadata;
+  /** The user's records revision the data was computed from (absent or null in rows written before agg kept it). */
+  readonly recordsRevision?: string | null;
 }
 
 export interface StoredAggregation extends AggregationDigest {
@@ -143,6 +151,26 @@ export interface RefreshItem extends SizedAggregationKey {
   readonly version: number;
   readonly dataHash: string;
   readonly expiresAt: string;
+  /** Recomputed and found equal: the row becomes this revision's, computed at `computedAt`. */
+  readonly recordsRevision?: string | null;
+  readonly computedAt?: string;
+  /**
+   * A renewal without recomputation: applies only while the row's recordsRevision is the user's
+   * current one, checked in the same transaction as the write.
+   */
+  readonly renewal?: boolean;
+}
+
+export interface GridFreshnessOutcome {
+  readonly raised: number;
+  /** Users whose gridFreshUntil was unknown or already past (or who are gone). */
+  readonly refused: string[];
+}
+
+/** A bound proven by the caller: every default-grid result of the user expires no earlier. */
+export interface GridFreshnessFloor {
+  readonly userId: string;
+  readonly atLeast: string;
 }
 
 export interface RefreshOutcome {
@@ -315,6 +343,12 @@ export interface Store {
   getUser(userId: string): Promise<UserSummary | null>;
   /** Records how long the user's default-grid aggregations stay fresh (null: incomplete). No-op without records. */
   setGridFreshness(userId: string, freshUntil: string | null): Promise<void>;
+  /**
+   * Raises gridFreshUntil to each floor where it is set, not yet past at `now`, and lower; never lowers
+   * it. A floor for a user whose gridFreshUntil is unknown or past is refused (its grid may have lost a
+   * row since): the caller recomputes that user instead.
+   */
+  raiseGridFreshness(floors: readonly GridFreshnessFloor[], now: string): Promise<GridFreshnessOutcome>;
   putRecords(write: RecordWrite): Promise<RecordWriteOutcome>;
   pageRecords(userId: string, page: PageRequest): Promise<Page<InputRecord>>;
   /**
@@ -392,6 +426,7 @@ export const aggregationDigestSchema = z.object({
   computedAt: isoInstant,
   expiresAt: isoInstant,
   metadata: z.object({ recordCount: z.number().int().nonnegative(), computeMs: z.number().nonnegative(), bytes: z.number().int().nonnegative() }),
+  recordsRevision: z.string().min(1).max(100).nullable().default(null),
 });
 
 export const storedFiltersSchema = filtersSchema.transform((filters): Filters => filters);
@@ -405,4 +440,5 @@ export const userSummarySchema = z.object({
   lastWatchedAt: isoInstant.nullable(),
   lastChangeAt: isoInstant.nullable(),
   gridFreshUntil: isoInstant.nullable().default(null),
+  recordsRevision: z.string().min(1).max(100).nullable().default(null),
 });

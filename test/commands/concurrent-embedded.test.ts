@@ -72,7 +72,9 @@ const SCENARIOS: Scenario[] = [
       await seedImport(dir);
       await seedOrphans(dir, users.slice(USERS));
     },
-    commands: (dir, users) => [backfillUsers(users), ['import', join(dir, 'import.jsonl'), '--user', 'imported'], ['cleanup', '--batch-size', '5']],
+    // Not the change log: which entries a backfill has marked processed when the cleanup looks depends
+    // on the order, so its deletions there legitimately differ from a sequential run's.
+    commands: (dir, users) => [backfillUsers(users), ['import', join(dir, 'import.jsonl'), '--user', 'imported'], ['cleanup', '--expired', '--orphans', '--runs', '90', '--batch-size', '5']],
   },
   {
     name: 'two backfills of the same users with --force-lease',
@@ -149,7 +151,8 @@ describe('agg processes at once on one embedded store', () => {
       expect(run.code, run.stderr).toBe(0);
     }
     const state = storeState(concurrent.dir);
-    expect(state).toEqual(storeState(sequential.dir));
+    const expected = storeState(sequential.dir);
+    for (const table of Object.keys(expected)) expect(state[table], table).toEqual(expected[table]);
     expect(state.runs.every((row) => row.endsWith(',"succeeded"]'))).toBe(true);
     expect(state.leases).toEqual([]);
 

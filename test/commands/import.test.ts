@@ -52,7 +52,7 @@ describe('agg import and agg users on the embedded store', () => {
     expect(second).toMatchObject({ inserted: 1, updated: 1, unchanged: 1 });
     const users = await runAgg(['users', '--json', '--local', join(cwd, 'store')], { cwd });
     expect(JSON.parse(users.stdout).users).toEqual([
-      { userId: 'u2', recordCount: 3, firstWatchedAt: '2024-01-01T00:00:00.000Z', lastWatchedAt: '2024-02-01T00:00:00.000Z', lastChangeAt: expect.any(String), gridFreshUntil: null, pendingChanges: 2 },
+      { userId: 'u2', recordCount: 3, firstWatchedAt: '2024-01-01T00:00:00.000Z', lastWatchedAt: '2024-02-01T00:00:00.000Z', lastChangeAt: expect.any(String), gridFreshUntil: null, recordsRevision: expect.any(String), pendingChanges: 2 },
     ]);
     const table = await runAgg(['users', '--local', join(cwd, 'store')], { cwd });
     expect(table.stdout).toMatch(/u2\s+│\s+3/);

@@ -133,8 +133,8 @@ describe.each(ADAPTERS)('Store contract: %s', (_name, make) => {
     it('keeps user stats exact through inserts and deletes, and lists users in order', async () => {
       await store.putRecords({ userId: 'u2', records: [record('a', '2024-03-01T00:00:00.000Z'), record('b', '2024-01-01T00:00:00.000Z'), record('c', null)], change: stamp('c1', '2025-01-01T00:00:00.000Z') });
       await store.putRecords({ userId: 'u1', records: [record('a', null)], change: stamp('c2', '2025-01-02T00:00:00.000Z') });
-      expect(await store.getUser('u2')).toEqual({ userId: 'u2', recordCount: 3, firstWatchedAt: '2024-01-01T00:00:00.000Z', lastWatchedAt: '2024-03-01T00:00:00.000Z', lastChangeAt: '2025-01-01T00:00:00.000Z', gridFreshUntil: null });
-      expect(await store.getUser('u1')).toEqual({ userId: 'u1', recordCount: 1, firstWatchedAt: null, lastWatchedAt: null, lastChangeAt: '2025-01-02T00:00:00.000Z', gridFreshUntil: null });
+      expect(await store.getUser('u2')).toEqual({ userId: 'u2', recordCount: 3, firstWatchedAt: '2024-01-01T00:00:00.000Z', lastWatchedAt: '2024-03-01T00:00:00.000Z', lastChangeAt: '2025-01-01T00:00:00.000Z', gridFreshUntil: null, recordsRevision: expect.stringMatching(/^\d+\.[0-9a-f]{10}$/) });
+      expect(await store.getUser('u1')).toEqual({ userId: 'u1', recordCount: 1, firstWatchedAt: null, lastWatchedAt: null, lastChangeAt: '2025-01-02T00:00:00.000Z', gridFreshUntil: null, recordsRevision: expect.stringMatching(/^\d+\.[0-9a-f]{10}$/) });
       expect(await store.deleteRecords('u2', ['b', 'missing'], { changeId: 'd1', changeType: 'delete', at: '2025-02-01T00:00:00.000Z' })).toBe(1);
       expect(await store.getUser('u2')).toMatchObject({ recordCount: 2, firstWatchedAt: '2024-03-01T00:00:00.000Z', lastChangeAt: '2025-02-01T00:00:00.000Z' });
       const first = await store.listUsers({ cursor: null, limit: 1 });
@@ -172,8 +172,8 @@ describe.each(ADAPTERS)('Store contract: %s', (_name, make) => {
       const pending = [];
       for await (const user of store.pendingUsers()) pending.push(user);
       expect(pending).toEqual([
-        { userId: 'u1', changes: [{ changeId: 'i2', changedAt: '2025-01-02T00:00:00.000Z' }, { changeId: 'i3', changedAt: '2025-01-03T00:00:00.000Z' }], oldestChangedAt: '2025-01-02T00:00:00.000Z' },
-        { userId: 'u2', changes: [{ changeId: 'i1', changedAt: '2025-01-01T00:00:00.000Z' }], oldestChangedAt: '2025-01-01T00:00:00.000Z' },
+        { userId: 'u1', changes: [{ changeId: 'i2', changedAt: '2025-01-02T00:00:00.000Z', revision: expect.any(String) }, { changeId: 'i3', changedAt: '2025-01-03T00:00:00.000Z', revision: expect.any(String) }], oldestChangedAt: '2025-01-02T00:00:00.000Z' },
+        { userId: 'u2', changes: [{ changeId: 'i1', changedAt: '2025-01-01T00:00:00.000Z', revision: expect.any(String) }], oldestChangedAt: '2025-01-01T00:00:00.000Z' },
       ]);
       // A later batch of import i3 arrives after the entries were read: i3 must stay unprocessed.
       await store.putRecords({ userId: 'u1', records: [record('c', null)], change: stamp('i3', '2025-01-04T00:00:00.000Z') });
@@ -264,6 +264,83 @@ describe.each(ADAPTERS)('Store contract: %s', (_name, make) => {
       expect(outcome.mismatched.map((k) => k.aggregationType).sort()).toEqual([writes[0]!.aggregationType, writes[9]!.aggregationType].sort());
       const digests = await store.listDigests('u1');
       expect(digests.filter((d) => d.expiresAt === later)).toHaveLength(8);
+    });
+
+    it('keeps a records revision: new with every change, never reused after the user\'s records are all gone', async () => {
+      const revisionOf = async (userId: string) => (await store.getUser(userId))?.recordsRevision ?? null;
+      await store.putRecords({ userId: 'r', records: [record('a', null)], change: stamp('r1', '2025-01-01T00:00:00.000Z') });
+      const first = await revisionOf('r');
+      expect(first).toMatch(/^1\./);
+      await store.putRecords({ userId: 'r', records: [record('a', null)], change: stamp('r2', '2025-01-01T00:00:00.000Z') });
+      expect(await revisionOf('r')).toBe(first); // nothing changed: same revision
+      // Two batches of one import in the same millisecond still make two revisions, and the entry holds the last.
+      await store.putRecords({ userId: 'r', records: [record('b', null)], change: stamp('r3', '2025-01-02T00:00:00.000Z') });
+      const second = await revisionOf('r');
+      await store.putRecords({ userId: 'r', records: [record('c', null)], change: stamp('r3', '2025-01-02T00:00:00.000Z') });
+      const third = await revisionOf('r');
+      expect(new Set([first, second, third]).size).toBe(3);
+      expect((await store.listChanges('r')).find((entry) => entry.changeId === 'r3')!.revision).toBe(third);
+      // A reader that saw r3 at `second` cannot mark it processed: the entry grew within the same millisecond.
+      expect(await store.markChangesProcessed('r', [{ changeId: 'r3', changedAt: '2025-01-02T00:00:00.000Z', revision: second }], '2025-01-03T00:00:00.000Z')).toBe(0);
+      expect(await store.markChangesProcessed('r', [{ changeId: 'r3', changedAt: '2025-01-02T00:00:00.000Z', revision: third }], '2025-01-03T00:00:00.000Z')).toBe(1);
+      await store.deleteRecords('r', ['a', 'b', 'c'], stamp('r4', '2025-01-04T00:00:00.000Z'));
+      expect(await store.getUser('r')).toBeNull();
+      await store.putRecords({ userId: 'r', records: [record('a', null)], change: stamp('r5', '2025-01-05T00:00:00.000Z') });
+      expect([first, second, third]).not.toContain(await revisionOf('r'));
+    });
+
+    it('stores the revision a result was computed from; renews only while it is current, re-verifies on request', async () => {
+      await store.putRecords({ userId: 'u1', records: records.slice(0, 50), change: stamp('v1') });
+      const revision = (await store.getUser('u1'))!.recordsRevision!;
+      const writes = writesFor('u1', records.slice(0, 50), NOW).map((write) => ({ ...write, recordsRevision: revision }));
+      await store.upsertAggregations(writes);
+      expect((await store.listDigests('u1')).every((digest) => digest.recordsRevision === revision)).toBe(true);
+      const renewTo = new Date(NOW + 7_200_000).toISOString();
+      const renewal = writes.map((w) => ({ userId: w.userId, aggregationType: w.aggregationType, filterHash: w.filterHash, version: w.version, dataHash: w.dataHash, expiresAt: renewTo, renewal: true }));
+      expect(await store.refreshAggregations(renewal.slice(0, 5))).toEqual({ refreshed: 5, mismatched: [] });
+      const renewed = await store.listDigests('u1');
+      expect(renewed.filter((digest) => digest.expiresAt === renewTo)).toHaveLength(5);
+      expect(renewed.every((digest) => digest.computedAt === new Date(NOW).toISOString())).toBe(true); // a renewal is no recomputation
+      // The records change: a renewal no longer applies, whatever the caller believed.
+      await store.putRecords({ userId: 'u1', records: [record('new', '2025-06-30T00:00:00.000Z')], change: stamp('v2') });
+      const stale = await store.refreshAggregations(renewal.slice(5));
+      expect(stale.refreshed).toBe(0);
+      expect(stale.mismatched).toHaveLength(5);
+      // Recomputed from the new revision and found equal: refresh with the revision and computedAt.
+      const current = (await store.getUser('u1'))!.recordsRevision!;
+      const verifiedAt = new Date(NOW + 60_000).toISOString();
+      const verified = renewal.slice(5).map(({ renewal: _renewal, ...item }) => ({ ...item, recordsRevision: current, computedAt: verifiedAt }));
+      expect((await store.refreshAggregations(verified)).refreshed).toBe(5);
+      const after = (await store.listDigests('u1')).filter((digest) => digest.recordsRevision === current);
+      expect(after).toHaveLength(5);
+      expect(after.every((digest) => digest.computedAt === verifiedAt)).toBe(true);
+      // An upsert of equal data carrying a revision re-labels the row too.
+      const again = writes.slice(0, 5).map((write) => ({ ...write, recordsRevision: current, computedAt: verifiedAt }));
+      expect(await store.upsertAggregations(again)).toMatchObject({ written: 0, unchanged: 5 });
+      expect((await store.listDigests('u1')).every((digest) => digest.recordsRevision === current)).toBe(true);
+    });
+
+    it('raises gridFreshUntil to a floor, never lowers it, never sets an unknown or past one', async () => {
+      for (const userId of ['g1', 'g2', 'g3']) await store.putRecords({ userId, records: [record('a', null)], change: stamp(userId) });
+      await store.setGridFreshness('g1', '2025-07-01T01:00:00.000Z');
+      await store.setGridFreshness('g3', '2025-06-30T23:00:00.000Z'); // already past at `now`
+      const now = '2025-07-01T00:00:00.000Z';
+      const outcome = await store.raiseGridFreshness(
+        [
+          { userId: 'g1', atLeast: '2025-07-01T02:00:00.000Z' },
+          { userId: 'g2', atLeast: '2025-07-01T02:00:00.000Z' }, // never set (grid incomplete): stays null
+          { userId: 'g3', atLeast: '2025-07-01T02:00:00.000Z' },
+          { userId: 'nobody', atLeast: '2025-07-01T02:00:00.000Z' },
+        ],
+        now,
+      );
+      expect(outcome.raised).toBe(1);
+      expect([...outcome.refused].sort()).toEqual(['g2', 'g3', 'nobody']);
+      expect((await store.getUser('g1'))!.gridFreshUntil).toBe('2025-07-01T02:00:00.000Z');
+      expect((await store.getUser('g2'))!.gridFreshUntil).toBeNull();
+      expect((await store.getUser('g3'))!.gridFreshUntil).toBe('2025-06-30T23:00:00.000Z');
+      expect(await store.raiseGridFreshness([{ userId: 'g1', atLeast: '2025-07-01T01:30:00.000Z' }], now)).toEqual({ raised: 0, refused: [] });
+      expect((await store.getUser('g1'))!.gridFreshUntil).toBe('2025-07-01T02:00:00.000Z');
     });
 
     it('pages every digest of every user in key order', async () => {

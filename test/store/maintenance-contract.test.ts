@@ -250,6 +250,7 @@ describe.each(ADAPTERS)('MaintenanceStore contract: %s', (_name, make) => {
         computedAt: AS_OF,
         expiresAt: AS_OF,
         metadata: { recordCount: 9000, computeMs: 12.5, bytes: Buffer.byteLength(json) },
+        recordsRevision: '3.0123456789',
         filters: DEFAULT_FILTERS,
         data,
       };

@@ -112,8 +112,8 @@ export async function startHarness(options: LoopbackOptions = {}): Promise<Loopb
  * One document as comparable text: no `_id`/`_creationTime`, no store-call counts (retries add calls)
  * or compute times, no hash of a file that names a random id,
  * and the tokens that differ between two otherwise identical runs masked: run ids, lease holders,
- * archive ids, audit event ids, the random tail of import change ids, the server's URL and the
- * working directory.
+ * archive ids, audit event ids, the random tail of import change ids, the hash part of records
+ * revisions (it folds in those change ids; the counter stays), the server's URL and the working directory.
  */
 export function normalize(doc: Record<string, unknown>, context: { cwd: string; url: string; omit?: readonly string[] }): string {
   const { _id, _creationTime, ...rest } = doc;
@@ -126,7 +126,8 @@ export function normalize(doc: Record<string, unknown>, context: { cwd: string; 
     .replace(/<(bf|va)-run>@[0-9a-f]{8}/g, '<$1-run>@<holder>')
     .replace(/\barc-[0-9TZ]+-[0-9a-f]+\b/g, '<archive>')
     .replace(/\bevt-[0-9a-f-]{36}\b/g, '<event>')
-    .replace(/(import:[^"]*?:\d{4}-\d\d-\d\dT[\d:.]+Z):[0-9a-f]{8}/g, '$1:<random>');
+    .replace(/(import:[^"]*?:\d{4}-\d\d-\d\dT[\d:.]+Z):[0-9a-f]{8}/g, '$1:<random>')
+    .replace(/"(recordsRevision|revision)":"(\d+)\.[0-9a-f]{10}"/g, '"$1":"$2.<hash>"');
 }
 
 /** Searches everything captured for the key and its secret half; returns where each was found. */

@@ -16,6 +16,7 @@ export function digestOf(doc: AggregationDoc) {
     expiresAt: doc.expiresAt,
     metadata: doc.metadata,
     chunkCount: doc.chunkCount,
+    recordsRevision: doc.recordsRevision ?? null,
   };
 }
 

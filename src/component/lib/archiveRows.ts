@@ -31,6 +31,7 @@ export function changeText(entry: Omit<Doc<'data_change_log'>, '_id' | '_creatio
     changedAt: entry.changedAt,
     processed: entry.processed,
     processedAt: entry.processedAt,
+    revision: entry.revision ?? null,
   });
 }
 

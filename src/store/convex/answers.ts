@@ -31,6 +31,8 @@ export const removeAnswer = z.object({ deleted: z.number(), missing: z.number().
 
 export const recordWriteAnswer = z.object({ inserted: z.number(), updated: z.number(), unchanged: z.number() });
 
+export const raiseAnswer = z.object({ raised: z.number(), refused: z.array(z.string()) });
+
 export const changeEntryAnswer = z.object({
   changeId: z.string(),
   userId: z.string(),
@@ -39,6 +41,7 @@ export const changeEntryAnswer = z.object({
   changedAt: z.string(),
   processed: z.boolean(),
   processedAt: z.string().nullable(),
+  revision: z.string().nullable().optional().transform((value) => value ?? null),
 });
 
 export const userAnswer = userSummarySchema;

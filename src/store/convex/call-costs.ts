@@ -50,10 +50,16 @@ export function aggregationDocBytes(dataBytes: number | null | undefined, header
   return inline + headerBytes + SYSTEM_FIELDS_BYTES;
 }
 
-/** aggregations:refresh: looks the row up and patches its expiresAt (read again, written whole). */
+/** A user_stats document (a handful of short fields) with its system fields, generously. */
+const USER_STATS_DOC_BYTES = 1024;
+
+/** aggregations:refresh: looks the row up and patches its expiresAt (read again, written whole); a renewal reads the user's stats too. */
 export function refreshCost(storedBytes: number | undefined): number {
-  return 3 * aggregationDocBytes(storedBytes);
+  return 3 * aggregationDocBytes(storedBytes) + USER_STATS_DOC_BYTES;
 }
+
+/** records:raiseGridFreshness: reads one user's stats and may patch it (read again, written whole). */
+export const RAISE_FRESHNESS_COST = 3 * USER_STATS_DOC_BYTES;
 
 /** aggregations:remove and archive:deleteAggregations: look the row up and delete it (read again). */
 export function removeCost(storedBytes: number | undefined, headerBytes?: number): number {

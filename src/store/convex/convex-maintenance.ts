@@ -100,7 +100,14 @@ function header(row: StoredAggregation) {
     computedAt: row.computedAt,
     expiresAt: row.expiresAt,
     metadata: { recordCount: row.metadata.recordCount, computeMs: row.metadata.computeMs, bytes: row.metadata.bytes },
+    ...(row.recordsRevision ? { recordsRevision: row.recordsRevision } : {}),
   };
+}
+
+/** A change-log entry as the component takes it: an unknown revision is left out, not null. */
+function changeArgs(entry: ChangeEntry) {
+  const { revision, ...rest } = entry;
+  return revision ? { ...rest, revision } : rest;
 }
 
 function storedRecordOf(record: ArchivedRecord) {
@@ -286,7 +293,7 @@ export class ConvexMaintenance implements MaintenanceStore {
       case 'data_change_log': {
         const entries = rows as readonly ChangeEntry[];
         for (const batch of indexedBatches(entries, KEYS_PER_CALL, changeRowCost)) {
-          addOutcome(total, await this.calls.mutation('archive:deleteChanges', { entries: batch.map((i) => ({ ...entries[i]! })) }, conditionalAnswer), batch);
+          addOutcome(total, await this.calls.mutation('archive:deleteChanges', { entries: batch.map((i) => changeArgs(entries[i]!)) }, conditionalAnswer), batch);
         }
         break;
       }
@@ -332,7 +339,7 @@ export class ConvexMaintenance implements MaintenanceStore {
         return this.restoreAggregations(rows as readonly StoredAggregation[]);
       case 'data_change_log':
         for (const batch of batchBySize(rows as readonly ChangeEntry[], KEYS_PER_CALL, ITEMS_BYTES_BUDGET, changeRowCost)) {
-          const entries = batch.map((entry) => ({ ...entry }));
+          const entries = batch.map(changeArgs);
           addRestore(
             total,
             dryRun

@@ -29,6 +29,8 @@ import type {
   PageRequest,
   PendingUser,
   RecordWrite,
+  GridFreshnessFloor,
+  GridFreshnessOutcome,
   RefreshItem,
   RefreshOutcome,
   RecordWriteOutcome,
@@ -65,6 +67,7 @@ import {
   pageOf,
   readAnswer,
   recordWriteAnswer,
+  raiseAnswer,
   refreshAnswer,
   removeAnswer,
   runAnswer,
@@ -78,6 +81,7 @@ import type { ConvexCaller } from './caller.js';
 import {
   CHUNKS_PER_DELETE,
   DELETE_RECORD_BY_ID_COST,
+  RAISE_FRESHNESS_COST,
   ITEMS_BYTES_BUDGET,
   aggregationDocBytes,
   markProcessedCost,
@@ -174,6 +178,18 @@ export class ConvexStore implements Store {
     await this.mutation('records:setGridFreshness', { userId, freshUntil }, nullAnswer);
   }
 
+  async raiseGridFreshness(floors: readonly GridFreshnessFloor[], now: string): Promise<GridFreshnessOutcome> {
+    let raised = 0;
+    const refused: string[] = [];
+    // Each floor reads and maybe patches one user_stats row (small): many users per call.
+    for (const batch of batchBySize(floors, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, () => RAISE_FRESHNESS_COST)) {
+      const outcome = await this.mutation('records:raiseGridFreshness', { users: batch.map(({ userId, atLeast }) => ({ userId, atLeast })), now }, raiseAnswer);
+      raised += outcome.raised;
+      refused.push(...outcome.refused);
+    }
+    return { raised, refused };
+  }
+
   async putRecords(write: RecordWrite): Promise<RecordWriteOutcome> {
     const totals = { inserted: 0, updated: 0, unchanged: 0 };
     const stored = write.records.map(toStoredRecord);
@@ -219,7 +235,7 @@ export class ConvexStore implements Store {
           current = null;
         }
         current ??= { userId: entry.userId, changes: [], oldestChangedAt: entry.changedAt };
-        current.changes.push({ changeId: entry.changeId, changedAt: entry.changedAt });
+        current.changes.push({ changeId: entry.changeId, changedAt: entry.changedAt, revision: entry.revision });
         if (entry.changedAt < current.oldestChangedAt) current.oldestChangedAt = entry.changedAt;
       }
       if (page.isDone) break;
@@ -235,7 +251,8 @@ export class ConvexStore implements Store {
   async markChangesProcessed(userId: string, changes: readonly ChangeVersion[], at: string): Promise<number> {
     let marked = 0;
     for (const batch of batchBySize(changes, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, (change) => markProcessedCost(change.changeId))) {
-      marked += await this.mutation('changes:markProcessed', { userId, changes: batch.map(({ changeId, changedAt }) => ({ changeId, changedAt })), at }, countAnswer);
+      const versions = batch.map(({ changeId, changedAt, revision }) => (revision ? { changeId, changedAt, revision } : { changeId, changedAt }));
+      marked += await this.mutation('changes:markProcessed', { userId, changes: versions, at }, countAnswer);
     }
     return marked;
   }
@@ -263,6 +280,7 @@ export class ConvexStore implements Store {
         computedAt: item.computedAt,
         expiresAt: item.expiresAt,
         metadata: item.metadata,
+        ...(item.recordsRevision ? { recordsRevision: item.recordsRevision } : {}),
       };
       const inline = fitsInline({ bytes: item.metadata.bytes, longestArray: item.longestArray, widestObject: item.widestObject, depth: item.depth });
       // The call reads the row stored at the key (same key, same filters: a header of the same size) and writes the new one.
@@ -309,7 +327,17 @@ export class ConvexStore implements Store {
     let refreshed = 0;
     const mismatched: AggregationKey[] = [];
     for (const batch of batchBySize(items, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, (item) => refreshCost(item.storedBytes))) {
-      const args = batch.map(({ userId, aggregationType, filterHash, version, dataHash, expiresAt }) => ({ userId, aggregationType, filterHash, version, dataHash, expiresAt }));
+      const args = batch.map(({ userId, aggregationType, filterHash, version, dataHash, expiresAt, recordsRevision, computedAt, renewal }) => ({
+        userId,
+        aggregationType,
+        filterHash,
+        version,
+        dataHash,
+        expiresAt,
+        ...(recordsRevision != null ? { recordsRevision } : {}),
+        ...(computedAt !== undefined ? { computedAt } : {}),
+        ...(renewal ? { renewal: true } : {}),
+      }));
       const outcome = await this.mutation('aggregations:refresh', { items: args }, refreshAnswer);
       refreshed += outcome.refreshed;
       mismatched.push(...outcome.mismatched);

@@ -147,4 +147,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE agg_leases ADD COLUMN host TEXT;
   ALTER TABLE agg_leases ADD COLUMN pid INTEGER;
   `,
+  // Records revisions: which state of a user's records a result was computed from, and each
+  // change-log entry's latest.
+  `
+  ALTER TABLE user_stats ADD COLUMN records_revision TEXT;
+  ALTER TABLE precomputed_aggregations ADD COLUMN records_revision TEXT;
+  ALTER TABLE data_change_log ADD COLUMN revision TEXT;
+  `,
 ];

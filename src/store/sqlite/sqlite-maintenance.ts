@@ -29,8 +29,8 @@ import { RUN_COLUMNS, type Row, changeOf, decodeCursor, digestOf, encodeCursor, 
 export interface SqliteStoreInternals {
   /** One operation under the store's retry policy and file checks (see SqliteStore.run). */
   run<T>(operation: () => T): Promise<T>;
-  touchStats(userId: string, countDelta: number, at: string): void;
-  extendChange(userId: string, change: ChangeStamp, recordCount: number): void;
+  /** A records change: user_stats, a new records revision and the change-log entry, in the caller's transaction. */
+  recordChange(userId: string, countDelta: number, change: ChangeStamp, recordCount: number): void;
 }
 
 type Outcome = { deleted: number; changed: number; changedRows: number[]; missing: number; bytesFreed: number };
@@ -334,8 +334,7 @@ export class SqliteMaintenance implements MaintenanceStore {
         }
       }
       if (deleted > 0) {
-        this.store.touchStats(userId, -deleted, change.at);
-        this.store.extendChange(userId, { changeId: archiveChangeId('archive', change.manifestId, userId), changeType: 'archive', at: change.at }, deleted);
+        this.store.recordChange(userId, -deleted, { changeId: archiveChangeId('archive', change.manifestId, userId), changeType: 'archive', at: change.at }, deleted);
       }
       outcome.deleted += deleted;
     }
@@ -360,7 +359,7 @@ export class SqliteMaintenance implements MaintenanceStore {
                     this.db
                       .prepare(
                         `INSERT INTO precomputed_aggregations (user_id, aggregation_type, filter_hash, version, filters, data, data_hash, as_of,
-                           time_zone, computed_at, expires_at, record_count, compute_ms, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                           time_zone, computed_at, expires_at, record_count, compute_ms, bytes, records_revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
                       )
                       .run(
                         row.userId,
@@ -377,6 +376,7 @@ export class SqliteMaintenance implements MaintenanceStore {
                         row.metadata.recordCount,
                         row.metadata.computeMs,
                         row.metadata.bytes,
+                        row.recordsRevision ?? null,
                       )
                 : null,
             );
@@ -389,9 +389,9 @@ export class SqliteMaintenance implements MaintenanceStore {
                 ? (row) =>
                     this.db
                       .prepare(
-                        `INSERT INTO data_change_log (change_id, user_id, change_type, record_count, changed_at, processed, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+                        `INSERT INTO data_change_log (change_id, user_id, change_type, record_count, changed_at, processed, processed_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
                       )
-                      .run(row.changeId, row.userId, row.changeType, row.recordCount, row.changedAt, row.processed ? 1 : 0, row.processedAt)
+                      .run(row.changeId, row.userId, row.changeType, row.recordCount, row.changedAt, row.processed ? 1 : 0, row.processedAt, row.revision ?? null)
                 : null,
             );
           case 'agg_runs':
@@ -444,8 +444,7 @@ export class SqliteMaintenance implements MaintenanceStore {
         else conflicting++;
       }
       if (write && added > 0) {
-        this.store.touchStats(userId, added, change.at);
-        this.store.extendChange(userId, { changeId: archiveChangeId('restore', change.manifestId, userId), changeType: 'restore', at: change.at }, added);
+        this.store.recordChange(userId, added, { changeId: archiveChangeId('restore', change.manifestId, userId), changeType: 'restore', at: change.at }, added);
       }
       inserted += added;
     }

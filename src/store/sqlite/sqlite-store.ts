@@ -5,10 +5,13 @@ import type { Filters } from '../../core/filters.js';
 import { canonicalFilters, filterHash } from '../../core/filters.js';
 import type { JsonValue } from '../../core/json.js';
 import type { InputRecord } from '../../core/record.js';
+import { nextRecordsRevision } from '../../core/records-revision.js';
 import { StoreError, StoreIntegrityError, StoreNotFoundError } from '../errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from '../retry.js';
 import { type StoredRecord, fromStoredRecord, toStoredRecord } from '../record-codec.js';
 import type {
+  GridFreshnessFloor,
+  GridFreshnessOutcome,
   UserDeletionStep,
   AggregationDigest,
   AggregationKey,
@@ -103,6 +106,7 @@ export function digestOf(row: Row): AggregationDigest {
     computedAt: row.computed_at,
     expiresAt: row.expires_at,
     metadata: { recordCount: row.record_count, computeMs: row.compute_ms, bytes: row.bytes },
+    recordsRevision: row.records_revision ?? null,
   });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
@@ -117,6 +121,7 @@ function userOf(row: Row): UserSummary {
     lastWatchedAt: (row.last_watched_at as string | null) ?? null,
     lastChangeAt: (row.last_change_at as string | null) ?? null,
     gridFreshUntil: (row.grid_fresh_until as string | null) ?? null,
+    recordsRevision: (row.records_revision as string | null) ?? null,
   };
 }
 
@@ -129,6 +134,7 @@ export function changeOf(row: Row): ChangeEntry {
     changedAt: row.changed_at as string,
     processed: row.processed === 1,
     processedAt: (row.processed_at as string | null) ?? null,
+    revision: (row.revision as string | null) ?? null,
   };
 }
 
@@ -232,8 +238,7 @@ export class SqliteStore implements Store {
     this.guard = path === null ? null : new StoreFileGuard(path);
     this.maintenance = new SqliteMaintenance(db, {
       run: (operation) => this.run(operation),
-      touchStats: (userId, countDelta, at) => this.touchStats(userId, countDelta, at),
-      extendChange: (userId, change, recordCount) => this.extendChange(userId, change, recordCount),
+      recordChange: (userId, countDelta, change, recordCount) => this.recordChange(userId, countDelta, change, recordCount),
     });
   }
 
@@ -325,34 +330,61 @@ export class SqliteStore implements Store {
     });
   }
 
-  private touchStats(userId: string, countDelta: number, at: string): void {
-    const current = this.db.prepare(`SELECT record_count FROM user_stats WHERE user_id = ?`).get(userId) as Row | undefined;
+  /** Keeps user_stats exact and makes a new records revision, which it returns (for the change-log entry). */
+  private touchStats(userId: string, countDelta: number, change: { changeId: string; at: string }): string {
+    const at = change.at;
+    const current = this.db.prepare(`SELECT record_count, records_revision FROM user_stats WHERE user_id = ?`).get(userId) as Row | undefined;
+    const revision = nextRecordsRevision((current?.records_revision as string | null | undefined) ?? null, change);
     const recordCount = ((current?.record_count as number | undefined) ?? 0) + countDelta;
     if (recordCount <= 0) {
       this.db.prepare(`DELETE FROM user_stats WHERE user_id = ?`).run(userId);
-      return;
+      return revision;
     }
     const bounds = this.db
       .prepare(`SELECT MIN(watched_at) AS first, MAX(watched_at) AS last FROM watch_records WHERE user_id = ? AND watched_at IS NOT NULL`)
       .get(userId) as Row;
     this.db
       .prepare(
-        `INSERT INTO user_stats (user_id, record_count, first_watched_at, last_watched_at, last_change_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO user_stats (user_id, record_count, first_watched_at, last_watched_at, last_change_at, records_revision) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (user_id) DO UPDATE SET record_count = excluded.record_count, first_watched_at = excluded.first_watched_at,
-           last_watched_at = excluded.last_watched_at, last_change_at = excluded.last_change_at`,
+           last_watched_at = excluded.last_watched_at, last_change_at = excluded.last_change_at, records_revision = excluded.records_revision`,
       )
-      .run(userId, recordCount, bounds.first ?? null, bounds.last ?? null, at);
+      .run(userId, recordCount, bounds.first ?? null, bounds.last ?? null, at, revision);
+    return revision;
   }
 
-  private extendChange(userId: string, change: ChangeStamp, recordCount: number): void {
+  private extendChange(userId: string, change: ChangeStamp, recordCount: number, revision: string): void {
     this.db
       .prepare(
-        `INSERT INTO data_change_log (change_id, user_id, change_type, record_count, changed_at, processed, processed_at)
-         VALUES (?, ?, ?, ?, ?, 0, NULL)
+        `INSERT INTO data_change_log (change_id, user_id, change_type, record_count, changed_at, processed, processed_at, revision)
+         VALUES (?, ?, ?, ?, ?, 0, NULL, ?)
          ON CONFLICT (change_id) DO UPDATE SET record_count = record_count + excluded.record_count,
-           changed_at = excluded.changed_at, processed = 0, processed_at = NULL`,
+           changed_at = excluded.changed_at, processed = 0, processed_at = NULL, revision = excluded.revision`,
       )
-      .run(change.changeId, userId, change.changeType, recordCount, change.at);
+      .run(change.changeId, userId, change.changeType, recordCount, change.at, revision);
+  }
+
+  /** A records change: the new revision in user_stats and in the change-log entry, in the caller's transaction. */
+  private recordChange(userId: string, countDelta: number, change: ChangeStamp, recordCount: number): void {
+    this.extendChange(userId, change, recordCount, this.touchStats(userId, countDelta, change));
+  }
+
+  async raiseGridFreshness(floors: readonly GridFreshnessFloor[], now: string): Promise<GridFreshnessOutcome> {
+    if (floors.length === 0) return { raised: 0, refused: [] };
+    return this.run(() =>
+      this.db.transaction(() => {
+        const select = this.db.prepare(`SELECT grid_fresh_until FROM user_stats WHERE user_id = ?`);
+        const raise = this.db.prepare(`UPDATE user_stats SET grid_fresh_until = ? WHERE user_id = ?`);
+        let raised = 0;
+        const refused: string[] = [];
+        for (const floor of floors) {
+          const current = ((select.get(floor.userId) as Row | undefined)?.grid_fresh_until as string | null | undefined) ?? null;
+          if (current === null || current < now) refused.push(floor.userId);
+          else if (current < floor.atLeast) raised += raise.run(floor.atLeast, floor.userId).changes;
+        }
+        return { raised, refused };
+      }).immediate(),
+    );
   }
 
   async setGridFreshness(userId: string, freshUntil: string | null): Promise<void> {
@@ -383,8 +415,7 @@ export class SqliteStore implements Store {
           else inserted++;
         }
         if (inserted + updated > 0) {
-          this.touchStats(write.userId, inserted, write.change.at);
-          this.extendChange(write.userId, write.change, inserted + updated);
+          this.recordChange(write.userId, inserted, write.change, inserted + updated);
         }
         return { inserted, updated, unchanged };
       }).immediate(),
@@ -409,8 +440,7 @@ export class SqliteStore implements Store {
         let deleted = 0;
         for (const recordId of recordIds) deleted += remove.run(userId, recordId).changes;
         if (deleted > 0) {
-          this.touchStats(userId, -deleted, change.at);
-          this.extendChange(userId, change, deleted);
+          this.recordChange(userId, -deleted, change, deleted);
         }
         return deleted;
       }).immediate(),
@@ -446,12 +476,12 @@ export class SqliteStore implements Store {
       if (users.length === 0) return;
       for (const { user_id: userId } of users) {
         const rows = await this.run(
-          () => this.db.prepare(`SELECT change_id, changed_at FROM data_change_log WHERE processed = 0 AND user_id = ? ORDER BY changed_at, change_id`).all(userId) as Row[],
+          () => this.db.prepare(`SELECT change_id, changed_at, revision FROM data_change_log WHERE processed = 0 AND user_id = ? ORDER BY changed_at, change_id`).all(userId) as Row[],
         );
         if (rows.length === 0) continue;
         yield {
           userId: userId as string,
-          changes: rows.map((row) => ({ changeId: row.change_id as string, changedAt: row.changed_at as string })),
+          changes: rows.map((row) => ({ changeId: row.change_id as string, changedAt: row.changed_at as string, revision: (row.revision as string | null) ?? null })),
           oldestChangedAt: rows[0]!.changed_at as string,
         };
       }
@@ -469,10 +499,11 @@ export class SqliteStore implements Store {
     return this.run(() =>
       this.db.transaction(() => {
         const mark = this.db.prepare(
-          `UPDATE data_change_log SET processed = 1, processed_at = ? WHERE change_id = ? AND user_id = ? AND processed = 0 AND changed_at = ?`,
+          `UPDATE data_change_log SET processed = 1, processed_at = ?
+           WHERE change_id = ? AND user_id = ? AND processed = 0 AND changed_at = ? AND (? IS NULL OR revision IS ?)`,
         );
         let marked = 0;
-        for (const change of changes) marked += mark.run(at, change.changeId, userId, change.changedAt).changes;
+        for (const change of changes) marked += mark.run(at, change.changeId, userId, change.changedAt, change.revision ?? null, change.revision ?? null).changes;
         return marked;
       }).immediate(),
     );
@@ -485,7 +516,7 @@ export class SqliteStore implements Store {
       (
         this.db
           .prepare(
-            `SELECT user_id, aggregation_type, filter_hash, version, data_hash, as_of, time_zone, computed_at, expires_at, record_count, compute_ms, bytes
+            `SELECT user_id, aggregation_type, filter_hash, version, data_hash, as_of, time_zone, computed_at, expires_at, record_count, compute_ms, bytes, records_revision
              FROM precomputed_aggregations WHERE user_id = ? ORDER BY aggregation_type, filter_hash`,
           )
           .all(userId) as Row[]
@@ -497,13 +528,17 @@ export class SqliteStore implements Store {
     return this.run(() =>
       this.db.transaction(() => {
         const select = this.db.prepare(
-          `SELECT version, data_hash, expires_at FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`,
+          `SELECT version, data_hash, expires_at, records_revision, computed_at FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`,
         );
         const refresh = this.db.prepare(`UPDATE precomputed_aggregations SET expires_at = ? WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`);
+        // Recomputed and equal: the row is now this revision's, verified at computedAt.
+        const verified = this.db.prepare(
+          `UPDATE precomputed_aggregations SET expires_at = ?, records_revision = ?, computed_at = ? WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`,
+        );
         const write = this.db.prepare(
           `INSERT OR REPLACE INTO precomputed_aggregations (user_id, aggregation_type, filter_hash, version, filters, data, data_hash, as_of,
-             time_zone, computed_at, expires_at, record_count, compute_ms, bytes)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             time_zone, computed_at, expires_at, record_count, compute_ms, bytes, records_revision)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         );
         let written = 0;
         let unchanged = 0;
@@ -511,7 +546,9 @@ export class SqliteStore implements Store {
         for (const item of items) {
           const existing = select.get(item.userId, item.aggregationType, item.filterHash) as Row | undefined;
           if (existing && options.force !== true && existing.data_hash === item.dataHash && existing.version === item.version) {
-            if (existing.expires_at !== item.expiresAt) refresh.run(item.expiresAt, item.userId, item.aggregationType, item.filterHash);
+            if (item.recordsRevision != null && (existing.records_revision !== item.recordsRevision || existing.computed_at !== item.computedAt)) {
+              verified.run(item.expiresAt, item.recordsRevision, item.computedAt, item.userId, item.aggregationType, item.filterHash);
+            } else if (existing.expires_at !== item.expiresAt) refresh.run(item.expiresAt, item.userId, item.aggregationType, item.filterHash);
             unchanged++;
             continue;
           }
@@ -530,6 +567,7 @@ export class SqliteStore implements Store {
             item.metadata.recordCount,
             item.metadata.computeMs,
             item.metadata.bytes,
+            item.recordsRevision ?? null,
           );
           written++;
           bytesWritten += item.metadata.bytes;
@@ -542,17 +580,25 @@ export class SqliteStore implements Store {
   async refreshAggregations(items: readonly RefreshItem[]): Promise<RefreshOutcome> {
     return this.run(() =>
       this.db.transaction(() => {
-        const select = this.db.prepare(`SELECT version, data_hash FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`);
-        const refresh = this.db.prepare(`UPDATE precomputed_aggregations SET expires_at = ? WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`);
+        const select = this.db.prepare(
+          `SELECT a.version, a.data_hash, a.records_revision, a.computed_at, u.records_revision AS current_revision
+           FROM precomputed_aggregations a LEFT JOIN user_stats u ON u.user_id = a.user_id
+           WHERE a.user_id = ? AND a.aggregation_type = ? AND a.filter_hash = ?`,
+        );
+        const refresh = this.db.prepare(
+          `UPDATE precomputed_aggregations SET expires_at = ?, records_revision = ?, computed_at = ? WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`,
+        );
         let refreshed = 0;
         const mismatched: AggregationKey[] = [];
         for (const item of items) {
           const row = select.get(item.userId, item.aggregationType, item.filterHash) as Row | undefined;
-          if (!row || row.version !== item.version || row.data_hash !== item.dataHash) {
+          // A renewal holds only while the row is still computed from the user's current records.
+          const current = row !== undefined && row.records_revision !== null && row.records_revision === row.current_revision;
+          if (!row || row.version !== item.version || row.data_hash !== item.dataHash || (item.renewal === true && !current)) {
             mismatched.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash });
             continue;
           }
-          refresh.run(item.expiresAt, item.userId, item.aggregationType, item.filterHash);
+          refresh.run(item.expiresAt, item.recordsRevision ?? row.records_revision, item.computedAt ?? row.computed_at, item.userId, item.aggregationType, item.filterHash);
           refreshed++;
         }
         return { refreshed, mismatched };
@@ -566,7 +612,7 @@ export class SqliteStore implements Store {
       const after = request.cursor === null ? null : decodeCursor(request.cursor, 3);
       const rows = this.db
         .prepare(
-          `SELECT user_id, aggregation_type, filter_hash, version, data_hash, as_of, time_zone, computed_at, expires_at, record_count, compute_ms, bytes
+          `SELECT user_id, aggregation_type, filter_hash, version, data_hash, as_of, time_zone, computed_at, expires_at, record_count, compute_ms, bytes, records_revision
            FROM precomputed_aggregations
            WHERE (? IS NULL OR (user_id, aggregation_type, filter_hash) > (?, ?, ?))
            ORDER BY user_id, aggregation_type, filter_hash LIMIT ?`,
@@ -642,7 +688,7 @@ export class SqliteStore implements Store {
       const after = request.cursor === null ? null : decodeCursor(request.cursor, 4);
       const rows = this.db
         .prepare(
-          `SELECT user_id, aggregation_type, filter_hash, version, data_hash, as_of, time_zone, computed_at, expires_at, record_count, compute_ms, bytes
+          `SELECT user_id, aggregation_type, filter_hash, version, data_hash, as_of, time_zone, computed_at, expires_at, record_count, compute_ms, bytes, records_revision
            FROM precomputed_aggregations
            WHERE expires_at < ? AND (? IS NULL OR (expires_at, user_id, aggregation_type, filter_hash) > (?, ?, ?, ?))
            ORDER BY expires_at, user_id, aggregation_type, filter_hash LIMIT ?`,

@@ -1,0 +1,37 @@
+import type { InputRecord } from '../core/record.js';
+import type { Store, UserSummary } from '../store/types.js';
+import { readAllRecords } from './user-data.js';
+
+/** Reads that found the records changing under them before one came out whole. */
+const READ_ATTEMPTS = 3;
+
+export interface RecordsSnapshot {
+  readonly user: UserSummary | null;
+  readonly records: InputRecord[];
+  /** The revision the records are known to be at least as old as; null when the store kept none. */
+  readonly revision: string | null;
+  /**
+   * False when every attempt saw the revision move (a long import in flight): the records mix two
+   * states, and a result from them must be labelled with the older revision, so validate calls it
+   * stale, never drift.
+   */
+  readonly consistent: boolean;
+}
+
+/**
+ * A user's records at one state: the revision read before and after the pages must agree (records
+ * come in several calls, between which an import may write). A few attempts, then the mixed read with
+ * the revision from before it.
+ */
+export async function readConsistentRecords(store: Store, userId: string): Promise<RecordsSnapshot> {
+  let snapshot: RecordsSnapshot | null = null;
+  for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+    const before = await store.getUser(userId);
+    const records = before ? await readAllRecords(store, userId) : [];
+    const after = before ? await store.getUser(userId) : before;
+    const revision = before?.recordsRevision ?? null;
+    if ((after?.recordsRevision ?? null) === revision && (after === null) === (before === null)) return { user: after, records, revision, consistent: true };
+    snapshot = { user: before, records, revision, consistent: false };
+  }
+  return snapshot!;
+}

@@ -1,0 +1,133 @@
+import type { AggregationType } from '../core/aggregations/definition.js';
+import { DEFAULT_GRID, filterHash } from '../core/filters.js';
+import { REGISTRY } from '../core/registry.js';
+import { formatIsoInstant } from '../core/time/iso.js';
+import type { AggregationDigest, GridFreshnessFloor, RefreshItem, Store } from '../store/types.js';
+import { compareUserIds } from './selection.js';
+import { yieldIfBusy } from './yield.js';
+
+// The cron tick's second job: keep served results from expiring when nothing about them changed.
+// A result still computed from the user's current records (its revision) is renewed: expiresAt moves,
+// nothing is recomputed, many rows per call. One that reached its maxAge, is of an older algorithm
+// version, or has no revision is left to a recomputation of its user instead (which writes nothing
+// when the data is equal). The store checks the revision in the same transaction as the renewal, so a
+// change that lands meanwhile is never papered over; such rows' users are recomputed too.
+
+export interface RenewalPolicy {
+  readonly types: readonly AggregationType[];
+  readonly byType: Readonly<Record<AggregationType, { readonly ttlMs: number; readonly maxAgeMs: number; readonly refreshThresholdMs: number }>>;
+  /** How often the tick runs: what expires before the next tick (plus the threshold) is due now. */
+  readonly tickIntervalMs: number;
+}
+
+export interface RenewalOutcome {
+  /** Rows found due (within their type's window). */
+  readonly due: number;
+  /** Rows renewed (or, in a dry run, that would be). */
+  readonly renewed: number;
+  /** Users to recompute: a due row past its maxAge, outdated, without a revision, or changed meanwhile. */
+  readonly recompute: string[];
+  /** Users whose gridFreshUntil was raised after their renewals. */
+  readonly gridRaised: number;
+}
+
+/** Due rows renewed per round of store calls (the store splits each round into calls within its limits). */
+const RENEW_ROUND = 2000;
+
+const GRID_HASHES: ReadonlySet<string> = new Set(DEFAULT_GRID.map(filterHash));
+
+export interface RenewalEnvironment {
+  readonly store: Store;
+  readonly now: number;
+  readonly dryRun: boolean;
+  /** Stop between rounds when this is set (an interrupted run). */
+  readonly stopped?: () => boolean;
+}
+
+/** What to do with one due row: renew it to this instant, or recompute its user. */
+export function planRow(digest: AggregationDigest, policy: RenewalPolicy, now: number): { renewTo: string } | { recompute: string } | null {
+  const freshness = policy.byType[digest.aggregationType];
+  const cutoff = now + freshness.refreshThresholdMs + policy.tickIntervalMs;
+  if (Date.parse(digest.expiresAt) >= cutoff) return null;
+  if (digest.version !== REGISTRY[digest.aggregationType].version) return { recompute: 'outdated' };
+  if (!digest.recordsRevision) return { recompute: 'no revision' };
+  // A renewal never carries a result past its maxAge: from then on only a recomputation will do.
+  const renewTo = Math.min(now + freshness.ttlMs, Date.parse(digest.computedAt) + freshness.maxAgeMs);
+  if (renewTo <= cutoff) return { recompute: 'max age' };
+  return { renewTo: formatIsoInstant(renewTo) };
+}
+
+export async function renewExpiring(policy: RenewalPolicy, env: RenewalEnvironment): Promise<RenewalOutcome> {
+  const { store, now } = env;
+  const inScope = new Set<string>(policy.types);
+  const cutoffs = policy.types.map((type) => now + policy.byType[type].refreshThresholdMs + policy.tickIntervalMs);
+  if (cutoffs.length === 0) return { due: 0, renewed: 0, recompute: [], gridRaised: 0 };
+  const before = formatIsoInstant(Math.max(...cutoffs));
+  const recompute = new Set<string>();
+  /** Users with a default-grid row renewed: their gridFreshUntil can be raised afterwards. */
+  const gridRenewed = new Set<string>();
+  let due = 0;
+  let renewed = 0;
+  let round: RefreshItem[] = [];
+
+  const flush = async (): Promise<void> => {
+    const items = round;
+    round = [];
+    if (items.length === 0) return;
+    if (env.dryRun) {
+      renewed += items.length;
+      return;
+    }
+    const outcome = await store.refreshAggregations(items);
+    renewed += outcome.refreshed;
+    for (const key of outcome.mismatched) recompute.add(key.userId);
+  };
+
+  let cursor: string | null = null;
+  for (;;) {
+    if (env.stopped?.()) break;
+    const page = await store.pageExpired(before, { cursor });
+    for (const digest of page.items) {
+      if (!inScope.has(digest.aggregationType)) continue;
+      const plan = planRow(digest, policy, now);
+      if (plan === null) continue;
+      due++;
+      if ('recompute' in plan) {
+        recompute.add(digest.userId);
+        continue;
+      }
+      round.push({
+        userId: digest.userId,
+        aggregationType: digest.aggregationType,
+        filterHash: digest.filterHash,
+        version: digest.version,
+        dataHash: digest.dataHash,
+        expiresAt: plan.renewTo,
+        storedBytes: digest.metadata.bytes,
+        renewal: true,
+      });
+      if (GRID_HASHES.has(digest.filterHash)) gridRenewed.add(digest.userId);
+    }
+    if (round.length >= RENEW_ROUND) await flush();
+    await yieldIfBusy();
+    if (page.isDone) break;
+    cursor = page.cursor;
+  }
+  await flush();
+
+  // Every default-grid row not renewed now expires after its type's cutoff (or was due and its user
+  // is recomputed), and every renewed one later still: the earliest cutoff is a floor for the user.
+  let gridRaised = 0;
+  const floor = formatIsoInstant(Math.min(...cutoffs));
+  const floors: GridFreshnessFloor[] = [...gridRenewed].filter((userId) => !recompute.has(userId)).map((userId) => ({ userId, atLeast: floor }));
+  if (!env.dryRun && floors.length > 0 && policy.types.length === Object.keys(policy.byType).length) {
+    const outcome = await store.raiseGridFreshness(floors, formatIsoInstant(now));
+    gridRaised = outcome.raised;
+    // A user whose grid was already stale (a row missing or expired) gets an exact recomputation.
+    for (const userId of outcome.refused) recompute.add(userId);
+  }
+  // Results of users whose records are gone are orphans for cleanup, not users to recompute.
+  const known: string[] = [];
+  for (const userId of [...recompute].sort(compareUserIds)) if ((await store.getUser(userId)) !== null) known.push(userId);
+  return { due, renewed, recompute: known, gridRaised };
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { simulateDay } from '../../bench/day-simulation.js';
+import { ADAPTER_FACTORIES } from '../support/store-fixtures.js';
+
+// The README's cron loop keeps every served result fresh: backfill --changed every 15 minutes renews
+// what is about to expire and recomputes what changed or grew too old, and the writes follow the
+// changes, not the size of the store.
+describe.each(ADAPTER_FACTORIES)('the cron tick on the %s', (_name, make) => {
+  it('keeps every user served for five hours of 15-minute ticks, recomputing only changed users and results past maxAge', async () => {
+    const harness = make();
+    const day = await simulateDay({ openStore: () => harness.openStore(), users: 5, records: 60, hours: 5, changingUsers: 2 });
+    expect(day.gaps).toEqual([]);
+    const hourly = day.ticks.filter((tick) => tick.at.endsWith(':00:00.000Z'));
+    const between = day.ticks.filter((tick) => !tick.at.endsWith(':00:00.000Z'));
+    // On the hour, the two changed users are recomputed, and write only what their new records changed.
+    for (const tick of hourly) expect(tick.usersRecomputed).toBeGreaterThanOrEqual(2);
+    for (const tick of hourly) expect(tick.written).toBeGreaterThan(0);
+    // In between nothing changes: no data is written; results are renewed, or recomputed past maxAge and found equal.
+    for (const tick of between) expect(tick.written).toBe(0);
+    const renewed = day.ticks.reduce((n, tick) => n + tick.renewed, 0);
+    expect(renewed).toBeGreaterThan(0);
+    // Data writes: the changed users' results only, never the whole store again.
+    const written = day.ticks.reduce((n, tick) => n + tick.written, 0);
+    expect(written).toBeLessThan(day.initial.written * 2);
+  }, 180_000);
+});
