@@ -47,7 +47,7 @@ describe('agg compute --json', () => {
     const expected = computeAggregations({ records: RECORDS, context: { asOf: '2024-03-02T10:30:00.000Z', timeZone: 'UTC' } }).results;
     document.results.forEach((result, i) => {
       expect(Object.keys(result)).toEqual(['type', 'version', 'filters', 'filterHash', 'data']);
-      expect(result.version).toBe(1);
+      expect(result.version).toBe(result.type === 'enhanced_channel_metrics' ? 2 : 1);
       expect(result.filters).toEqual({ channels: [], product: 'All', timeframe: 'All', topics: [] });
       expect(result.filterHash).toBe(filterHash(canonicalFilters({})));
       expect(canonicalJson(result.data)).toBe(expected[i]!.json);

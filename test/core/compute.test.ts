@@ -108,7 +108,7 @@ describe('properties of computeAggregations', () => {
           const json = JSON.stringify(result.data);
           expect(json).toBe(canonicalJson(result.data));
           expect(result.json).toBe(json);
-          expect(result.version).toBe(1);
+          expect(result.version).toBe(result.type === 'enhanced_channel_metrics' ? 2 : 1);
           expect(result.filterHash).toBe(filterHash(result.filters));
           // Shape, computed independently.
           let longestArray = 0, widestObject = 0;

@@ -35,6 +35,8 @@ interface ChannelState {
   readonly channel: number;
   readonly first: NormalizedRecord;
   last: NormalizedRecord;
+  /** The first record of the newest-first walk (the channel's newest): channelUrl comes from it. */
+  newest: NormalizedRecord | null;
   count: number;
   recent: number;
   readonly hours: Int32Array;
@@ -73,16 +75,34 @@ function recencyScore(daysSinceLast: number): number {
 }
 
 /**
- * Spec §3.8 over F-strict records, in (instant, id) order: per channel, loyalty scores and viewing
- * habits. Placeholders (sessionFrequency 0, relatedChannels []) are kept for parity (D4); a peak hour
- * of 0 is reported as 0 (D5 fix).
+ * Calls `visit` for each record newest first: instant descending, ties by id ascending (spec §3.8
+ * batch rule, version 2). `dated` is sorted by (instant, id) ascending, so each run of equal instants
+ * is walked forwards while the runs are taken from the end.
+ */
+function walkNewestFirst(dated: readonly NormalizedRecord[], visit: (record: NormalizedRecord) => void): void {
+  for (let end = dated.length; end > 0; ) {
+    const t = dated[end - 1]!.t;
+    let start = end - 1;
+    while (start > 0 && dated[start - 1]!.t === t) start--;
+    for (let i = start; i < end; i++) visit(dated[i]!);
+    end = start;
+  }
+}
+
+/**
+ * Spec §3.8 over F-strict records: per channel, loyalty scores and viewing habits. Counts, histograms
+ * and first/last come from an (instant, id) walk; channelUrl and topicsSpread follow the origin's input
+ * order, newest first (version 2): the URL of the channel's newest record, topics in first-seen order of
+ * that walk. Placeholders (sessionFrequency 0, relatedChannels []) are kept for parity (D4); a peak hour
+ * of 0 is reported as 0 (D5 fix). M = fullMonths(now, first) is date-fns 4.1 differenceInMonths (§0).
  */
 export const enhancedChannelMetrics: AggregationDefinition<EnhancedChannelMetrics[]> = {
   type: 'enhanced_channel_metrics',
-  version: 1,
+  version: 2,
   schema: enhancedChannelMetricsSchema,
   compute(view, dataset) {
     const { now, nowLocal, thirtyDaysAgo } = dataset.anchors;
+    const { clock } = dataset.context;
     const states: (ChannelState | undefined)[] = new Array(dataset.channels.length);
     const present: ChannelState[] = [];
     for (const record of view.dated) {
@@ -92,6 +112,7 @@ export const enhancedChannelMetrics: AggregationDefinition<EnhancedChannelMetric
           channel: record.channel,
           first: record,
           last: record,
+          newest: null,
           count: 0,
           recent: 0,
           hours: new Int32Array(24),
@@ -108,12 +129,16 @@ export const enhancedChannelMetrics: AggregationDefinition<EnhancedChannelMetric
       state.hours[record.hour]!++;
       state.weekdays[record.dayOfWeek]!++;
       state.months.add(record.monthIndex);
-      for (const topic of record.topicIds) state.topics.add(topic);
     }
+    walkNewestFirst(view.dated, (record) => {
+      const state = states[record.channel]!;
+      if (state.newest === null) state.newest = record;
+      for (const topic of record.topicIds) state.topics.add(topic);
+    });
     present.sort((a, b) => b.count - a.count || a.channel - b.channel);
     return present.map((state): EnhancedChannelMetrics => {
-      const { first, last, count } = state;
-      const monthsSinceFirst = fullMonths(nowLocal, now, first, first.t);
+      const { first, last, newest, count } = state;
+      const monthsSinceFirst = fullMonths(clock, now, first.t);
       const consistency = consistencyScore(state.months, monthsSinceFirst);
       const averageVideosPerMonth = monthsSinceFirst > 0 ? count / monthsSinceFirst : count;
       const frequency = Math.min(averageVideosPerMonth * 10, 50);
@@ -121,7 +146,7 @@ export const enhancedChannelMetrics: AggregationDefinition<EnhancedChannelMetric
       return {
         averageVideosPerMonth,
         channelTitle: dataset.channels[state.channel]!,
-        ...(first.channelUrl ? { channelUrl: first.channelUrl } : {}),
+        ...(newest!.channelUrl ? { channelUrl: newest!.channelUrl } : {}),
         discoveryMetrics: { isNew: first.t > thirtyDaysAgo, retentionRate: state.recent / Math.max(count, 1), sessionFrequency: 0 },
         firstWatched: first.watchedAt!,
         lastWatched: last.watchedAt!,

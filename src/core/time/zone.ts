@@ -208,8 +208,12 @@ export function startOfYear(clock: ZoneClock, ms: number): number {
   return clock.instantOf(t.year, 1, 1, 0);
 }
 
-/** Same wall time k months later, the day clamped to the target month's length. */
+/**
+ * Same wall time k months later, the day clamped to the target month's length (date-fns addMonths;
+ * k = 0 returns the instant itself, as date-fns does, so a time in a DST fold keeps its offset).
+ */
 export function addMonths(clock: ZoneClock, ms: number, months: number): number {
+  if (months === 0) return ms;
   const t = clock.local(ms);
   const target = t.monthIndex + months;
   const year = Math.floor(target / 12);
@@ -233,16 +237,22 @@ export function fullDays(later: CalendarPoint, earlier: CalendarPoint): number {
 }
 
 /**
- * differenceInMonths as the spec (§0) defines it: calendar months, minus one toward zero when the later
- * (day, time) has not reached the earlier one, except when later is the last day of its month, the
- * difference is 1 and later > earlier.
+ * date-fns 4.1.0 differenceInMonths(later, earlier) in the clock's zone, step by step as the spec (§0)
+ * gives it: the calendar-month difference d; a later wall time in February past the 27th moves to
+ * day 30 with overflow (JS setDate: into March); its month then moves back by d with overflow (JS
+ * setMonth, no clamping: Mar 31 − 1 month is Mar 3 or 2); the month is not full when that instant is
+ * still before earlier, except when later is the last day of its month, d = 1 and later > earlier.
+ * Each set resolves its wall time to an instant as JS Date does (instantOf) before the next reads it.
  */
-export function fullMonths(later: CalendarPoint, laterMs: number, earlier: CalendarPoint, earlierMs: number): number {
+export function fullMonths(clock: ZoneClock, laterMs: number, earlierMs: number): number {
+  const later = clock.local(laterMs);
   const sign = Math.sign(laterMs - earlierMs);
-  const difference = Math.abs(later.monthIndex - earlier.monthIndex);
+  const difference = Math.abs(later.monthIndex - clock.local(earlierMs).monthIndex);
   if (difference < 1) return 0;
-  const dayTime = Math.sign(later.day - earlier.day || later.msOfDay - earlier.msOfDay);
-  let lastMonthNotFull = dayTime === -sign;
+  let working: LocalTime = later;
+  if (later.month === 2 && later.day > 27) working = clock.local(clock.instantOf(later.year, 2, 30, later.msOfDay));
+  const moved = clock.instantOf(working.year, working.month - sign * difference, working.day, working.msOfDay);
+  let lastMonthNotFull = Math.sign(moved - earlierMs) === -sign;
   if (later.day === daysInMonth(later.year, later.month) && difference === 1 && laterMs > earlierMs) {
     lastMonthNotFull = false;
   }

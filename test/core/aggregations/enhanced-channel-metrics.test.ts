@@ -63,8 +63,8 @@ describe('enhanced_channel_metrics (spec §3.8)', () => {
   ];
 
   const alpha = row({
+    // No channelUrl (v2): the newest record, a4, has none; the older a1/a2 URLs do not count.
     channelTitle: 'Alpha',
-    channelUrl: 'https://www.youtube.com/channel/UCalpha', // from the first record, not a later one
     videoCount: 4,
     // M = fullMonths(Jun 15 12:00, Jan 10 08:00) = 5 → 4/5.
     averageVideosPerMonth: 0.8,
@@ -74,7 +74,7 @@ describe('enhanced_channel_metrics (spec §3.8)', () => {
     //   round(3/5·80 + max(0, 20 − 10/6)) = round(48 + 18.33) = 66. frequency min(8, 50) = 8.
     //   recency: fullDays(Jun 15 12:00, Jun 10 08:00) = 5 → 100. loyalty round((66 + 8 + 100)/3) = 58.
     loyaltyScore: 58,
-    topicsSpread: ['Music', 'Gaming', 'Art'], // first-seen, chronologically
+    topicsSpread: ['Gaming', 'Art', 'Music'], // first-seen newest first: a4 Gaming, a3 Art, a2 (Gaming) Music
     peakHour: 8, // 08:00 ×3, 20:00 ×1
     peakDay: 1, // Wed, Sat, Tue, Mon once each: the smallest weekday (Mon), not the first seen (Wed)
     consistencyScore: 66,
@@ -98,14 +98,14 @@ describe('enhanced_channel_metrics (spec §3.8)', () => {
     retentionRate: 1,
   });
   const beta = row({
-    channelTitle: 'Beta', // no channelUrl: the first record has none
+    channelTitle: 'Beta', // no channelUrl: the newest record, b3, has none (b2's URL is older)
     videoCount: 3,
     averageVideosPerMonth: 3, // M = 0
     firstWatched: '2024-06-14T00:30:00.000Z',
     lastWatched: '2024-06-15T12:00:00.000Z',
     // consistency 100, frequency min(30, 50) = 30, recency 100 (dd = 0): round(230/3) = round(76.67) = 77.
     loyaltyScore: 77,
-    topicsSpread: ['News', 'Other'], // b2, b3 have no topics: derived from "Beta" → Other
+    topicsSpread: ['Other', 'News'], // newest first: b3, b2 have no topics (derived from "Beta" → Other), then b1 News
     peakHour: 0, // 00:30, 00:10, 12:00 → hour 0, reported as 0 ((fix) D5), not 12
     peakDay: 6, // Fri 1, Sat 2
     consistencyScore: 100,
@@ -267,6 +267,79 @@ describe('enhanced_channel_metrics (spec §3.8)', () => {
       ['Alpha', 1, ['Art']],
     ]);
     expect(metrics([rec('u', '2024-06-01T00:00:00.000Z'), rec('v', null)], { asOf }).map((m) => m.channelTitle)).toEqual(['Unknown Channel']);
+  });
+
+  describe('input order is newest first (version 2 batch rule)', () => {
+    const url = (name: string) => `https://www.youtube.com/@${name}`;
+
+    it('takes channelUrl from the newest record: instant descending, ties by id ascending', () => {
+      const recs = [
+        rec('m1', '2024-03-01T10:00:00.000Z', { channelTitle: 'Many', channelUrl: url('march'), topics: ['X'] }),
+        rec('m2', '2024-05-01T10:00:00.000Z', { channelTitle: 'Many', channelUrl: url('may'), topics: ['Y'] }),
+        rec('m3', '2024-04-01T10:00:00.000Z', { channelTitle: 'Many', channelUrl: url('april'), topics: ['X'] }),
+        // The newest has no URL: omitted, although every older record has one.
+        rec('n1', '2024-05-02T10:00:00.000Z', { channelTitle: 'NewestBare', channelUrl: url('older') }),
+        rec('n2', '2024-06-02T10:00:00.000Z', { channelTitle: 'NewestBare', channelUrl: '' }),
+        // Two records at the newest instant: the smaller id ("t-a") is first in the walk.
+        rec('t-b', '2024-06-01T09:00:00.000Z', { channelTitle: 'Tied', channelUrl: url('b') }),
+        rec('t-a', '2024-06-01T09:00:00.000Z', { channelTitle: 'Tied', channelUrl: url('a') }),
+        rec('t-0', '2024-02-01T09:00:00.000Z', { channelTitle: 'Tied', channelUrl: url('oldest') }),
+        // Only the oldest record has no URL.
+        rec('o1', '2024-01-01T00:00:00.000Z', { channelTitle: 'OldBare' }),
+        rec('o2', '2024-01-02T00:00:00.000Z', { channelTitle: 'OldBare', channelUrl: url('new') }),
+      ];
+      const expected = [
+        ['Many', url('may')],
+        ['Tied', url('a')],
+        ['NewestBare', undefined],
+        ['OldBare', url('new')],
+      ];
+      const random = new Random('ecm-url');
+      for (let i = 0; i < 5; i++) {
+        const result = metrics(shuffle(recs, random), { asOf });
+        expect(result.map((m) => [m.channelTitle, m.channelUrl])).toEqual(expected);
+        expect('channelUrl' in result.find((m) => m.channelTitle === 'NewestBare')!).toBe(false);
+      }
+      // The newest record among those the filters keep: topic X drops m2, so m3 (April) is the newest.
+      expect(metrics(recs, { asOf, filters: { topics: ['X'] } }).map((m) => [m.channelTitle, m.channelUrl])).toEqual([['Many', url('april')]]);
+    });
+
+    it('lists topicsSpread in first-seen order of the newest-first walk, each record in its own topic order', () => {
+      const recs = [
+        rec('x1', '2024-01-05T10:00:00.000Z', { channelTitle: 'Topics', topics: ['A', 'B'] }),
+        rec('x2', '2024-02-05T10:00:00.000Z', { channelTitle: 'Topics', topics: ['C', 'A'] }),
+        rec('x3', '2024-03-05T10:00:00.000Z', { channelTitle: 'Topics', topics: ['D'] }),
+        // The newest instant twice: "x4-a" before "x4-b".
+        rec('x4-b', '2024-04-05T10:00:00.000Z', { channelTitle: 'Topics', topics: ['E', 'B'] }),
+        rec('x4-a', '2024-04-05T10:00:00.000Z', { channelTitle: 'Topics', topics: ['F'] }),
+      ];
+      // Walk: x4-a [F], x4-b [E, B], x3 [D], x2 [C, A], x1 [A, B] → F, E, B, D, C, A (version 1 gave A, B, C, D, F, E).
+      const random = new Random('ecm-topics');
+      for (let i = 0; i < 5; i++) {
+        expect(metrics(shuffle(recs, random), { asOf })[0]!.topicsSpread).toEqual(['F', 'E', 'B', 'D', 'C', 'A']);
+      }
+      // With a topic filter (F-core: any of the topics), only x1, x2 and x4-b remain: x4-b [E, B], x2 [C, A], x1 [A, B].
+      expect(metrics(recs, { asOf, filters: { topics: ['B', 'C'] } })[0]!.topicsSpread).toEqual(['E', 'B', 'C', 'A']);
+    });
+  });
+
+  it('computes M with date-fns 4.1 differenceInMonths: a later Feb 28 counts from Mar 2 (version 2)', () => {
+    // asOf 2026-02-28 12:00 (UTC): step 2 of §0 makes it Mar 2, two months back is Jan 2 12:00, not before
+    // Dec 29 10:00 → M = 2 (version 1 gave 1). a = 3 months (Dec, Jan, Feb) of 1 → consistency 100;
+    // average 3/2 → frequency 15; fullDays(Feb 28 12:00, Feb 20 10:00) = 8 → recency 80; round(195/3) = 65.
+    const recs = [
+      rec('f1', '2025-12-29T10:00:00.000Z', { channelTitle: 'Feb', topics: ['T'] }), // Mon
+      rec('f2', '2026-01-15T10:00:00.000Z', { channelTitle: 'Feb', topics: ['T'] }), // Thu
+      rec('f3', '2026-02-20T10:00:00.000Z', { channelTitle: 'Feb', topics: ['T'] }), // Fri
+    ];
+    expect(metrics(recs, { asOf: '2026-02-28T12:00:00.000Z' })).toEqual([
+      row({
+        channelTitle: 'Feb', videoCount: 3, averageVideosPerMonth: 1.5, firstWatched: '2025-12-29T10:00:00.000Z',
+        lastWatched: '2026-02-20T10:00:00.000Z', loyaltyScore: 65, topicsSpread: ['T'], peakHour: 10, peakDay: 1,
+        // now − 30 days = Jan 29 12:00: only f3 is after it.
+        consistencyScore: 100, isNew: false, retentionRate: 1 / 3,
+      }),
+    ]);
   });
 
   it('is empty for no dated records', () => {
