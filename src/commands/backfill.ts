@@ -17,6 +17,7 @@ import { collectUsers, inShard, type Selection, type Shard } from '../jobs/selec
 import { findRunToResume, type Task, type TaskResult } from '../jobs/task.js';
 import { finishCode, refuseDefiningFlags, runCommandTask } from './job-command.js';
 import type { RunRecord } from '../store/types.js';
+import { requireKnownUsers } from '../users/known-users.js';
 
 interface BackfillOptions {
   user: string[];
@@ -194,6 +195,8 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
       spec = specFromRun(resume);
     } else {
       spec = fresh!;
+      // A user with no records would get results computed from nothing (orphans): a typo, refused.
+      if (spec.selection.kind === 'users') await requireKnownUsers(store, spec.selection.users, { label: '--user' });
     }
     const backfillSpec: BackfillSpec = { types: spec.types, grid: spec.grid.map((filters) => canonicalFilters(filters)), asOf: spec.asOf, timeZone: spec.timeZone, force: spec.force };
     const shard: Shard | null = spec.shard;

@@ -25,6 +25,7 @@ import {
 } from '../rollout/operations.js';
 import { parseActor, parseFlagName, parsePercent, parseReason } from '../rollout/options.js';
 import type { RolloutEvent } from '../store/types.js';
+import { requireKnownUsers } from '../users/known-users.js';
 
 interface RolloutOptions {
   flag: string;
@@ -41,6 +42,7 @@ interface RolloutOptions {
   history?: boolean;
   limit?: string;
   check?: string;
+  allowUnknown?: boolean;
   json?: boolean;
 }
 
@@ -83,6 +85,7 @@ function parseAction(options: RolloutOptions): Action {
   only('--reason', options.reason !== undefined, ['--percent', '--enable-user/--disable-user/--clear-user', '--rollback']);
   only('--actor', options.actor !== undefined, ['--percent', '--enable-user/--disable-user/--clear-user', '--rollback']);
   only('--limit', options.limit !== undefined, ['--history']);
+  only('--allow-unknown', options.allowUnknown, ['--enable-user/--disable-user/--clear-user', '--check']);
   switch (action) {
     case '--percent':
       return { kind: 'percent', basisPoints: parsePercent(options.percent!) };
@@ -119,6 +122,7 @@ export async function runRollout(command: Command, options: RolloutOptions, io: 
         return ExitCode.ok;
       }
       case 'check': {
+        if (options.allowUnknown !== true) await requireKnownUsers(store, [action.userId], { label: '--check', allowUnknownOption: true });
         const check = await checkUser(store, flag, action.userId, formatIsoInstant(io.now()));
         out(json ? JSON.stringify(checkJson(check)) : renderCheck(check));
         return ExitCode.ok;
@@ -134,6 +138,12 @@ export async function runRollout(command: Command, options: RolloutOptions, io: 
         return ExitCode.ok;
       }
       case 'overrides': {
+        // Clearing needs no data (it is how an override of a user who never came is removed).
+        if (options.allowUnknown !== true) {
+          const labelOf = (unknown: readonly string[]) =>
+            unknown.every((userId) => action.allow.includes(userId)) ? '--enable-user' : unknown.every((userId) => action.deny.includes(userId)) ? '--disable-user' : '--enable-user/--disable-user';
+          await requireKnownUsers(store, [...action.allow, ...action.deny], { label: labelOf, allowUnknownOption: true });
+        }
         const outcome = await changeOverrides(context, { allow: action.allow, deny: action.deny, clear: action.clear, plan: options.plan === true, reason });
         out(json ? JSON.stringify({ flag, ...outcome }) : renderOverrides(flag, outcome));
         return ExitCode.ok;
@@ -355,6 +365,7 @@ export function registerRollout(program: Command, io: CommandIo, setExit: (code:
     .option('--history', 'the audit log: who, when, from → to, reason')
     .option('--limit <n>', 'events shown by --history', undefined)
     .option('--check <user>', 'is this user in, and why')
+    .option('--allow-unknown', 'with --enable-user/--disable-user or --check: accept users the store has no records or results for yet')
     .option('--reason <text>', 'why, for the audit log')
     .option('--actor <name>', 'who, for the audit log (default: the OS user, else the CI environment)')
     .option('--json', 'print one JSON document on stdout')

@@ -26,6 +26,7 @@ import { findRunToResume, type Task } from '../jobs/task.js';
 import { type UserValidationResult, validateUser } from '../jobs/validate-user.js';
 import { VALIDATION_STATUSES, type DeletionKey, type RunRecord, type ValidationStatus } from '../store/types.js';
 import { finishCode, refuseDefiningFlags, runCommandTask } from './job-command.js';
+import { requireKnownUsers } from '../users/known-users.js';
 
 interface ValidateOptions {
   user: string[];
@@ -171,6 +172,8 @@ export async function runValidate(command: Command, options: ValidateOptions, io
       spec = parsed.data;
     } else {
       spec = fresh!;
+      // Nothing to check for a user the store does not know, and a clean validation would be recorded for it: a typo, refused.
+      if (spec.selection.kind === 'users') await requireKnownUsers(store, spec.selection.users, { label: '--user' });
     }
     const now = formatIsoInstant(io.now());
     const grid = spec.grid.map((filters) => canonicalFilters(filters));

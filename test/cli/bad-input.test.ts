@@ -172,6 +172,11 @@ const CASES: Case[] = [
   c('an unknown command', fixed('frobnicate'), /unknown command 'frobnicate' \(see agg --help\)/),
   c('import without --user', (x) => ['import', x.file('r.jsonl', jsonl(RECORD))], /required option '--user <id>' not specified \(see agg --help\)/),
   c('an empty user id', (x) => ['import', x.file('r.jsonl', jsonl(RECORD)), '--user', ''], /--user "" is not a valid user id \(1–256 printable characters/),
+  // Users the store does not know (the template holds u1 and u2)
+  c('backfill of an unknown user', fixed('backfill', '--user', 'u11'), /^agg: --user u11 is not a known user: no records or stored results \(did you mean u1\?\); agg users lists the known users$/),
+  c('validate of a known and an unknown user', fixed('validate', '--user', 'u1', 'x9'), /^agg: --user x9 is not a known user: no records or stored results; agg users lists the known users$/),
+  c('rollout --enable-user of unknown users', fixed('rollout', '--enable-user', 'u11', 'u22'), /^agg: --enable-user names 2 unknown users, with no records or stored results: u11 \(did you mean u1\?\), u22 \(did you mean u2\?\); .*--allow-unknown accepts users with no data yet$/),
+  c('rollout --check of an unknown user', fixed('rollout', '--check', 'U1'), /^agg: --check U1 is not a known user: no records or stored results \(did you mean u1\?\)/),
   c('a user id with a newline', fixed('backfill', '--user', 'a\nb'), /--user "a\\nb" is not a valid user id \(1–256 printable characters/),
   // Configuration files
   c('a config file that is not JSON', (x) => (x.file('agg.config.json', '{"ttl": {"kpi": "1h",}}'), ['backfill', '--all']), /agg\.config\.json: not valid JSON/),

@@ -32,6 +32,15 @@ async function lastRun(harness: AdapterHarness): Promise<RunRecord> {
   return run!;
 }
 
+/** Users with one record each: backfill and validate refuse users the store does not know. */
+async function seedIds(harness: AdapterHarness, userIds: readonly string[]): Promise<void> {
+  await withOpen(harness, async (store) => {
+    for (const userId of userIds) {
+      await store.putRecords({ userId, records: [{ id: `${userId}-1`, watchedAt: '2025-06-01T10:00:00.000Z', channelTitle: 'C' }], change: { changeId: `seed:${userId}`, changeType: 'import', at: '2025-06-01T00:00:00.000Z' } });
+    }
+  });
+}
+
 function progressOf(run: RunRecord): Checkpoint {
   const progress = parseCheckpoint((run.checkpoint as { progress?: unknown }).progress);
   if (!('version' in progress)) throw new Error('expected a checkpoint in the bounded format');
@@ -42,6 +51,7 @@ describe('the run checkpoint', () => {
   it('keeps 150 failed users as a count and the first 100 ids, says so, and a resume retries them all', async () => {
     const harness = embedded();
     const users = Array.from({ length: 160 }, (_, i) => `u-${String(i).padStart(3, '0')}`);
+    await seedIds(harness, users);
     const failing = new Set(users.slice(5, 155));
     const processed: string[] = [];
     const args = ['backfill', ...users.flatMap((userId) => ['--user', userId]), '--concurrency', '8', '--type', 'kpi'];
@@ -76,6 +86,7 @@ describe('the run checkpoint', () => {
   it('lists the first 100 failures in --json and counts the rest', async () => {
     const harness = embedded();
     const users = Array.from({ length: 120 }, (_, i) => `f-${String(i).padStart(3, '0')}`);
+    await seedIds(harness, users);
     const outcome = await runAgg(['backfill', ...users.flatMap((userId) => ['--user', userId]), '--json'], { openStore: instrumented(harness, [], new Set(users)) });
     expect(outcome.code).toBe(1);
     const summary = JSON.parse(outcome.stdout);
@@ -87,6 +98,7 @@ describe('the run checkpoint', () => {
   it('validate lists the first 100 users it could not validate and counts the rest, in JSON, table and Markdown', async () => {
     const harness = embedded();
     const users = Array.from({ length: 120 }, (_, i) => `v-${String(i).padStart(3, '0')}`);
+    await seedIds(harness, users);
     const failing = () => {
       const store = harness.openStore();
       store.pageUserAggregations = async (userId) => {

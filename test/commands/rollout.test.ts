@@ -131,9 +131,43 @@ describe.each(HARNESSES)('agg rollout on the %s', (_name, make) => {
     expect(json.userKnown).toBe(true);
     expect(json.results.expired).toBeGreaterThan(0);
     expect(json.results.expired).toBeLessThan(json.results.total);
-    const unknown = await agg(['--check', 'nobody-here']);
-    expect(unknown.code).toBe(0);
-    expect(unknown.stdout).toContain('user nobody-here is not known to the store');
+    // A user the store does not know is refused (a typo, most likely), with the closest known ids.
+    const unknown = await agg(['--check', 'usr-003']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr.split('\n').filter((line) => line && !line.startsWith('agg: using'))).toEqual([
+      'agg: --check usr-003 is not a known user: no records or stored results (did you mean user-003, user-000 or user-001?); agg users lists the known users; --allow-unknown accepts a user with no data yet',
+    ]);
+    const allowed = await agg(['--check', 'nobody-here', '--allow-unknown']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stdout).toContain('user nobody-here is not known to the store');
+    expect(jsonOf<{ userKnown: boolean }>(await agg(['--check', 'nobody-here', '--allow-unknown', '--json'])).userKnown).toBe(false);
+  });
+
+  it('refuses overrides for users the store does not know, writing nothing, unless --allow-unknown', async () => {
+    await agg(['--percent', '10']);
+    const before = await flagState();
+    const refused = await agg(['--enable-user', USERS[0]!, 'usr-003', '--disable-user', 'ghost']);
+    expect(refused.code).toBe(2);
+    const errors = refused.stderr.split('\n').filter((line) => line && !line.startsWith('agg: using'));
+    expect(errors).toEqual([
+      'agg: --enable-user/--disable-user names 2 unknown users, with no records or stored results: usr-003 (did you mean user-003, user-000 or user-001?), ghost; agg users lists the known users; --allow-unknown accepts users with no data yet',
+    ]);
+    const deny = await agg(['--disable-user', 'ghost', '--plan']);
+    expect(deny.code).toBe(2);
+    expect(deny.stderr).toContain('agg: --disable-user ghost is not a known user: no records or stored results; agg users lists the known users');
+    expect(await flagState()).toEqual(before);
+    // Users who come later (a VIP before their first import) are named on purpose.
+    const ahead = await agg(['--enable-user', 'vip-to-come', '--allow-unknown', '--reason', 'launch partner']);
+    expect(ahead.code, ahead.stderr).toBe(0);
+    expect((await flagState()).overrides).toContainEqual({ flag: 'precomputed_aggregations', userId: 'vip-to-come', mode: 'allow' });
+    // Clearing needs no data: it is how such an override goes again.
+    const cleared = await agg(['--clear-user', 'vip-to-come']);
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect((await flagState()).overrides.map((o) => o.userId)).not.toContain('vip-to-come');
+    const misplaced = await agg(['--percent', '20', '--allow-unknown']);
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain('agg: --allow-unknown only goes with --enable-user/--disable-user/--clear-user or --check');
   });
 
   it('applies overrides over the percentage, and a rollback over everything until an explicit --percent', async () => {
@@ -182,7 +216,7 @@ describe.each(HARNESSES)('agg rollout on the %s', (_name, make) => {
     clock = Date.parse('2025-07-02T10:00:00.000Z');
     await agg(['--percent', '25', '--actor', 'release-bot'], { USER: 'alice' });
     clock = Date.parse('2025-07-03T10:00:00.000Z');
-    await agg(['--enable-user', 'vip-1', 'vip-2'], { USER: 'carol' });
+    await agg(['--enable-user', 'vip-1', 'vip-2', '--allow-unknown'], { USER: 'carol' });
     clock = Date.parse('2025-07-04T10:00:00.000Z');
     await agg(['--rollback', '--reason', 'drift alarm'], { LOGNAME: 'dave' });
     const history = jsonOf<{ events: RolloutEvent[] }>(await agg(['--history', '--json']));
