@@ -75,6 +75,7 @@ interface BackfillJson {
   users: { total: number };
   written: number;
   unchanged: number;
+  refreshed: number;
   renewal: { renewed: number } | null;
   storeCalls: number;
 }
@@ -123,7 +124,7 @@ export async function simulateDay(options: DayOptions): Promise<DayOutcome> {
       at: formatIsoInstant(now),
       usersRecomputed: tick.users.total,
       written: tick.written,
-      verified: tick.unchanged,
+      verified: tick.refreshed,
       renewed: tick.renewal?.renewed ?? 0,
       storeCalls: tick.storeCalls,
     });

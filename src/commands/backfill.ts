@@ -108,6 +108,8 @@ interface BackfillSummary {
   created: number;
   changed: number;
   unchanged: number;
+  /** Of the unchanged: refreshed (expiresAt moved); the rest were not due and left alone. */
+  refreshed: number;
   bytes: number;
   /** The tick's renewals: results due, renewed without recomputation, users recomputed for them. */
   renewal: { due: number; renewed: number; recomputed: number } | null;
@@ -134,6 +136,7 @@ function summarize(result: Extract<TaskResult<UserBackfillOutcome>, { kind: 'ran
     created: c.created ?? 0,
     changed: c.changed ?? 0,
     unchanged: c.unchanged ?? 0,
+    refreshed: c.refreshed ?? 0,
     bytes: c.bytes ?? 0,
     renewal: renew ? { due: c.renewalDue ?? 0, renewed: c.renewed ?? 0, recomputed: c.renewalRecomputed ?? 0 } : null,
     storeCalls: c.storeCalls ?? 0,
@@ -155,7 +158,7 @@ function readable(summary: BackfillSummary): string {
     ['records read', n(summary.records)],
     ['results computed', n(summary.results)],
     [verb, `${n(summary.written)} (${n(summary.created)} new, ${n(summary.changed)} changed)`],
-    ['unchanged', n(summary.unchanged)],
+    ['unchanged', `${n(summary.unchanged)} (${n(summary.refreshed)} refreshed)`],
     ['bytes ' + verb, formatBytes(summary.bytes)],
     ...(summary.renewal
       ? [
@@ -200,6 +203,7 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
     }
     const backfillSpec: BackfillSpec = { types: spec.types, grid: spec.grid.map((filters) => canonicalFilters(filters)), asOf: spec.asOf, timeZone: spec.timeZone, force: spec.force };
     const shard: Shard | null = spec.shard;
+    const renewalPolicy = { types: spec.types, byType: config.freshness.byType, tickIntervalMs: config.freshness.tickIntervalMs };
     const dryRun = options.dryRun === true;
     const task: Task<UserBackfillOutcome> = {
       command: 'backfill',
@@ -210,19 +214,16 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
       ...(spec.renew
         ? {
             prepare: async () => {
-              const outcome = await renewExpiring(
-                { types: spec.types, byType: config.freshness.byType, tickIntervalMs: config.freshness.tickIntervalMs },
-                { store, now: io.now(), dryRun, stopped: () => io.signal?.aborted === true },
-              );
+              const outcome = await renewExpiring(renewalPolicy, { store, now: io.now(), dryRun, stopped: () => io.signal?.aborted === true });
               const users = outcome.recompute.filter((userId) => inShard(userId, shard));
               return { users, counts: { renewalDue: outcome.due, renewed: outcome.renewed, renewalRecomputed: users.length } };
             },
           }
         : {}),
       process: (userId, collected) =>
-        backfillUser(userId, backfillSpec, { store, ttlMs: config.ttlMs, now: io.now, dryRun, writeConcurrency: 2 }),
+        backfillUser(userId, backfillSpec, { store, ttlMs: config.ttlMs, now: io.now, dryRun, writeConcurrency: 2, renewal: renewalPolicy }),
       tally: (counts, outcome) => {
-        for (const key of ['records', 'results', 'written', 'created', 'changed', 'unchanged', 'bytes'] as const) counts[key] = (counts[key] ?? 0) + outcome[key];
+        for (const key of ['records', 'results', 'written', 'created', 'changed', 'unchanged', 'refreshed', 'bytes'] as const) counts[key] = (counts[key] ?? 0) + outcome[key];
       },
       detail: (counts) => `${(counts.records ?? 0).toLocaleString('en-US')} records, ${(counts.written ?? 0).toLocaleString('en-US')} written`,
     };

@@ -10,6 +10,7 @@ import { toAggregationWrite } from '../store/aggregation-write.js';
 import { yieldIfBusy } from './yield.js';
 import type { AggregationWrite, ChangeVersion, RefreshItem, Store } from '../store/types.js';
 import { readConsistentRecords } from './consistent-records.js';
+import { type RenewalPolicy, planRow } from './renewal.js';
 import { aggregationKeyString, defaultAsOf, userFilterSets } from './user-data.js';
 
 export interface BackfillSpec {
@@ -30,6 +31,11 @@ export interface BackfillEnvironment {
   readonly dryRun: boolean;
   /** Parallel write batches within one user. */
   readonly writeConcurrency: number;
+  /**
+   * The tick's freshness policy: an unchanged result of the same revision that is not yet due for
+   * renewal is left as it is (no write at all); without it every unchanged result is refreshed.
+   */
+  readonly renewal?: RenewalPolicy;
 }
 
 export interface UserBackfillOutcome {
@@ -40,6 +46,8 @@ export interface UserBackfillOutcome {
   readonly created: number;
   readonly changed: number;
   readonly unchanged: number;
+  /** Of the unchanged: those whose expiresAt (and revision, computedAt) were refreshed; the others were left alone. */
+  readonly refreshed: number;
   readonly bytes: number;
 }
 
@@ -130,10 +138,16 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
       started = performance.now();
       const write = toWrite(result, computeMs);
       counts.results++;
-      if (GRID_HASHES.has(write.filterHash)) gridExpiries.push(write.expiresAt);
       const previous = stored.get(aggregationKeyString(write));
+      const grid = GRID_HASHES.has(write.filterHash);
       if (!spec.force && previous && previous.version === write.version && previous.dataHash === write.dataHash) {
         counts.unchanged++;
+        if (env.renewal && revision !== null && previous.recordsRevision === revision && planRow(previous, env.renewal, computedAtMs) === null) {
+          // Equal, of this revision, and not due before the next tick: nothing to write.
+          if (grid) gridExpiries.push(previous.expiresAt);
+          continue;
+        }
+        if (grid) gridExpiries.push(write.expiresAt);
         refreshes.push({
           userId,
           aggregationType: write.aggregationType,
@@ -148,6 +162,7 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
         });
         continue;
       }
+      if (grid) gridExpiries.push(write.expiresAt);
       if (previous) counts.changed++;
       else counts.created++;
       counts.bytes += write.metadata.bytes;
@@ -160,6 +175,7 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
   flush();
   await Promise.all(writes);
 
+  const refreshed = refreshes.length;
   if (!env.dryRun && refreshes.length > 0) {
     const { mismatched } = await store.refreshAggregations(refreshes);
     if (mismatched.length > 0) {
@@ -176,5 +192,5 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
   }
   if (!env.dryRun) await store.setGridFreshness(userId, await gridFreshness(store, userId, gridExpiries));
   if (!env.dryRun && changes.length > 0) await store.markChangesProcessed(userId, changes, formatIsoInstant(env.now()));
-  return { records: records.length, written: counts.created + counts.changed, ...counts };
+  return { records: records.length, written: counts.created + counts.changed, refreshed, ...counts };
 }

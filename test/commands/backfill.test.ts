@@ -170,7 +170,9 @@ describe.each(ADAPTER_FACTORIES)('agg backfill on the %s', (_name, make) => {
 describe('agg backfill arguments', () => {
   const harness = ADAPTER_FACTORIES[0]![1]();
   it.each([
-    [['backfill'], /exactly one of --user ID\.\.\., --all or --changed/],
+    [['backfill'], /exactly one of --user ID\.\.\., --all, --changed or --expiring/],
+    [['backfill', '--all', '--no-renew'], /--no-renew only goes with --changed/],
+    [['backfill', '--changed', '--expiring'], /exactly one of/],
     [['backfill', '--all', '--changed'], /exactly one of/],
     [['backfill', '--all', '--shard', '3/2'], /--shard "3\/2" must be I\/N/],
     [['backfill', '--all', '--concurrency', '0'], /--concurrency "0" must be a whole number from 1 to 64/],
