@@ -49,7 +49,10 @@ export interface RepairSummary {
   readonly usersToRewrite: number;
   readonly rewrite: Partial<Record<ValidationStatus, number>>;
   readonly orphansToDelete: number;
+  /** Rows rewritten with their data. */
   readonly written: number;
+  /** Rows recomputed and found equal (stale ones): only their revision, expiresAt and computedAt written. */
+  readonly refreshed: number;
   readonly deleted: number;
   readonly failed: { userId: string; error: string }[];
 }
@@ -106,10 +109,10 @@ function failuresLine(report: ValidateReport): string {
 
 function renderRepair(repair: RepairSummary): string {
   const rewrite = VALIDATION_STATUSES.filter((status) => repair.rewrite[status]).map((status) => `${repair.rewrite[status]} ${status}`).join(', ') || 'nothing';
-  const head = `repair plan: rewrite ${rewrite} (${repair.usersToRewrite} users, recomputed as backfill does), delete ${repair.orphansToDelete} orphans`;
+  const head = `repair plan: rewrite ${rewrite} (exactly those rows, of ${repair.usersToRewrite} users), delete ${repair.orphansToDelete} orphans`;
   if (!repair.applied) return `${head}\nrepair not applied (dry run)`;
   const failed = repair.failed.map((f) => `\nrepair failed for ${f.userId}: ${f.error}`).join('');
-  return `${head}\nrepaired: ${repair.written} written, ${repair.deleted} deleted${failed}`;
+  return `${head}\nrepaired: ${repair.written} written, ${repair.refreshed} refreshed (equal data), ${repair.deleted} deleted${failed}`;
 }
 
 function escapeCell(text: string): string {

@@ -134,8 +134,12 @@ function failsOn(failOn: FailOn, totals: Record<ValidationStatus, number>): bool
 /** What --repair will do for one user. */
 interface UserRepair {
   rewrite: Partial<Record<ValidationStatus, number>>;
+  /** Exactly the results to rewrite: drifted ones in full, the others recomputed. */
+  keys: Map<string, 'force' | 'recompute'>;
   orphans: DeletionKey[];
   timeZone: string;
+  /** The records revision the validation judged against. */
+  revision: string | null;
 }
 
 const REWRITE: ReadonlySet<ValidationStatus> = new Set(['drift', 'stale', 'missing', 'outdated']);
@@ -211,8 +215,11 @@ export async function runValidate(command: Command, options: ValidateOptions, io
           if (findings.length < MAX_REPORTED_FINDINGS) findings.push(toReportFinding(finding));
           else findingsOmitted++;
           if (options.repair) {
-            const plan = repairs.get(finding.userId) ?? { rewrite: {}, orphans: [], timeZone: result.timeZone ?? 'UTC' };
-            if (REWRITE.has(finding.status)) plan.rewrite[finding.status] = (plan.rewrite[finding.status] ?? 0) + 1;
+            const plan: UserRepair = repairs.get(finding.userId) ?? { rewrite: {}, keys: new Map(), orphans: [], timeZone: result.timeZone ?? 'UTC', revision: result.revision };
+            if (REWRITE.has(finding.status)) {
+              plan.rewrite[finding.status] = (plan.rewrite[finding.status] ?? 0) + 1;
+              plan.keys.set(`${finding.aggregationType}|${finding.filterHash}`, finding.status === 'drift' ? 'force' : 'recompute');
+            }
             if (finding.status === 'orphan' && finding.dataHash) {
               plan.orphans.push({ userId: finding.userId, aggregationType: finding.aggregationType, filterHash: finding.filterHash, onlyIfDataHash: finding.dataHash });
             }
@@ -293,7 +300,7 @@ async function applyRepair(
     for (const [status, n] of Object.entries(plan.rewrite)) rewrite[status as ValidationStatus] = (rewrite[status as ValidationStatus] ?? 0) + n;
     orphansToDelete += plan.orphans.length;
   }
-  const summary = { applied: !context.dryRun, usersToRewrite, rewrite, orphansToDelete, written: 0, deleted: 0, failed: [] as { userId: string; error: string }[] };
+  const summary = { applied: !context.dryRun, usersToRewrite, rewrite, orphansToDelete, written: 0, refreshed: 0, deleted: 0, failed: [] as { userId: string; error: string }[] };
   if (context.dryRun) return summary;
   const { store, io } = context;
   const limit = pLimit(context.concurrency);
@@ -303,9 +310,15 @@ async function applyRepair(
         try {
           if (plan.orphans.length > 0) summary.deleted += (await store.deleteAggregations(plan.orphans)).deleted;
           if (Object.keys(plan.rewrite).length > 0) {
-            // The backfill path, forced: rewrites every result of the user, so stale rows get a new computedAt.
-            const outcome = await backfillUser(userId, { types: context.types, grid: context.grid, asOf: null, timeZone: plan.timeZone, force: true }, { store, ttlMs: context.config.ttlMs, now: io.now, dryRun: false, writeConcurrency: 2 });
+            // The backfill path, for exactly the rows found broken: drifted ones rewritten in full, stale,
+            // missing and outdated ones recomputed (a stale one equal to its data only gets its revision).
+            const outcome = await backfillUser(
+              userId,
+              { types: context.types, grid: context.grid, asOf: null, timeZone: plan.timeZone, force: false, only: { keys: plan.keys, revision: plan.revision } },
+              { store, ttlMs: context.config.ttlMs, now: io.now, dryRun: false, writeConcurrency: 2 },
+            );
             summary.written += outcome.written;
+            summary.refreshed += outcome.refreshed;
           }
         } catch (error) {
           summary.failed.push({ userId, error: (error as Error).message.split('\n')[0]! });

@@ -22,6 +22,13 @@ export interface BackfillSpec {
   readonly timeZone: string;
   /** Rewrite results even when version and data are unchanged. */
   readonly force: boolean;
+  /**
+   * A repair: only these results (by aggregationKeyString), each rewritten in full (`force`: stored data
+   * differs though its hash may not) or recomputed (written when it differs). Change-log entries are
+   * marked processed only if the records are still at `revision`, the one the validation saw: then
+   * every other result in scope was found matching them.
+   */
+  readonly only?: { readonly keys: ReadonlyMap<string, 'force' | 'recompute'>; readonly revision: string | null };
 }
 
 export interface BackfillEnvironment {
@@ -97,8 +104,12 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
   const { store } = env;
   // Read before the records: every entry seen here is a change the records below already hold.
   const changes = env.dryRun || !coversEverything(spec) ? [] : await pendingChanges(store, userId);
-  const [snapshot, digests, filterSets] = await Promise.all([readConsistentRecords(store, userId), store.listDigests(userId), userFilterSets(store, userId, spec.grid)]);
+  const [snapshot, digests, allFilterSets] = await Promise.all([readConsistentRecords(store, userId), store.listDigests(userId), userFilterSets(store, userId, spec.grid)]);
   const { records, revision } = snapshot;
+  const only = spec.only;
+  // A repair computes the filter sets it rewrites, nothing else.
+  const filterSets = only ? allFilterSets.filter((set) => spec.types.some((type) => only.keys.has(`${type}|${set.filterHash}`))) : allFilterSets;
+  const markable = only === undefined || only.revision === revision;
   const stored = new Map(digests.map((digest) => [aggregationKeyString(digest), digest]));
   const asOf = spec.asOf ?? defaultAsOf(records);
   const dataset = prepareDataset(records, { asOf, timeZone: spec.timeZone });
@@ -115,7 +126,8 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
     const items = batch;
     batch = [];
     batchBytes = 0;
-    if (!env.dryRun) writes.push(limit(() => store.upsertAggregations(items, { force: spec.force })));
+    // In a repair every item in a batch is one to write (unchanged ones went to refreshes).
+    if (!env.dryRun) writes.push(limit(() => store.upsertAggregations(items, { force: spec.force || only !== undefined })));
   };
   const toWrite = (result: AggregationResult, computeMs: number): AggregationWrite =>
     toAggregationWrite(result, {
@@ -137,10 +149,13 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
       await yieldIfBusy();
       started = performance.now();
       const write = toWrite(result, computeMs);
+      const wanted = only?.keys.get(aggregationKeyString(write));
+      if (only && wanted === undefined) continue;
       counts.results++;
       const previous = stored.get(aggregationKeyString(write));
       const grid = GRID_HASHES.has(write.filterHash);
-      if (!spec.force && previous && previous.version === write.version && previous.dataHash === write.dataHash) {
+      const force = spec.force || wanted === 'force';
+      if (!force && previous && previous.version === write.version && previous.dataHash === write.dataHash) {
         counts.unchanged++;
         if (env.renewal && revision !== null && previous.recordsRevision === revision && planRow(previous, env.renewal, computedAtMs) === null) {
           // Equal, of this revision, and not due before the next tick: nothing to write.
@@ -174,6 +189,7 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
   }
   flush();
   await Promise.all(writes);
+  const upsertForce = spec.force || only !== undefined;
 
   const refreshed = refreshes.length;
   if (!env.dryRun && refreshes.length > 0) {
@@ -187,10 +203,10 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
         await yieldIfBusy();
         if (wanted.has(aggregationKeyString({ aggregationType: result.type, filterHash: result.filterHash }))) rewrites.push(toWrite(result, 0));
       }
-      await store.upsertAggregations(rewrites, { force: spec.force });
+      await store.upsertAggregations(rewrites, { force: upsertForce });
     }
   }
   if (!env.dryRun) await store.setGridFreshness(userId, await gridFreshness(store, userId, gridExpiries));
-  if (!env.dryRun && changes.length > 0) await store.markChangesProcessed(userId, changes, formatIsoInstant(env.now()));
+  if (!env.dryRun && markable && changes.length > 0) await store.markChangesProcessed(userId, changes, formatIsoInstant(env.now()));
   return { records: records.length, written: counts.created + counts.changed, refreshed, ...counts };
 }

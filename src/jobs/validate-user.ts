@@ -43,6 +43,8 @@ export interface UserValidationResult {
   readonly records: number;
   /** The zone most of the user's stored rows were computed in (repair keeps it); null when none. */
   readonly timeZone: string | null;
+  /** The records revision the rows were judged against (a repair marks changes only if it still holds). */
+  readonly revision: string | null;
 }
 
 const emptyCounts = (): Record<ValidationStatus, number> => ({ match: 0, drift: 0, stale: 0, missing: 0, orphan: 0, outdated: 0, expired: 0 });
@@ -122,5 +124,5 @@ export async function validateUser(store: Store, userId: string, spec: ValidateS
   const zones = new Map<string, number>();
   for (const row of stored) zones.set(row.timeZone, (zones.get(row.timeZone) ?? 0) + 1);
   const timeZone = [...zones].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? null;
-  return { userId, findings, counts, records: records.length, timeZone };
+  return { userId, findings, counts, records: records.length, timeZone, revision: snapshot.consistent ? snapshot.revision : null };
 }

@@ -104,6 +104,11 @@ describe.each(ADAPTER_FACTORIES)('agg validate on the %s', (_name, make) => {
     expect(run.stdout).toMatch(/top_channels\[3\]\.videoCount: stored (\d+), fresh (\d+)/);
     const [, stored, fresh] = /top_channels\[3\]\.videoCount: stored (\d+), fresh (\d+)/.exec(run.stdout)!;
     expect(Number(stored)).toBe(Number(fresh) + 1);
+    // One drifted row: the repair rewrites that row, not the user's 180.
+    const repaired = await agg(harness, ['validate', '--user', 'user-001', '--repair']);
+    expect(repaired.stdout).toMatch(/repair plan: rewrite 1 drift \(exactly those rows, of 1 users\)/);
+    expect(repaired.stdout).toMatch(/repaired: 1 written, 0 refreshed \(equal data\), 0 deleted/);
+    expect((await agg(harness, ['validate', '--user', 'user-001'])).code).toBe(0);
   });
 
   it('finds missing, orphaned and outdated aggregations, and --repair fixes them after printing the plan', async () => {
@@ -120,11 +125,14 @@ describe.each(ADAPTER_FACTORIES)('agg validate on the %s', (_name, make) => {
     const found = reportSchema.parse(JSON.parse((await agg(harness, ['validate', '--json', '--fail-on', 'missing'])).stdout));
     expect(found).toMatchObject({ totals: { missing: 1, outdated: 1, orphan: 1, match: 358 }, exitCode: 1 });
     const planned = await agg(harness, ['validate', '--repair', '--dry-run']);
-    expect(planned.stdout).toMatch(/repair plan: rewrite 1 missing, 1 outdated \(1 users, recomputed as backfill does\), delete 1 orphans\nrepair not applied \(dry run\)/);
+    expect(planned.stdout).toMatch(/repair plan: rewrite 1 missing, 1 outdated \(exactly those rows, of 1 users\), delete 1 orphans\nrepair not applied \(dry run\)/);
     const before = await withOpen(harness, aggregationSnapshot);
     expect(await withOpen(harness, aggregationSnapshot)).toEqual(before);
     const repaired = await agg(harness, ['validate', '--repair']);
-    expect(repaired.stdout).toMatch(/repaired: \d+ written, 1 deleted/);
+    // Exactly the two broken rows are written, the orphan deleted: nothing else of the user is touched.
+    expect(repaired.stdout).toMatch(/repaired: 2 written, 0 refreshed \(equal data\), 1 deleted/);
+    const untouched = (await withOpen(harness, aggregationSnapshot)).filter((row) => !row.includes('|kpi|') && !row.includes('|monthly_trend|'));
+    expect(untouched).toEqual(before.filter((row) => !row.includes('|kpi|') && !row.includes('|monthly_trend|') && !row.includes('f'.repeat(64))));
     const after = reportSchema.parse(JSON.parse((await agg(harness, ['validate', '--json', '--fail-on', 'any'])).stdout));
     expect(after.totals).toEqual({ match: 360, drift: 0, stale: 0, missing: 0, orphan: 0, outdated: 0, expired: 0 });
     expect(after.exitCode).toBe(0);
