@@ -1,8 +1,9 @@
 import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
-import { PRODUCT_FILTERS, type ProductFilter, TIMEFRAMES, type Timeframe } from '../core/filters.js';
+import { DEFAULT_FILTERS, type Filters, PRODUCT_FILTERS, type ProductFilter, TIMEFRAMES, type Timeframe, canonicalFilters } from '../core/filters.js';
 import { isAggregationType } from '../core/registry.js';
 import { INSTANT_RANGE_TEXT, checkIsoInstant, formatIsoInstant } from '../core/time/iso.js';
 import { InvalidTimeZoneError, ZoneClock } from '../core/time/zone.js';
+import { didYouMean, suggest } from './did-you-mean.js';
 import { UsageError } from './errors.js';
 import { quoted } from './numbers.js';
 
@@ -16,12 +17,24 @@ function oneOf<T extends string>(option: string, value: string, allowed: readonl
   throw new UsageError(`${option} "${value}" is not valid (expected one of: ${allowed.join(', ')})`);
 }
 
+/** "; did you mean kpi?" for a type agg does not know, or nothing. */
+function typeHint(value: string): string {
+  const hint = didYouMean(suggest(value, AGGREGATION_TYPES, { substring: true }));
+  return hint === null ? '' : `; ${hint}`;
+}
+
+/** One aggregation type, as an argument names it (`agg show USER TYPE`). */
+export function parseAggregationType(label: string, value: string): AggregationType {
+  if (isAggregationType(value)) return value;
+  throw new UsageError(`${label} ${quoted(value)} is not an aggregation type${typeHint(value)} (the ten: ${AGGREGATION_TYPES.join(', ')})`);
+}
+
 export function parseTypes(values: readonly string[]): AggregationType[] {
   if (values.length === 0) return [...AGGREGATION_TYPES];
   const requested = new Set<AggregationType>();
   for (const value of values.flatMap((v) => v.split(',')).map((v) => v.trim())) {
     if (!isAggregationType(value)) {
-      throw new UsageError(`--type "${value}" is not an aggregation type (expected one of: ${AGGREGATION_TYPES.join(', ')})`);
+      throw new UsageError(`--type "${value}" is not an aggregation type (expected one of: ${AGGREGATION_TYPES.join(', ')})${typeHint(value)}`);
     }
     requested.add(value);
   }
@@ -35,6 +48,32 @@ export function parseTimeframe(value: string): Timeframe {
 
 export function parseProduct(value: string): ProductFilter {
   return oneOf('--product', value, PRODUCT_FILTERS);
+}
+
+/** The filter options `agg compute` and `agg show` take, as commander gives them. */
+export interface FilterOptionValues {
+  readonly timeframe?: string | undefined;
+  readonly product?: string | undefined;
+  readonly topic: readonly string[];
+  readonly channel: readonly string[];
+}
+
+/** Whether any filter option was given (otherwise the default filter set, All/All, applies). */
+export function narrowsFilters(options: FilterOptionValues): boolean {
+  return options.timeframe !== undefined || options.product !== undefined || options.topic.length > 0 || options.channel.length > 0;
+}
+
+/** The one filter set the options name, in canonical form: unnamed fields are All (no topics, no channels). */
+export function parseFilterOptions(options: FilterOptionValues): Filters {
+  if (!narrowsFilters(options)) return DEFAULT_FILTERS;
+  if (options.topic.includes('')) throw new UsageError('--topic "" is empty: name a topic');
+  if (options.channel.includes('')) throw new UsageError('--channel "" is empty: name a channel');
+  return canonicalFilters({
+    timeframe: options.timeframe === undefined ? 'All' : parseTimeframe(options.timeframe),
+    product: options.product === undefined ? 'All' : parseProduct(options.product),
+    topics: options.topic,
+    channels: options.channel,
+  });
 }
 
 /** An ISO-8601 instant with an offset, within years 1–9999 (UTC), in its canonical form. */

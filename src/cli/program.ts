@@ -8,6 +8,7 @@ import { registerImport } from '../commands/import.js';
 import { registerParse } from '../commands/parse.js';
 import { registerRollout } from '../commands/rollout.js';
 import { registerRuns } from '../commands/runs.js';
+import { registerShow } from '../commands/show.js';
 import { registerStatus } from '../commands/status.js';
 import { registerUsers } from '../commands/users.js';
 import { registerValidate } from '../commands/validate.js';
@@ -47,6 +48,7 @@ export function buildProgram(io: CommandIo, setExit: (code: number) => void): Co
   registerImport(program, io, setExit);
   registerDeleteUser(program, io, setExit);
   registerUsers(program, io, setExit);
+  registerShow(program, io, setExit);
   registerParse(program, io, setExit);
   registerCompute(program, io, setExit);
   registerRollout(program, io, setExit);

@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
+import { AGGREGATION_TYPES } from '../core/aggregations/definition.js';
 import { withStore } from '../cli/context.js';
+import { didYouMean, suggest } from '../cli/did-you-mean.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
-import { describeFailures, formatDuration, makeTable } from '../cli/format.js';
+import { describeFailures, formatBytes, formatDuration, makeTable } from '../cli/format.js';
 import type { CommandIo } from '../cli/io.js';
-import { parseInteger } from '../cli/numbers.js';
-import { parseCheckpoint } from '../jobs/checkpoint.js';
+import { parseInteger, quoted } from '../cli/numbers.js';
+import { type StoredCheckpoint, parseCheckpoint } from '../jobs/checkpoint.js';
 import { LEASE_TTL_MS, LeaseHolder, type LivenessProbe, describeHolder, describeLeaseTimes, describeProcess, holderState } from '../jobs/lease.js';
-import type { Lease, RunRecord, Store } from '../store/types.js';
+import { VALIDATION_STATUSES, type Lease, type RunRecord } from '../store/types.js';
+import type { Store } from '../store/store.js';
 
 interface RunsOptions {
   json?: boolean;
@@ -145,13 +148,234 @@ export async function runRuns(command: Command, options: RunsOptions, io: Comman
   }, { mustExist: true });
 }
 
+// agg runs show RUN_ID | last
+
+/** The commands the ledger records. */
+export const LEDGER_COMMANDS = ['backfill', 'validate', 'cleanup', 'delete-user'] as const;
+
+/** Recent runs whose ids "did you mean" looks through. */
+const SUGGESTION_RUNS = 200;
+
+interface RunsShowOptions {
+  json?: boolean;
+  command?: string;
+}
+
+const n = (value: number): string => value.toLocaleString('en-US');
+
+/** An argument as a POSIX shell reads it back. */
+function shellWord(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The run's command line as typed (keys redacted when it was recorded). */
+function commandLineOf(run: RunRecord): string {
+  return ['agg', ...run.args].map(shellWord).join(' ');
+}
+
+/** What continues a run that did not finish: its resume, the same command again, or clearing a dead one. */
+export function continuationOf(run: RunRecord, dead: string | null): string | null {
+  if (run.status === 'succeeded' || (run.status === 'running' && dead === null)) return null;
+  if (run.command === 'backfill' || run.command === 'validate') return `agg ${run.command} --resume ${run.runId}`;
+  if (run.status === 'running') return `agg runs --clear ${run.runId}`;
+  return run.args.length > 0 ? commandLineOf(run) : null;
+}
+
+/** Counts under their own names, for each command (keys not named here are printed as they are). */
+const COUNT_LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  backfill: {
+    records: 'records read',
+    results: 'results computed',
+    written: 'results written',
+    created: 'new results',
+    changed: 'changed results',
+    unchanged: 'unchanged results',
+    bytes: 'bytes written',
+  },
+  validate: {
+    records: 'records read',
+    usersClean: 'users clean',
+    repaired: 'results repaired',
+    'guardrail:served': 'served users validated',
+    'guardrail:drift': 'served users with drift',
+  },
+  cleanup: { matched: 'rows found', deleted: 'rows deleted', kept: 'rows kept (changed since found)', bytes: 'bytes freed' },
+  'delete-user': { deleted: 'rows deleted' },
+};
+
+const STATUS_WORDS: Readonly<Record<string, string>> = { match: 'match', drift: 'drift', stale: 'stale', missing: 'missing', orphan: 'orphan', outdated: 'outdated', expired: 'expired' };
+
+/** A run's counts as lines of words: users, the command's own figures, results by status and by type. */
+export function describeCounts(run: RunRecord): string[] {
+  const counts = run.counts;
+  const seen = new Set<string>();
+  const take = (key: string): number | undefined => {
+    seen.add(key);
+    return counts[key];
+  };
+  const lines: [string, string][] = [];
+  if (counts.usersTotal !== undefined || counts.usersDone !== undefined) {
+    const failed = take('usersFailed') ?? 0;
+    lines.push(['users', `${n(take('usersDone') ?? 0)} of ${n(take('usersTotal') ?? 0)} done${failed > 0 ? `, ${n(failed)} failed` : ''}`]);
+  }
+  for (const [key, label] of Object.entries(COUNT_LABELS[run.command] ?? {})) {
+    const value = take(key);
+    if (value !== undefined) lines.push([label, key === 'bytes' ? `${formatBytes(value)} (${n(value)} bytes)` : n(value)]);
+    // Rows deleted by category (cleanup) or table (delete-user), under the total.
+    if (key === 'deleted') {
+      // In name order: stores keep the keys of a document in different orders.
+      for (const part of Object.keys(counts).sort()) {
+        const of = /^deleted:(.+)$/.exec(part);
+        if (of) lines.push([`  ${of[1]}`, n(take(part)!)]);
+      }
+    }
+  }
+  const statuses = VALIDATION_STATUSES.filter((status) => counts[`status:${status}`] !== undefined);
+  if (statuses.length > 0) lines.push(['results', statuses.map((status) => `${n(take(`status:${status}`)!)} ${STATUS_WORDS[status]}`).join(', ')]);
+  // By type, for the types where something did not match (each a line, in the types' own order).
+  const byType = new Map<string, { parts: Array<[string, number]>; findings: boolean }>();
+  for (const [key, value] of Object.entries(counts)) {
+    const match = /^type:([^:]+):([^:]+)$/.exec(key);
+    if (!match) continue;
+    seen.add(key);
+    const entry = byType.get(match[1]!) ?? { parts: [], findings: false };
+    entry.parts.push([match[2]!, value]);
+    if (match[2] !== 'match' && value > 0) entry.findings = true;
+    byType.set(match[1]!, entry);
+  }
+  const statusOrder = (status: string): number => {
+    const i = (VALIDATION_STATUSES as readonly string[]).indexOf(status);
+    return i < 0 ? VALIDATION_STATUSES.length : i;
+  };
+  const typeOrder = (type: string): number => {
+    const i = (AGGREGATION_TYPES as readonly string[]).indexOf(type);
+    return i < 0 ? AGGREGATION_TYPES.length : i;
+  };
+  for (const [type, entry] of [...byType].sort(([a], [b]) => typeOrder(a) - typeOrder(b) || (a < b ? -1 : a > b ? 1 : 0))) if (entry.findings) {
+    const parts = [...entry.parts].sort(([a], [b]) => statusOrder(a) - statusOrder(b) || (a < b ? -1 : a > b ? 1 : 0));
+    lines.push([`  ${type}`, parts.map(([status, value]) => `${n(value)} ${STATUS_WORDS[status] ?? status}`).join(', ')]);
+  }
+  const storeCalls = take('storeCalls');
+  if (storeCalls !== undefined) lines.push(['store calls', n(storeCalls)]);
+  for (const key of Object.keys(counts).sort()) if (!seen.has(key)) lines.push([key, n(counts[key]!)]);
+  const width = Math.max(0, ...lines.map(([label]) => label.length)) + 2;
+  return lines.map(([label, value]) => `  ${label.padEnd(width)}${value}`);
+}
+
+/** Where a per-user run stands, from its checkpoint. */
+export function describeCheckpoint(run: RunRecord): string | null {
+  if (run.command !== 'backfill' && run.command !== 'validate') return null;
+  let progress: StoredCheckpoint;
+  try {
+    progress = parseCheckpoint((run.checkpoint as { progress?: unknown } | null)?.progress);
+  } catch (error) {
+    return `unreadable: ${(error as Error).message}`;
+  }
+  const failed = failedUsersOf(run);
+  const failures = failed.count > 0 ? `; ${describeFailures(failed.count, failed.named.slice(0, 5))}` : '';
+  if ('version' in progress) {
+    if (progress.through === null) return `no user settled yet${failures}`;
+    const pending = progress.pending.length > 0 ? `, except ${n(progress.pending.length)} still pending (${progress.pending.slice(0, 5).join(', ')}${progress.pending.length > 5 ? ', …' : ''})` : '';
+    const redo = progress.redoAfter === null ? '' : `; a resume redoes every user after ${progress.redoAfter}`;
+    return `every user up to ${progress.through} (in id order) settled${pending}${failures}${redo}`;
+  }
+  if (progress.cursor === null && progress.ahead.length === 0) return `no user settled yet${failures}`;
+  return `every user up to ${progress.cursor ?? '(none)'} settled, and ${n(progress.ahead.length)} beyond it${failures} (an older checkpoint format)`;
+}
+
+function runJson(run: RunRecord, now: number, lease: Lease | undefined): string {
+  const dead = deadReason(run, lease, now);
+  return JSON.stringify({
+    ...run,
+    dead,
+    durationMs: run.finishedAt === null ? null : Date.parse(run.finishedAt) - Date.parse(run.startedAt),
+    lease: lease ?? null,
+    resume: continuationOf(run, dead),
+  });
+}
+
+function renderRun(run: RunRecord, now: number, lease: Lease | undefined): string {
+  const dead = deadReason(run, lease, now);
+  const status = run.status === 'running' ? (dead === null ? 'running (alive)' : `running? (dead: ${dead})`) : run.status;
+  const rows: [string, string][] = [
+    ['command', run.command],
+    ['status', status],
+    ['target', run.target],
+    ['arguments', commandLineOf(run)],
+    ['started', run.startedAt],
+  ];
+  if (run.finishedAt !== null) rows.push(['finished', `${run.finishedAt} (took ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))})`]);
+  else rows.push(['finished', `not yet (running for ${formatDuration(Math.max(0, now - Date.parse(run.startedAt)))})`]);
+  if (run.status === 'running') rows.push(['heartbeat', `${run.heartbeatAt} (${formatDuration(Math.max(0, now - Date.parse(run.heartbeatAt)))} ago)`]);
+  if (lease !== undefined) rows.push(['holder', `${describeProcess(lease)}, lease ${lease.name}; ${describeLeaseTimes(lease, now)}`]);
+  const checkpoint = describeCheckpoint(run);
+  if (checkpoint !== null) rows.push(['checkpoint', checkpoint]);
+  const next = continuationOf(run, dead);
+  if (next !== null) rows.push([run.command === 'backfill' || run.command === 'validate' ? 'resume' : run.status === 'running' ? 'clear' : 'finish', next]);
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+  const counts = describeCounts(run);
+  return [`run ${run.runId}`, ...rows.map(([label, value]) => `${label.padEnd(width)}${value}`), counts.length > 0 ? 'counts:' : 'counts: none yet', ...counts].join('\n');
+}
+
+function parseLedgerCommand(value: string): string {
+  if ((LEDGER_COMMANDS as readonly string[]).includes(value)) return value;
+  const hint = didYouMean(suggest(value, LEDGER_COMMANDS));
+  throw new UsageError(`--command ${quoted(value)} is not a command the ledger records${hint === null ? '' : `; ${hint}`} (${LEDGER_COMMANDS.join(', ')})`);
+}
+
+async function findRun(store: Store, reference: string, command: string | null): Promise<RunRecord> {
+  if (reference === 'last') {
+    const [run] = await store.listRuns(1, command ?? undefined);
+    if (run === undefined) throw new UsageError(command === null ? 'no runs recorded yet' : `no ${command} run in the ledger yet (agg runs lists the recent runs)`);
+    return run;
+  }
+  if (command !== null) throw new UsageError('--command goes with agg runs show last (a run id names one run)');
+  const run = await store.getRun(reference);
+  if (run !== null) return run;
+  const hint = didYouMean(suggest(reference, (await store.listRuns(SUGGESTION_RUNS)).map((candidate) => candidate.runId)));
+  throw new UsageError(`no run ${reference} in the ledger${hint === null ? '' : `; ${hint}`} (agg runs lists the recent runs)`);
+}
+
+export async function runShowRun(command: Command, reference: string, io: CommandIo): Promise<number> {
+  // `--json` and `--command` are the runs command's own: commander gives them to it wherever they stand.
+  const options = command.optsWithGlobals() as RunsShowOptions;
+  const parent = command.parent;
+  if (parent) {
+    const stray = ['limit', 'clear'].filter((name) => parent.getOptionValueSource(name) === 'cli');
+    if (stray.length > 0) throw new UsageError(`agg runs show takes no ${stray.map((name) => `--${name}`).join(' or ')}`);
+  }
+  if (reference.length === 0 || reference.length > 200 || /[\u0000-\u001f\u007f]/.test(reference)) throw new UsageError(`RUN_ID ${quoted(reference)} is not a run id (see agg runs)`);
+  const filter = options.command === undefined ? null : parseLedgerCommand(options.command);
+  return withStore(
+    command,
+    io,
+    async ({ store }) => {
+      const run = await findRun(store, reference, filter);
+      const lease = (await leasesByRun(store)).get(run.runId);
+      const now = io.now();
+      io.stdout.write(`${options.json ? runJson(run, now, lease) : renderRun(run, now, lease)}\n`);
+      return ExitCode.ok;
+    },
+    { mustExist: true },
+  );
+}
+
 export function registerRuns(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  program
+  const runs = program
     .command('runs')
     .description('list recent backfill, validate and cleanup runs from the run ledger')
     .option('--json', 'print one JSON document on stdout')
     .option('--limit <n>', 'how many runs', '20')
     .option('--command <name>', 'only runs of this command (backfill, validate, cleanup or delete-user)')
     .option('--clear <run-id>', 'mark a dead run (still shown as running) interrupted; a live one is refused')
+    .helpCommand(false)
     .action(async (options: RunsOptions, command: Command) => setExit(await runRuns(command, options, io)));
+  runs
+    .command('show')
+    .description('print one run of the ledger: status, arguments, times, holder, counts, checkpoint and how to resume it')
+    .argument('<run-id>', 'a run id (see agg runs), or last for the newest run')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--command <name>', 'with last: the newest run of this command (backfill, validate, cleanup or delete-user)')
+    .addHelpText('after', '\nExit codes: 0 shown, 2 no such run.\n\nExamples:\n  agg runs show bf-20250701-020000-1a2b3c\n  agg runs show last --command validate --json')
+    .action(async (reference: string, _options: RunsShowOptions, command: Command) => setExit(await runShowRun(command, reference, io)));
 }

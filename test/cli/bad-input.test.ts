@@ -177,6 +177,15 @@ const CASES: Case[] = [
   c('validate of a known and an unknown user', fixed('validate', '--user', 'u1', 'x9'), /^agg: --user x9 is not a known user: no records or stored results; agg users lists the known users$/),
   c('rollout --enable-user of unknown users', fixed('rollout', '--enable-user', 'u11', 'u22'), /^agg: --enable-user names 2 unknown users, with no records or stored results: u11 \(did you mean u1\?\), u22 \(did you mean u2\?\); .*--allow-unknown accepts users with no data yet$/),
   c('rollout --check of an unknown user', fixed('rollout', '--check', 'U1'), /^agg: --check U1 is not a known user: no records or stored results \(did you mean u1\?\)/),
+  // agg show and agg runs show
+  c('show of an unknown user', fixed('show', 'u11'), /^agg: user u11 is not a known user: no records or stored results \(did you mean u1\?\); agg users lists the known users$/),
+  c('show of an unknown type', fixed('show', 'u1', 'kpis'), /^agg: TYPE "kpis" is not an aggregation type; did you mean kpi\? \(the ten: kpi, monthly_trend, /),
+  c('show with an unknown product', fixed('show', 'u1', 'kpi', '--product', 'Music'), /^agg: --product "Music" is not valid \(expected one of: All, YouTube, YouTube Music\)$/),
+  c('show with an empty topic', fixed('show', 'u1', '--topic', ''), /^agg: --topic "" is empty: name a topic$/),
+  c('show of a result that is not stored', fixed('show', 'u1', 'top_channels'), /^agg: u1 has no stored top_channels result for All\/All, nor for any other filter set; agg show u1 lists its results/, { code: 1 }),
+  c('show on a store that does not exist', (x) => ['--local', join(x.dir, 'nowhere'), 'show', 'u1'], /^agg: no store at .*nowhere/),
+  c('runs show of an unknown run', fixed('runs', 'show', 'bf-nope'), /^agg: no run bf-nope in the ledger \(agg runs lists the recent runs\)$/),
+  c('runs show last of a command that never ran', fixed('runs', 'show', 'last', '--command', 'validate'), /^agg: no validate run in the ledger yet/),
   c('a user id with a newline', fixed('backfill', '--user', 'a\nb'), /--user "a\\nb" is not a valid user id \(1–256 printable characters/),
   // Configuration files
   c('a config file that is not JSON', (x) => (x.file('agg.config.json', '{"ttl": {"kpi": "1h",}}'), ['backfill', '--all']), /agg\.config\.json: not valid JSON/),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/errors.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { runAgg } from '../support/cli.js';
 
 const SAMPLE = join(process.cwd(), 'fixtures/samples/demo-takeout.json');
@@ -28,6 +28,10 @@ describe('exit codes', () => {
     const run = await runAgg(['--local', local, 'validate', '--type', 'kpi', '--fail-on', 'missing'], { cwd });
     expect(run.stdout).toMatch(/missing/);
     expect(run.code).toBe(1);
+    // A result agg show asks for that is not stored is such a finding too.
+    const show = await runAgg(['--local', local, 'show', 'demo', 'kpi'], { cwd });
+    expect(show.stderr).toMatch(/^agg: demo has no stored kpi result for All\/All/m);
+    expect(show.code).toBe(1);
   });
 
   it('2: bad arguments, configuration or input, in one line', async () => {

@@ -3,7 +3,7 @@ import { computeAggregations } from '../../src/core/compute.js';
 import { DEFAULT_FILTERS } from '../../src/core/filters.js';
 import type { InputRecord } from '../../src/core/record.js';
 import { toAggregationWrite } from '../../src/store/aggregation-write.js';
-import type { Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { findUnknownUsers, isKnownUser } from '../../src/users/known-users.js';
 import { type CliHarness, HARNESSES } from '../support/cli-harness.js';
 
@@ -134,5 +134,11 @@ describe.each(HARNESSES)('known users on the %s', (_name, make) => {
     const allowed = await agg(['rollout', '--enable-user', 'carol', 'karol', '--allow-unknown']);
     expect(allowed.code, allowed.stderr).toBe(0);
     expect((await footprint()).overrides.map((o) => `${o.userId}:${o.mode}`).sort()).toEqual(['carol:allow', 'karol:allow']);
+  });
+
+  it('agg show refuses an unknown user the same way', async () => {
+    const run = await agg(['show', 'alcie', 'kpi']);
+    expect(run.code).toBe(2);
+    expect(errorLines(run.stderr)).toEqual(['agg: user alcie is not a known user: no records or stored results (did you mean alice or alicia?); agg users lists the known users']);
   });
 });
