@@ -8,7 +8,7 @@ import { runCli } from '../src/cli/main.js';
 import type { CliIo } from '../src/cli/io.js';
 import { ConvexStore } from '../src/store/convex/convex-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../src/store/types.js';
+import type { Store } from '../src/store/store.js';
 import { generateUsers } from '../fixtures/generator.js';
 import { NO_WAIT_RETRY } from '../test/support/convex-test-store.js';
 import { SimulatedDeployment } from './support/simulated-deployment.js';

@@ -8,7 +8,7 @@ import { DEFAULT_GRID, filterHash } from '../src/core/filters.js';
 import type { InputRecord } from '../src/core/record.js';
 import { REGISTRY } from '../src/core/registry.js';
 import { formatIsoInstant } from '../src/core/time/iso.js';
-import type { Store } from '../src/store/types.js';
+import type { Store } from '../src/store/store.js';
 import { runAgg } from '../test/support/cli.js';
 import { generateUsers } from '../fixtures/generator.js';
 

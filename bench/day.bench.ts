@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../src/store/types.js';
+import type { Store } from '../src/store/store.js';
 import { makeConvexTestStore, makeTestConvex } from '../test/support/convex-test-store.js';
 import { type DayOutcome, simulateDay } from './day-simulation.js';
 

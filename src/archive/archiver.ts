@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { CliError, ExitCode, InfrastructureError } from '../cli/errors.js';
+import { FindingsError, InfrastructureError, InterruptedError, UsageError } from '../errors.js';
 import type { AggregationType } from '../core/aggregations/definition.js';
 import { type JsonValue, utf8Length } from '../core/json.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import type { ArchiveManifestRow, ArchiveRow, ArchiveTable, ManifestStatus } from '../store/maintenance.js';
-import type { Page, PageRequest, Store } from '../store/types.js';
+import type { Page, PageRequest } from '../store/types.js';
+import type { Store } from '../store/store.js';
 import { LeaseHeldError, LeaseHolder, describeTakeover } from '../jobs/lease.js';
 import type { ArchiveDestination } from './destination.js';
 import {
@@ -117,9 +118,9 @@ export interface ArchiveEnvironment {
   readonly onTakeover?: (line: string) => void;
 }
 
-class Interrupted extends CliError {
+class Interrupted extends InterruptedError {
   constructor(what: string, signal: AbortSignal) {
-    super(`interrupted: ${what}; run the same command again to finish`, signal.reason === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted);
+    super(`interrupted: ${what}; run the same command again to finish`, signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
   }
 }
 
@@ -570,20 +571,20 @@ export interface RestoreTotals {
 export async function restoreArchive(env: ArchiveEnvironment, archive: LoadedArchive, options: { dryRun: boolean }): Promise<{ totals: RestoreTotals; byTable: Record<string, RestoreTotals> }> {
   const { store } = env;
   const { manifest, row } = archive;
-  if (!manifest) throw new CliError(`archive ${archive.manifestId} has no readable manifest (${archive.manifestProblems.join('; ')})`, ExitCode.findings);
+  if (!manifest) throw new FindingsError(`archive ${archive.manifestId} has no readable manifest (${archive.manifestProblems.join('; ')})`);
   if (row && (row.status === 'exporting' || row.status === 'verified')) {
-    throw new CliError(`archive ${archive.manifestId} is not complete (status ${row.status}); run agg archive to finish it first`, ExitCode.usage);
+    throw new UsageError(`archive ${archive.manifestId} is not complete (status ${row.status}); run agg archive to finish it first`);
   }
   const checks = await checkChunks(archive.destination, manifest);
   const problems = [...archive.manifestProblems, ...checks.filter((c) => c.problem !== null).map((c) => c.problem!)];
-  if (problems.length > 0) throw new CliError(`archive ${archive.manifestId} fails verification, nothing was restored: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more; see agg archive --verify)` : ''}`, ExitCode.findings);
+  if (problems.length > 0) throw new FindingsError(`archive ${archive.manifestId} fails verification, nothing was restored: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more; see agg archive --verify)` : ''}`);
 
   const retained = new Set<string>();
   const deletion = row ? parseRowManifest(row).deletion : undefined;
   if (deletion?.retainedSha256) {
     const bytes = await archive.destination.get(archive.manifestId, RETAINED_FILE);
     if (bytes === null || sha256OfBytes(bytes) !== deletion.retainedSha256) {
-      throw new CliError(`archive ${archive.manifestId}: ${RETAINED_FILE} is missing or damaged; it names rows whose archived copies are stale, so nothing was restored`, ExitCode.findings);
+      throw new FindingsError(`archive ${archive.manifestId}: ${RETAINED_FILE} is missing or damaged; it names rows whose archived copies are stale, so nothing was restored`);
     }
     for (const { table, key } of decodeRetained(bytes)) retained.add(`${table}\u0000${keyText(key)}`);
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { CliError, ExitCode, UsageError } from '../cli/errors.js';
+import { type AggError, UsageError, fsFailure } from '../errors.js';
 
 /**
  * Where archives live. An archive is a named set of objects (chunks and a manifest) under its id.
@@ -22,12 +22,11 @@ export interface ArchiveDestination {
 
 const LOCAL = 'local:';
 
-function failure(path: string, action: string, error: unknown): CliError {
+function failure(path: string, action: string, error: unknown): AggError {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new UsageError(`${path}: cannot ${action}: permission denied (choose another --out)`);
+  // Under an archive directory, a file where a directory should be is what ENOTDIR and EEXIST mean.
   if (code === 'ENOTDIR' || code === 'EEXIST') return new UsageError(`${path}: cannot ${action}: a file is in the way of the archive directory`);
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new CliError(`${path}: cannot ${action}: no space left on the device`, ExitCode.infrastructure);
-  return new CliError(`${path}: cannot ${action} (${(error as Error).message})`, ExitCode.infrastructure);
+  return fsFailure(path, action, error, code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? '(choose another --out)' : '');
 }
 
 /** A directory on this machine: one subdirectory per archive, objects written through a temporary file and a rename. */

@@ -1,6 +1,7 @@
 import { orphanReason } from '../core/expected-aggregations.js';
 import { utf8Length } from '../core/json.js';
-import type { AggregationDigest, AggregationKey, Page, PageRequest, Store } from '../store/types.js';
+import type { AggregationDigest, AggregationKey, Page, PageRequest } from '../store/types.js';
+import type { Store } from '../store/store.js';
 
 // What `agg cleanup` removes, category by category, in an order where each category sees the
 // previous ones done: expired aggregations, unused filter combinations, then the aggregations those

@@ -5,7 +5,7 @@ import { StoreNotFoundError } from '../store/errors.js';
 import { retryPolicy } from '../store/retry.js';
 import { withEventLoopTurns } from '../store/event-loop-turns.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import type { Store } from '../store/types.js';
+import type { Store } from '../store/store.js';
 import { parseDurationOption } from './durations.js';
 import { UsageError } from './errors.js';
 import type { CommandIo } from './io.js';

@@ -1,43 +1,21 @@
-/** Exit codes shared by every command (documented in the README). */
-export const ExitCode = {
-  ok: 0,
-  /** The command ran and found something that should fail a CI job (drift, failed users, thresholds). */
-  findings: 1,
-  /** Bad arguments, config or input files. */
-  usage: 2,
-  /** The store or another piece of infrastructure could not be used. */
-  infrastructure: 3,
-  /** An unexpected error: a bug in agg (EX_SOFTWARE), never a finding. */
-  software: 70,
-  /** Another live run holds the lease (EX_TEMPFAIL): nothing was done; try again later. */
-  tempfail: 75,
-  /** Interrupted by SIGINT (Ctrl-C): 128 + 2. */
-  interrupted: 130,
-  /** Stopped by SIGTERM (a cancelled CI job, `kill`): 128 + 15. */
-  terminated: 143,
-} as const;
+// What the commands throw and return, in one import: the domain errors (src/errors.ts) and the exit
+// codes (src/cli/exit-codes.ts). Code below src/commands imports src/errors.ts itself.
+export { AggError, FindingsError, InfrastructureError, InterruptedError, UnavailableError, UsageError } from '../errors.js';
+export { ExitCode, type ExitCodeValue, exitCodeOf } from './exit-codes.js';
 
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+import { AggError, type ErrorKind } from '../errors.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 
-/** An error meant for the user: one line, no stack trace, a definite exit code. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: ExitCodeValue = ExitCode.usage,
-  ) {
-    super(message);
-    this.name = 'CliError';
-  }
-}
+const KIND_OF_CODE: ReadonlyMap<number, ErrorKind> = new Map([
+  [ExitCode.findings, 'findings'],
+  [ExitCode.usage, 'input'],
+  [ExitCode.infrastructure, 'infrastructure'],
+  [ExitCode.tempfail, 'unavailable'],
+]);
 
-export class UsageError extends CliError {
-  constructor(message: string) {
-    super(message, ExitCode.usage);
-  }
-}
-
-export class InfrastructureError extends CliError {
-  constructor(message: string) {
-    super(message, ExitCode.infrastructure);
+/** @deprecated Throw a kind (FindingsError, UsageError, …) instead: kept for code written before src/errors.ts. */
+export class CliError extends AggError {
+  constructor(message: string, exitCode: ExitCodeValue = ExitCode.usage) {
+    super(message, KIND_OF_CODE.get(exitCode) ?? 'infrastructure');
   }
 }

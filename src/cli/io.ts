@@ -1,4 +1,4 @@
-import type { Store } from '../store/types.js';
+import type { Store } from '../store/store.js';
 import type { Redactor } from './redact.js';
 
 export interface OutputStream {

@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { StoreError } from '../store/errors.js';
-import { CliError, ExitCode } from './errors.js';
+import { AggError } from '../errors.js';
+import { ExitCode, exitCodeOf } from './exit-codes.js';
 import { type CliIo, type CommandIo, type OutputStream, processIo } from './io.js';
 import type { StopSignal } from './interruption.js';
 import { buildProgram } from './program.js';
@@ -43,10 +44,10 @@ function reportError(error: unknown, io: CommandIo, debug: boolean): number {
     io.stderr.write(`agg: ${error.message.replace(/^error: /, '')} (see agg --help)\n`);
     return ExitCode.usage;
   }
-  if (error instanceof CliError) {
+  if (error instanceof AggError) {
     io.stderr.write(`agg: ${oneLine(error.message)}\n`);
     if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
+    return exitCodeOf(error);
   }
   if (error instanceof StoreError) {
     io.stderr.write(`agg: store error: ${oneLine(error.message)}\n`);

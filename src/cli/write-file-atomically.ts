@@ -1,18 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { CliError, ExitCode, UsageError } from './errors.js';
+import { AggError, fsFailure } from '../errors.js';
 
 const FLUSH_AT = 1 << 20;
 
-function describeFailure(path: string, error: unknown): CliError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new UsageError(`${path}: cannot write: the directory does not exist`);
-  if (code === 'EISDIR') return new UsageError(`${path}: cannot write: it is a directory`);
-  if (code === 'ENOTDIR') return new UsageError(`${path}: cannot write: a directory in the path is a file`);
-  if (code === 'EACCES' || code === 'EPERM') return new UsageError(`${path}: cannot write: permission denied`);
-  if (code === 'ENOSPC') return new CliError(`${path}: cannot write: no space left on the device`, ExitCode.infrastructure);
-  return new CliError(`${path}: cannot write (${(error as Error).message})`, ExitCode.infrastructure);
+function describeFailure(path: string, error: unknown): AggError {
+  return fsFailure(path, 'write', error);
 }
 
 /**
@@ -40,6 +34,6 @@ export async function writeFileAtomically(path: string, chunks: Iterable<string>
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await rm(temporary, { force: true }).catch(() => undefined);
-    throw error instanceof CliError ? error : describeFailure(path, error);
+    throw error instanceof AggError ? error : describeFailure(path, error);
   }
 }

@@ -27,7 +27,7 @@ import { formatDuration as formatAge } from '../core/duration.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { LeaseHeldError } from '../jobs/lease.js';
 import { ARCHIVE_TABLES, type ArchiveManifestRow, type ArchiveTable } from '../store/maintenance.js';
-import type { Store } from '../store/types.js';
+import type { Store } from '../store/store.js';
 import { reportLeaseHeld } from './lease-held.js';
 
 interface ArchiveOptions {

@@ -9,7 +9,7 @@ import { parseUserId } from '../cli/user-id.js';
 import { LeaseHolder, describeTakeover } from '../jobs/lease.js';
 import { withLedgerRow } from '../jobs/operation-ledger.js';
 import { newRunId } from '../jobs/task.js';
-import type { Store } from '../store/types.js';
+import type { Store } from '../store/store.js';
 import { commandLine } from './job-command.js';
 import { reportLeaseHeld } from './lease-held.js';
 

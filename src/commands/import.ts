@@ -13,7 +13,7 @@ import { parseUserId } from '../cli/user-id.js';
 import { formatDuration, makeTable } from '../cli/format.js';
 import { loadRecordsFile } from '../input/load-records.js';
 import { storedRecordText, toStoredRecord } from '../store/record-codec.js';
-import type { Store } from '../store/types.js';
+import type { Store } from '../store/store.js';
 
 interface ImportOptions {
   user: string;

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { CliError, ExitCode, UsageError } from '../cli/errors.js';
+import { ExitCode, InfrastructureError, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
 import { interruptedExitCode } from '../cli/interruption.js';
+import { jobContextFor } from '../cli/job-events.js';
 import { runTask, type Task, type TaskOptions, type TaskResult } from '../jobs/task.js';
 import { reportLeaseHeld } from './lease-held.js';
 
@@ -22,7 +23,7 @@ export function finishCode(commandName: string, result: Extract<TaskResult<unkno
   const resumeHint = result.runId ? `agg ${commandName} --resume ${result.runId}` : '';
   if (result.fatal) {
     // Progress is claimed saved only when the ledger's last write went through (not into a lost store).
-    throw new CliError(`${result.fatal.message}${result.runId && result.ledgerSaved ? ` (progress saved: ${resumeHint})` : ''}`, ExitCode.infrastructure);
+    throw new InfrastructureError(`${result.fatal.message}${result.runId && result.ledgerSaved ? ` (progress saved: ${resumeHint})` : ''}`);
   }
   switch (result.stoppedBy) {
     case 'interrupted':
@@ -53,10 +54,10 @@ export function commandLine(command: Command): string[] {
 export async function runCommandTask<T>(
   command: Command,
   task: Task<T>,
-  options: Omit<TaskOptions, 'args'> & { readonly skipIfRunning: boolean },
+  options: Omit<TaskOptions, 'args' | 'context'> & { readonly io: CommandIo; readonly quiet: boolean; readonly skipIfRunning: boolean },
 ): Promise<Extract<TaskResult<T>, { kind: 'ran' }> | number> {
-  const { skipIfRunning, ...taskOptions } = options;
-  const result = await runTask(task, { ...taskOptions, args: options.io.redactor.args(commandLine(command)) });
+  const { skipIfRunning, io, quiet, ...taskOptions } = options;
+  const result = await runTask(task, { ...taskOptions, context: jobContextFor(io, { quiet }), args: io.redactor.args(commandLine(command)) });
   if (result.kind === 'ran') return result;
   return reportLeaseHeld(options.io, { command: task.command, leaseName: result.leaseName, heldBy: result.heldBy, resuming: options.resume?.runId ?? null, skipIfRunning, canForce: true });
 }

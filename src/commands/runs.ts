@@ -8,7 +8,8 @@ import type { CommandIo } from '../cli/io.js';
 import { parseInteger, quoted } from '../cli/numbers.js';
 import { type StoredCheckpoint, parseCheckpoint } from '../jobs/checkpoint.js';
 import { LEASE_TTL_MS, LeaseHolder, type LivenessProbe, describeHolder, describeLeaseTimes, describeProcess, holderState } from '../jobs/lease.js';
-import { VALIDATION_STATUSES, type Lease, type RunRecord, type Store } from '../store/types.js';
+import { VALIDATION_STATUSES, type Lease, type RunRecord } from '../store/types.js';
+import type { Store } from '../store/store.js';
 
 interface RunsOptions {
   json?: boolean;

@@ -12,7 +12,8 @@ import { compactSpan, plainTable, truncate } from '../cli/plain-table.js';
 import { prettyJson } from '../cli/pretty-json.js';
 import { summarizeResult } from '../cli/summaries.js';
 import { parseUserId } from '../cli/user-id.js';
-import type { AggregationDigest, StoredAggregation, Store, UserSummary } from '../store/types.js';
+import type { AggregationDigest, StoredAggregation, UserSummary } from '../store/types.js';
+import type { Store } from '../store/store.js';
 import { requireKnownUsers } from '../users/known-users.js';
 
 // `agg show USER [TYPE]`: what the store holds for one user, as the app would serve it. With TYPE, one

@@ -3,7 +3,7 @@ import { withStore } from '../cli/context.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
 import { collectStatus } from '../status/collect.js';
-import { renderStatusMarkdown, renderStatusPrometheus, renderStatusTable } from '../status/render.js';
+import { renderStatusMarkdown, renderStatusPrometheus, renderStatusTable } from '../cli/status-render.js';
 
 interface StatusOptions {
   json?: boolean;

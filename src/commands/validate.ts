@@ -14,7 +14,15 @@ import { numberError, parseDecimal, parseInteger, readDecimal, readInteger } fro
 import { parseConcurrency, parseMaxRuntime, parseShard } from '../cli/job-options.js';
 import { collect, parseTypes } from '../cli/options.js';
 import { parseUserId } from '../cli/user-id.js';
-import { type RepairSummary, type ReportFinding, renderJson, renderMarkdown, renderTable, toReportFinding, type ValidateReport } from '../cli/validate-report.js';
+import {
+  type RepairSummary,
+  type ReportFinding,
+  renderJson,
+  renderMarkdown,
+  renderTable,
+  toReportFinding,
+  type ValidateReport,
+} from '../cli/validate-report.js';
 import { backfillUser } from '../jobs/backfill-user.js';
 import { type GuardrailOutcome, ServedUsers, applyDriftGuardrail } from '../jobs/drift-guardrail.js';
 import { DEFAULT_FLAG } from '../core/rollout-plan.js';
@@ -290,7 +298,7 @@ export async function runValidate(command: Command, options: ValidateOptions, io
 
 async function applyRepair(
   repairs: Map<string, UserRepair>,
-  context: { store: import('../store/types.js').Store; config: import('../config/config.js').AggConfig; io: CommandIo; dryRun: boolean; concurrency: number; types: AggregationType[]; grid: import('../core/filters.js').Filters[] },
+  context: { store: import('../store/store.js').Store; config: import('../config/config.js').AggConfig; io: CommandIo; dryRun: boolean; concurrency: number; types: AggregationType[]; grid: import('../core/filters.js').Filters[] },
 ): Promise<RepairSummary> {
   const rewrite: Partial<Record<ValidationStatus, number>> = {};
   let usersToRewrite = 0;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
 import { MAX_DURATION_MS, checkDuration, formatDuration } from '../core/duration.js';
 import { type EligibilityPolicy, OPEN_POLICY } from '../core/eligibility.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { parseSmallJson, readSmallTextFile } from '../input/small-json.js';
 
 /** Time-to-live per aggregation type, from the seed plan. */

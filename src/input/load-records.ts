@@ -1,6 +1,6 @@
 import type { InputRecord } from '../core/record.js';
 import { InvalidTimeZoneError } from '../core/time/zone.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { type TakeoutFormat, TakeoutFormatError, type TakeoutReport, detectTakeoutFormat, parseTakeout } from '../takeout/index.js';
 import { InputError, parseRecordsDocument } from './records-document.js';
 import { decodeText, isUtf16, looksLikeBomlessUtf16, readFileBytes } from './read-text.js';

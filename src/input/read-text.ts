@@ -1,5 +1,5 @@
-import { CliError, ExitCode, UsageError } from '../cli/errors.js';
-import { formatSize, roundSizeAbove } from '../cli/sizes.js';
+import { UsageError, fsFailure } from '../errors.js';
+import { formatSize, roundSizeAbove } from '../text/sizes.js';
 import { DEFAULT_MAX_INPUT_BYTES, FileTooLargeError, MAX_INPUT_BYTES_CEILING, readBoundedFile } from './bounded-read.js';
 
 /** Reads a whole input file as text, with one-line errors for the usual ways this goes wrong. */
@@ -16,12 +16,7 @@ export async function readFileBytes(path: string, maxBytes: number = DEFAULT_MAX
     return await readBoundedFile(path, maxBytes);
   } catch (error) {
     if (error instanceof FileTooLargeError) throw new UsageError(tooLargeMessage(error));
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`${path}: no such file`);
-    if (code === 'EISDIR') throw new UsageError(`${path}: is a directory, expected a file`);
-    if (code === 'ENOTDIR') throw new UsageError(`${path}: no such file (a directory in the path is a file)`);
-    if (code === 'EACCES' || code === 'EPERM') throw new UsageError(`${path}: permission denied`);
-    throw new CliError(`${path}: cannot read (${(error as Error).message})`, ExitCode.usage);
+    throw fsFailure(path, 'read', error);
   }
 }
 

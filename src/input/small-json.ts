@@ -1,5 +1,5 @@
-import { UsageError } from '../cli/errors.js';
-import { formatSize } from '../cli/sizes.js';
+import { UsageError } from '../errors.js';
+import { formatSize } from '../text/sizes.js';
 import { jsonTooDeepAt, tooDeepProblem } from '../core/json-depth.js';
 import { FileTooLargeError, MAX_SMALL_FILE_BYTES, readBoundedFile } from './bounded-read.js';
 import { decodeText } from './read-text.js';

@@ -1,5 +1,6 @@
 import type { InputRecord } from '../core/record.js';
-import type { Store, UserSummary } from '../store/types.js';
+import type { UserSummary } from '../store/types.js';
+import type { Store } from '../store/store.js';
 import { readAllRecords } from './user-data.js';
 
 /** Reads that found the records changing under them before one came out whole. */

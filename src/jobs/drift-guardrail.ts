@@ -2,7 +2,8 @@ import { checkEligibility } from '../core/eligibility.js';
 import { type RolloutState, decideRollout, formatBasisPoints } from '../core/rollout.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { Overrides, policyOf, rollback, type RolloutContext } from '../rollout/operations.js';
-import type { RolloutFlag, Store } from '../store/types.js';
+import type { RolloutFlag } from '../store/types.js';
+import type { Store } from '../store/store.js';
 
 /** What the guardrail saw and did, for the report. */
 export interface GuardrailOutcome {

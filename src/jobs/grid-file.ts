@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_GRID, type Filters, canonicalFilters, filterHash, filtersSchema } from '../core/filters.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { parseSmallJson, readSmallTextFile } from '../input/small-json.js';
 
 /**

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CliError, ExitCode, InfrastructureError } from '../cli/errors.js';
-import { formatDuration } from '../cli/format.js';
+import { InfrastructureError, UnavailableError } from '../errors.js';
+import { formatDuration } from '../text/quantities.js';
 import { formatIsoInstant } from '../core/time/iso.js';
-import type { Lease, Store } from '../store/types.js';
+import type { Lease } from '../store/types.js';
+import type { Store } from '../store/store.js';
 
 export const LEASE_TTL_MS = 120_000;
 export const RENEW_EVERY_MS = 30_000;
@@ -116,12 +117,12 @@ export type LeaseAcquisition =
   | { readonly heldBy: Lease };
 
 /** A command found its lease held by a live holder: nothing was done (exit 75, or 0 with --skip-if-running). */
-export class LeaseHeldError extends CliError {
+export class LeaseHeldError extends UnavailableError {
   constructor(
     readonly leaseName: string,
     readonly heldBy: Lease,
   ) {
-    super(`${describeHolder(heldBy)} holds the lease ${leaseName}; nothing done`, ExitCode.tempfail);
+    super(`${describeHolder(heldBy)} holds the lease ${leaseName}; nothing done`);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { JsonValue } from '../core/json.js';
 import { formatIsoInstant } from '../core/time/iso.js';
-import type { RunRecord, RunStatus, Store } from '../store/types.js';
+import type { RunRecord, RunStatus } from '../store/types.js';
+import type { Store } from '../store/store.js';
 import type { Checkpoint } from './checkpoint.js';
 
 /** What a run stores in its checkpoint column: the job's spec (to resume it) and its progress. */

@@ -1,5 +1,6 @@
 import type { JsonValue } from '../core/json.js';
-import type { RunStatus, Store } from '../store/types.js';
+import type { RunStatus } from '../store/types.js';
+import type { Store } from '../store/store.js';
 import { EMPTY_CHECKPOINT } from './checkpoint.js';
 import { RunLedger } from './ledger.js';
 

@@ -2,9 +2,10 @@ import type { AggregationType } from '../core/aggregations/definition.js';
 import { DEFAULT_GRID, filterHash } from '../core/filters.js';
 import { REGISTRY } from '../core/registry.js';
 import { formatIsoInstant } from '../core/time/iso.js';
-import type { AggregationDigest, GridFreshnessFloor, RefreshItem, Store } from '../store/types.js';
+import type { AggregationDigest, GridFreshnessFloor, RefreshItem } from '../store/types.js';
+import type { Store } from '../store/store.js';
 import { compareUserIds } from './selection.js';
-import { yieldIfBusy } from './yield.js';
+import { yieldIfBusy } from '../runtime/yield.js';
 
 // The cron tick's second job: keep served results from expiring when nothing about them changed.
 // A result still computed from the user's current records (its revision) is renewed: expiresAt moves,

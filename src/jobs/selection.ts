@@ -1,6 +1,7 @@
 import { murmur3_32 } from '../core/hash/murmur3.js';
 import { sha256Hex } from '../core/hash/sha256.js';
-import type { ChangeVersion, Store } from '../store/types.js';
+import type { ChangeVersion } from '../store/types.js';
+import type { Store } from '../store/store.js';
 
 /** Which users a job covers; stored in the run ledger so a resumed run covers the same ones. */
 export type Selection =

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { JsonValue } from '../core/json.js';
 import { formatIsoInstant } from '../core/time/iso.js';
-import type { CommandIo } from '../cli/io.js';
-import { startProgress } from '../cli/progress.js';
-import type { Lease, RunRecord, RunStatus, Store } from '../store/types.js';
-import { UsageError } from '../cli/errors.js';
+import type { JobContext } from './events.js';
+import type { Lease, RunRecord, RunStatus } from '../store/types.js';
+import type { Store } from '../store/store.js';
+import { UsageError } from '../errors.js';
 import { CheckpointFormatError, CheckpointTracker, EMPTY_CHECKPOINT, type StoredCheckpoint, parseCheckpoint, planResume } from './checkpoint.js';
 import { FailureSample, type UserFailure } from './failure-sample.js';
 import { RunLedger } from './ledger.js';
@@ -34,12 +34,12 @@ export interface Task<T> {
 
 export interface TaskOptions {
   readonly store: Store;
-  readonly io: CommandIo;
+  /** The clock, the stop signal, and where progress and notices go. */
+  readonly context: JobContext;
   readonly args: readonly string[];
   readonly concurrency: number;
   readonly maxRuntimeMs: number | null;
   readonly forceLease: boolean;
-  readonly quiet: boolean;
   /** A dry run writes nothing: no ledger row, no lease. */
   readonly dryRun: boolean;
   /** The run being resumed, if any. */
@@ -77,7 +77,7 @@ export function newRunId(command: keyof typeof RUN_ID_PREFIXES, now: number): st
 
 /** Runs a task over its users: lease, ledger, checkpoints, progress, interruption and summary counts. */
 export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<TaskResult<T>> {
-  const { store, io } = options;
+  const { store, context: io } = options;
   const started = io.now();
   const target = describeSelection(task.selection, task.shard);
   const runId = options.resume?.runId ?? newRunId(task.command, started);
@@ -102,7 +102,7 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
   ]);
   if (acquired && 'heldBy' in acquired) return { kind: 'lease-held', heldBy: acquired.heldBy, leaseName };
   const lease = acquired?.lease ?? null;
-  if (acquired?.tookOver) io.stderr.write(`agg: ${describeTakeover(leaseName, acquired.tookOver)}\n`);
+  if (acquired?.tookOver) io.emit({ kind: 'notice', message: describeTakeover(leaseName, acquired.tookOver) });
 
   try {
     let collected = firstCollected;
@@ -129,7 +129,7 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
     for (const [key, value] of Object.entries(preparedCounts)) counts[key] = (counts[key] ?? 0) + value;
     counts.usersFailed = 0;
     const failures = new FailureSample();
-    const progress = startProgress(io, `${task.command} ${target}`, { quiet: options.quiet });
+    io.emit({ kind: 'started', label: `${task.command} ${target}` });
     const baseDone = counts.usersDone;
 
     // Ledger writes settle in order, so the last one settled means all have (one promise, not one per user).
@@ -158,7 +158,8 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
           // checkpoints instead of queueing behind them; a failed write stops the run like a fatal error.
           const saved = ledgerReady.then(async (ledger) => {
             if (ledger) await ledger.update(counts, tracker.snapshot());
-            progress.update({
+            io.emit({
+              kind: 'progress',
               done: counts.usersDone! - baseDone,
               total: users.length,
               unit: 'users',
@@ -205,7 +206,7 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
     }
     // A checkpoint that failed after the last user settled is superseded by the final write above.
     await lastCheckpoint;
-    progress.stop(undefined);
+    io.emit({ kind: 'finished' });
     await released;
     return {
       kind: 'ran',

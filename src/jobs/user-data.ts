@@ -1,7 +1,7 @@
 import { DEFAULT_GRID, type Filters, filterHash } from '../core/filters.js';
 import type { InputRecord } from '../core/record.js';
 import { newestWatchedAt } from '../core/newest-watch.js';
-import type { Store } from '../store/types.js';
+import type { Store } from '../store/store.js';
 
 /** Every record of a user, page by page (pages sized by the store to its limits). */
 export async function readAllRecords(store: Store, userId: string): Promise<InputRecord[]> {

@@ -1,11 +1,12 @@
 import type { AggregationType } from '../core/aggregations/definition.js';
 import { iterateAggregations } from '../core/compute.js';
-import { yieldIfBusy } from './yield.js';
+import { yieldIfBusy } from '../runtime/yield.js';
 import { type Dataset, prepareDataset } from '../core/dataset.js';
 import type { Filters } from '../core/filters.js';
 import type { JsonValue } from '../core/json.js';
 import { REGISTRY } from '../core/registry.js';
-import type { StoredAggregation, Store, ValidationStatus } from '../store/types.js';
+import type { StoredAggregation, ValidationStatus } from '../store/types.js';
+import type { Store } from '../store/store.js';
 import { type DiffEntry, diffJson } from './json-diff.js';
 import { readConsistentRecords } from './consistent-records.js';
 import { aggregationKeyString, userFilterSets } from './user-data.js';

@@ -1,13 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
-import { InfrastructureError, UsageError } from '../cli/errors.js';
+import { InfrastructureError, UsageError } from '../errors.js';
 import { expectedAggregations } from '../core/expected-aggregations.js';
 import type { JsonValue } from '../core/json.js';
 import { type RolloutDecision, type RolloutState, decideRollout, formatBasisPoints, rolloutBucket } from '../core/rollout.js';
 import { type OverrideLookup, TransitionTally, classifyPercentChange, decideUnder, transitionOf } from '../core/rollout-plan.js';
 import { type Eligibility, type EligibilityPolicy, OPEN_POLICY, checkEligibility } from '../core/eligibility.js';
 import { formatIsoInstant } from '../core/time/iso.js';
-import type { OverrideMode, RolloutEvent, RolloutFlag, Store, UserSummary } from '../store/types.js';
+import type { OverrideMode, RolloutEvent, RolloutFlag, UserSummary } from '../store/types.js';
+import type { Store } from '../store/store.js';
 
 // The rollout operations behind `agg rollout`: read, plan and change a flag. Every change is one
 // applyFlagChange (the flag, its overrides and the audit event in one transaction, idempotent by a

@@ -1,5 +1,5 @@
-import { UsageError } from '../cli/errors.js';
-import { numberError, readDecimal } from '../cli/numbers.js';
+import { UsageError } from '../errors.js';
+import { numberError, readDecimal } from '../text/numbers.js';
 import { formatBasisPoints, percentToBasisPoints } from '../core/rollout.js';
 
 const PERCENT_RANGE = { min: 0, max: 100, maxDecimals: 2 } as const;

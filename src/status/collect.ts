@@ -6,7 +6,8 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import type { StatusThresholds } from '../config/config.js';
 import { LEASE_TTL_MS, holderState } from '../jobs/lease.js';
 import { readStatus } from '../rollout/operations.js';
-import type { RunRecord, Store } from '../store/types.js';
+import type { RunRecord } from '../store/types.js';
+import type { Store } from '../store/store.js';
 import { VALIDATION_STATUSES } from '../store/types.js';
 
 // The figures behind `agg status`, read with paged calls (never everything at once) from any store.

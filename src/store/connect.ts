@@ -1,14 +1,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../cli/errors.js';
-import type { Redactor } from '../cli/redact.js';
-import { type DotenvSource, readDotenvSources } from '../cli/dotenv.js';
+import { UsageError } from '../errors.js';
+import { type DotenvSource, readDotenvSources } from '../config/dotenv.js';
 import { ConvexStore } from './convex/convex-store.js';
 import { createHttpCaller } from './convex/http-caller.js';
 import { retryPolicy } from './retry.js';
 import { withEventLoopTurns } from './event-loop-turns.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
-import type { Store } from './types.js';
+import type { Store } from './store.js';
 
 export interface StoreOptions {
   readonly url?: string;
@@ -185,7 +184,12 @@ export function convexAppMarker(dir: string): string | null {
  * deployments are refused; a production deployment needs --prod. Every key found is handed to the
  * redactor before anything else.
  */
-export function resolveStoreTarget(options: StoreOptions, env: Env, cwd: string, redactor: Redactor): StoreTarget {
+/** Told every secret the resolution finds (a deploy key), so the caller can keep it out of all output. */
+export interface SecretSink {
+  add(secret: string | undefined): void;
+}
+
+export function resolveStoreTarget(options: StoreOptions, env: Env, cwd: string, redactor: SecretSink): StoreTarget {
   redactor.add(options.adminKey);
   redactor.add(env.CONVEX_DEPLOY_KEY);
   const files = readDotenvSources(cwd, options.envFile);

@@ -1,5 +1,5 @@
-import { yieldIfBusy } from '../jobs/yield.js';
-import type { Store } from './types.js';
+import { yieldIfBusy } from '../runtime/yield.js';
+import type { Store } from './store.js';
 
 /**
  * The embedded store does its work synchronously (better-sqlite3): a run of calls would otherwise

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
-import { UsageError } from '../cli/errors.js';
-import { SuggestionPool, didYouMean } from '../cli/did-you-mean.js';
-import type { Store } from '../store/types.js';
+import { UsageError } from '../errors.js';
+import { SuggestionPool, didYouMean } from '../text/did-you-mean.js';
+import type { Store } from '../store/store.js';
 
 // The one notion of who exists, for every command that names users: a user exists when the store holds
 // records or stored results for it (getUser answers, or it owns at least one stored aggregation). A

@@ -155,7 +155,7 @@ const CASES: Case[] = [
   c('archive --older-than in words', fixed('archive', '--table', 'runs', '--older-than', '3 months'), /--older-than "3 months" is not a duration \(expected e\.g\. 30d, 12w, 2160h, 0d \(everything eligible now\)\)/),
   c('an unknown archive table', fixed('archive', '--table', 'users'), /--table "users" is not an archivable table \(expected one of: watch_records/),
   // Conflicting flags and misuse
-  c('--all with --changed', fixed('backfill', '--all', '--changed'), /choose exactly one of --user ID\.\.\., --all or --changed/),
+  c('--all with --changed', fixed('backfill', '--all', '--changed'), /choose exactly one of --user ID\.\.\., --all, --changed or --expiring/),
   c('--all with --sample', fixed('validate', '--all', '--sample', '5'), /--all.*--sample|--sample.*--all/),
   c('--dry-run without --repair', fixed('validate', '--dry-run'), /--dry-run goes with --repair/),
   c('--repair with --resume', fixed('validate', '--repair', '--resume', 'last'), /--repair cannot be combined with --resume/),

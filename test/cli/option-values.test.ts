@@ -39,7 +39,7 @@ describe('--user ID... as the README shows it', () => {
   it('a list of users still conflicts with --all', async () => {
     const run = await runAgg(['backfill', '--user', 'a', 'b', '--all'], { cwd });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/choose exactly one of --user ID\.\.\., --all or --changed/);
+    expect(run.stderr).toMatch(/choose exactly one of --user ID\.\.\., --all, --changed or --expiring/);
   });
 
   it('import takes exactly one user: a second is an error, not a stray argument', async () => {

@@ -25,7 +25,7 @@ function messages(run: CliRun): string[] {
 function expectOneLineUsageError(run: CliRun, message: RegExp, debug = false): void {
   const lines = messages(run);
   if (debug) {
-    expect(lines[1]).toMatch(/^CliError: /);
+    expect(lines[1]).toMatch(/^UsageError: /);
   } else {
     expect(lines, run.stderr).toHaveLength(1);
     expect(run.stderr).not.toMatch(/^\s+at /m);

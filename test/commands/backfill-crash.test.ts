@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { builtCli } from '../support/built-cli.js';
 import { runAgg } from '../support/cli.js';
 import { SimulatedCrash, faultyStore } from '../support/faulty-store.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FILTERS, filterHash } from '../../src/core/filters.js';
 import { sha256Hex } from '../../src/core/hash/sha256.js';
-import type { Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { runAgg } from '../support/cli.js';
 import { ADAPTER_FACTORIES, type AdapterHarness, seedUsers, withOpen } from '../support/store-fixtures.js';
 

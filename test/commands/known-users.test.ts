@@ -3,7 +3,7 @@ import { computeAggregations } from '../../src/core/compute.js';
 import { DEFAULT_FILTERS } from '../../src/core/filters.js';
 import type { InputRecord } from '../../src/core/record.js';
 import { toAggregationWrite } from '../../src/store/aggregation-write.js';
-import type { Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { findUnknownUsers, isKnownUser } from '../../src/users/known-users.js';
 import { type CliHarness, HARNESSES } from '../support/cli-harness.js';
 

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../src/core/json.js';
 import type { InputRecord } from '../../src/core/record.js';
-import type { RunRecord, Store } from '../../src/store/types.js';
+import type { RunRecord } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { type CliHarness, HARNESSES, jsonOf } from '../support/cli-harness.js';
 
 // agg runs show RUN_ID | last: one run of the ledger, in words; agg runs itself is unchanged.

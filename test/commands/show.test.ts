@@ -6,7 +6,7 @@ import type { JsonValue } from '../../src/core/json.js';
 import type { InputRecord } from '../../src/core/record.js';
 import { aggregationVersion } from '../../src/core/registry.js';
 import { toAggregationWrite } from '../../src/store/aggregation-write.js';
-import type { Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { type CliHarness, HARNESSES, jsonOf } from '../support/cli-harness.js';
 
 // agg show USER [TYPE]: one stored result with its metadata and data, or the list of a user's results.

@@ -7,7 +7,8 @@ import { AGGREGATION_TYPES } from '../../src/core/aggregations/definition.js';
 import { DEFAULT_FILTERS, filterHash } from '../../src/core/filters.js';
 import { sha256Hex } from '../../src/core/hash/sha256.js';
 import type { JsonValue } from '../../src/core/json.js';
-import { VALIDATION_STATUSES, type Store } from '../../src/store/types.js';
+import { VALIDATION_STATUSES } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { runAgg } from '../support/cli.js';
 import { ADAPTER_FACTORIES, type AdapterHarness, aggregationSnapshot, seedUsers, withOpen } from '../support/store-fixtures.js';
 

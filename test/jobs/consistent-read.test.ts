@@ -8,7 +8,7 @@ import type { InputRecord } from '../../src/core/record.js';
 import { backfillUser } from '../../src/jobs/backfill-user.js';
 import { validateUser } from '../../src/jobs/validate-user.js';
 import { DEFAULT_TTL_MS } from '../../src/config/config.js';
-import type { Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { generateUser } from '../../fixtures/generator.js';
 import { ADAPTER_FACTORIES, withOpen } from '../support/store-fixtures.js';
 

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LEASE_TTL_MS, LeaseHolder, type LivenessProbe, RENEW_EVERY_MS, holderState, processExists } from '../../src/jobs/lease.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { Lease, RunRecord, Store } from '../../src/store/types.js';
+import type { Lease, RunRecord } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 
 const NOW = Date.parse('2025-07-01T00:00:00.000Z');
 const HOST = hostname();

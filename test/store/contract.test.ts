@@ -11,7 +11,8 @@ import { toAggregationWrite } from '../../src/store/aggregation-write.js';
 import { fromStoredRecord, toStoredRecord } from '../../src/store/record-codec.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { LOCAL_DB_FILE, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { AggregationWrite, RunRecord, Store } from '../../src/store/types.js';
+import type { AggregationWrite, RunRecord } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { generateUser } from '../../fixtures/generator.js';
 import { type TestConvex, assertDocumentLimits, makeConvexTestStore, makeTestConvex } from '../support/convex-test-store.js';
 

@@ -7,7 +7,8 @@ import type { InputRecord } from '../../src/core/record.js';
 import { toAggregationWrite } from '../../src/store/aggregation-write.js';
 import type { ArchiveManifestRow } from '../../src/store/maintenance.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { AggregationWrite, Page, PageRequest, RunRecord, Store, StoredAggregation } from '../../src/store/types.js';
+import type { AggregationWrite, Page, PageRequest, RunRecord, StoredAggregation } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { type TestConvex, assertDocumentLimits, makeConvexTestStore, makeTestConvex } from '../support/convex-test-store.js';
 
 // The maintenance facet (cleanup and archive persistence) held to one contract on both adapters.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { toStoredRecord } from '../../src/store/record-codec.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { InputRecord } from '../../src/core/record.js';
-import type { Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { type CliRun, runAgg } from './cli.js';
 import { type TestConvex, makeConvexTestStore, makeTestConvex } from './convex-test-store.js';
 

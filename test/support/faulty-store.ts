@@ -1,6 +1,6 @@
 import { StoreError } from '../../src/store/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from '../../src/store/retry.js';
-import type { Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { Random } from '../../fixtures/random.js';
 
 /** Thrown by `crashAfter`: stands for the process dying mid-run (nothing after it runs). */

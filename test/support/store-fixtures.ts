@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InputRecord } from '../../src/core/record.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/store.js';
 import { generateUsers } from '../../fixtures/generator.js';
 import { type TestConvex, makeConvexTestStore, makeTestConvex } from './convex-test-store.js';
 

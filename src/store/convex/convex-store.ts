@@ -38,13 +38,13 @@ import type {
   RolloutFlag,
   RolloutOverride,
   RunRecord,
-  Store,
   StoredAggregation,
   UpsertOptions,
   UpsertOutcome,
   UserSummary,
   UserValidation,
 } from '../types.js';
+import type { Store } from '../store.js';
 import { CHUNK_CHARS, fitsInline, splitText } from '../value-limits.js';
 import {
   booleanAnswer,

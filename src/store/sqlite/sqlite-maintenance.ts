@@ -23,7 +23,7 @@ import {
 } from '../maintenance.js';
 import { type StoredRecord, fromStoredRecord, storedRecordText, toStoredRecord } from '../record-codec.js';
 import type { AggregationKey, ChangeEntry, ChangeStamp, DeleteOutcome, FilterCombination, Page, PageRequest, RunRecord, StoredAggregation } from '../types.js';
-import { RUN_COLUMNS, type Row, changeOf, decodeCursor, digestOf, encodeCursor, runOf, runValues } from './sqlite-store.js';
+import { RUN_COLUMNS, type Row, changeOf, decodeCursor, digestOf, encodeCursor, runOf, runValues } from './rows.js';
 
 /** What the maintenance facet borrows from its SqliteStore, so stats and the change log stay one code path. */
 export interface SqliteStoreInternals {

@@ -41,22 +41,21 @@ import type {
   RolloutOverride,
   RunRecord,
   RunStatus,
-  Store,
   StoredAggregation,
   UpsertOptions,
   UpsertOutcome,
   UserSummary,
   UserValidation,
 } from '../types.js';
+import type { Store } from '../store.js';
 import { aggregationDigestSchema } from '../types.js';
 import { QUICK_CHECK_MAX_BYTES, SCHEMA_VERSION, checkTables, migrate, quickCheck, schemaVersion } from './schema-state.js';
 import { sqliteStoreError } from './sqlite-errors.js';
 import { StoreFileGuard, createStoreFile, inspectStoreFile } from './store-file.js';
 import { SqliteMaintenance } from './sqlite-maintenance.js';
+import { type Row, changeOf, decodeCursor, digestOf, encodeCursor, eventOf, flagOf, leaseOf, runOf, runValues, userOf, RUN_COLUMNS } from './rows.js';
 
 export const LOCAL_DB_FILE = 'agg.db';
-
-export type Row = Record<string, unknown>;
 
 /**
  * How long one call waits for another process's write lock before it fails as busy (and is retried under
@@ -80,133 +79,6 @@ function prepareDatabase(db: Database.Database, path: string | null): void {
   migrate(db, path);
 }
 
-export function encodeCursor(key: unknown[]): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-export function decodeCursor(cursor: string, length: number): string[] {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(key) && key.length === length && key.every((part) => typeof part === 'string')) return key as string[];
-  } catch {
-    // fall through
-  }
-  throw new StoreError(`invalid page cursor "${cursor.slice(0, 40)}"`, 'permanent');
-}
-
-export function digestOf(row: Row): AggregationDigest {
-  const parsed = aggregationDigestSchema.safeParse({
-    userId: row.user_id,
-    aggregationType: row.aggregation_type,
-    filterHash: row.filter_hash,
-    version: row.version,
-    dataHash: row.data_hash,
-    asOf: row.as_of,
-    timeZone: row.time_zone,
-    computedAt: row.computed_at,
-    expiresAt: row.expires_at,
-    metadata: { recordCount: row.record_count, computeMs: row.compute_ms, bytes: row.bytes },
-    recordsRevision: row.records_revision ?? null,
-  });
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new StoreIntegrityError(`a stored aggregation of user ${String(row.user_id)} is malformed (${issue.path.join('.')}: ${issue.message})`);
-}
-
-function userOf(row: Row): UserSummary {
-  return {
-    userId: row.user_id as string,
-    recordCount: row.record_count as number,
-    firstWatchedAt: (row.first_watched_at as string | null) ?? null,
-    lastWatchedAt: (row.last_watched_at as string | null) ?? null,
-    lastChangeAt: (row.last_change_at as string | null) ?? null,
-    gridFreshUntil: (row.grid_fresh_until as string | null) ?? null,
-    recordsRevision: (row.records_revision as string | null) ?? null,
-  };
-}
-
-export function changeOf(row: Row): ChangeEntry {
-  return {
-    changeId: row.change_id as string,
-    userId: row.user_id as string,
-    changeType: row.change_type as ChangeType,
-    recordCount: row.record_count as number,
-    changedAt: row.changed_at as string,
-    processed: row.processed === 1,
-    processedAt: (row.processed_at as string | null) ?? null,
-    revision: (row.revision as string | null) ?? null,
-  };
-}
-
-/** The agg_runs columns of a run, in the order RUN_COLUMNS names them. */
-export const RUN_COLUMNS = 'run_id, command, args, target, started_at, finished_at, status, counts, checkpoint, heartbeat_at';
-
-export function runValues(run: RunRecord): unknown[] {
-  return [run.runId, run.command, JSON.stringify(run.args), run.target, run.startedAt, run.finishedAt, run.status, JSON.stringify(run.counts), JSON.stringify(run.checkpoint), run.heartbeatAt];
-}
-
-export function runOf(row: Row): RunRecord {
-  return {
-    runId: row.run_id as string,
-    command: row.command as string,
-    args: JSON.parse(row.args as string) as string[],
-    target: row.target as string,
-    startedAt: row.started_at as string,
-    finishedAt: (row.finished_at as string | null) ?? null,
-    status: row.status as RunStatus,
-    counts: JSON.parse(row.counts as string) as Record<string, number>,
-    checkpoint: JSON.parse(row.checkpoint as string) as JsonValue,
-    heartbeatAt: row.heartbeat_at as string,
-  };
-}
-
-function leaseOf(row: Row): Lease {
-  return {
-    name: row.name as string,
-    holder: row.holder as string,
-    runId: (row.run_id as string | null) ?? null,
-    acquiredAt: row.acquired_at as string,
-    expiresAt: row.expires_at as string,
-    renewedAt: (row.renewed_at as string | null | undefined) ?? null,
-    host: (row.host as string | null | undefined) ?? null,
-    pid: (row.pid as number | null | undefined) ?? null,
-  };
-}
-
-function flagOf(row: Row): RolloutFlag {
-  return {
-    flag: row.flag as string,
-    basisPoints: row.basis_points as number,
-    salt: row.salt as string,
-    rolledBack: row.rolled_back === 1,
-    minRecords: (row.min_records as number | null) ?? 0,
-    requireFreshGrid: row.require_fresh_grid === 1,
-    updatedAt: row.updated_at as string,
-    updatedBy: row.updated_by as string,
-  };
-}
-
-function eventOf(row: Row): RolloutEvent {
-  return {
-    eventId: row.event_id as string,
-    flag: row.flag as string,
-    at: row.at as string,
-    actor: row.actor as string,
-    action: row.action as string,
-    fromBasisPoints: (row.from_basis_points as number | null) ?? null,
-    toBasisPoints: (row.to_basis_points as number | null) ?? null,
-    reason: (row.reason as string | null) ?? null,
-    details: JSON.parse(row.details as string) as JsonValue,
-  };
-}
-
-/**
- * The embedded store: one SQLite file (WAL mode), a transaction per batch, schema migrations on open.
- * Same contract as ConvexStore; used whenever no deployment is configured. Other agg processes may use
- * the file at once: every write transaction begins IMMEDIATE (takes the write lock before it reads, so
- * a reader turning writer never fails on a stale snapshot), waits out another's lock for the busy
- * timeout, and is retried under the one retry policy beyond that.
- */
 /** The tables holding a user's data, in deletion order (results before the stats that serve them). */
 const USER_TABLES = [
   { table: 'watch_records', key: 'user_id, record_id' },
@@ -219,6 +91,13 @@ const USER_TABLES = [
 ] as const;
 const USER_DELETE_STEP = 2000;
 
+/**
+ * The embedded store: one SQLite file (WAL mode), a transaction per batch, schema migrations on open.
+ * Same contract as ConvexStore; used whenever no deployment is configured. Other agg processes may use
+ * the file at once: every write transaction begins IMMEDIATE (takes the write lock before it reads, so
+ * a reader turning writer never fails on a stale snapshot), waits out another's lock for the busy
+ * timeout, and is retried under the one retry policy beyond that.
+ */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly description: string;

@@ -1,6 +1,6 @@
 import { AGGREGATION_TYPES } from '../core/aggregations/definition.js';
-import { formatBytes, formatDuration, makeTable } from '../cli/format.js';
-import type { StatusReport } from './collect.js';
+import { formatBytes, formatDuration, makeTable } from './format.js';
+import type { StatusReport } from '../status/collect.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
 const pct = (part: number, whole: number): string => (whole === 0 ? '-' : `${((part / whole) * 100).toFixed(1)}%`);

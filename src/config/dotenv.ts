@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+
+/** Parses KEY=VALUE lines as the Convex CLI writes them (comments, optional quotes, `export`). */
+export function parseDotenv(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const rawLine of text.split(/\r?\n/)) {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) continue;
+    let value = match[2]!;
+    const quote = value[0];
+    if ((quote === '"' || quote === "'") && value.indexOf(quote, 1) > 0) {
+      value = value.slice(1, value.indexOf(quote, 1));
+    } else {
+      const comment = value.search(/\s#/);
+      if (comment >= 0) value = value.slice(0, comment);
+      value = value.trim();
+    }
+    values[match[1]!] = value;
+  }
+  return values;
+}
+
+/** `.env.local` then `.env` in `dir`, the first to define a key winning; missing files are fine. */
+export function readDotenvFiles(dir: string): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const name of ['.env', '.env.local']) {
+    let text: string;
+    try {
+      text = readFileSync(join(dir, name), 'utf8');
+    } catch {
+      continue;
+    }
+    Object.assign(merged, parseDotenv(text));
+  }
+  return merged;
+}
+
+/** One dotenv file that was read: its name as messages show it, and its values. */
+export interface DotenvSource {
+  readonly name: string;
+  readonly values: Readonly<Record<string, string>>;
+}
+
+/**
+ * The dotenv files agg reads, most specific first: `envFile` alone when given (as `npx convex --env-file`
+ * does; it must be readable), else `.env.local` then `.env` in `dir` (missing files are fine).
+ */
+export function readDotenvSources(dir: string, envFile?: string): DotenvSource[] {
+  if (envFile !== undefined) {
+    if (envFile.trim() === '') throw new UsageError('--env-file is empty (expected a dotenv file such as .env.production)');
+    try {
+      return [{ name: envFile, values: parseDotenv(readFileSync(resolve(dir, envFile), 'utf8')) }];
+    } catch (error) {
+      throw new UsageError(`--env-file ${envFile}: ${unreadableReason(error)}`);
+    }
+  }
+  const sources: DotenvSource[] = [];
+  for (const name of ['.env.local', '.env']) {
+    try {
+      sources.push({ name, values: parseDotenv(readFileSync(join(dir, name), 'utf8')) });
+    } catch {
+      continue;
+    }
+  }
+  return sources;
+}
+
+function unreadableReason(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'is a directory, not a dotenv file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'cannot read it (permission denied)';
+    case 'ENOTDIR':
+      return 'no such file (a part of the path is not a directory)';
+    default:
+      return `cannot read it (${(error as Error).message.split('\n')[0]})`;
+  }
+}
