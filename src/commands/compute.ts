@@ -1,15 +1,22 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { computeAggregations } from '../core/compute.js';
+import type { AggregationType } from '../core/aggregations/definition.js';
+import { type AggregationResult, iterateAggregations, summarizeDataset } from '../core/compute.js';
+import { type Dataset, prepareDataset } from '../core/dataset.js';
 import { DEFAULT_FILTERS, DEFAULT_GRID, type Filters, canonicalFilters } from '../core/filters.js';
 import { canonicalJson } from '../core/json.js';
 import { newestWatchedAt } from '../core/newest-watch.js';
 import { UsageError } from '../cli/errors.js';
 import { maxInputBytes } from '../cli/input-limit.js';
+import { interruptedExitCode } from '../cli/interruption.js';
 import type { CliIo } from '../cli/io.js';
+import { streamChunks } from '../cli/json-stream-writer.js';
 import { collect, parseInstant, parseProduct, parseTimeZone, parseTimeframe, parseTypes } from '../cli/options.js';
 import { describeFilters, formatBytes, makeTable } from '../cli/format.js';
 import { summarizeResult } from '../cli/summaries.js';
+import { writeFileAtomically } from '../cli/write-file-atomically.js';
 import { loadRecordsFile } from '../input/load-records.js';
+import type { TakeoutReport } from '../takeout/index.js';
 
 interface ComputeOptions {
   type: string[];
@@ -22,7 +29,11 @@ interface ComputeOptions {
   tz: string;
   sourceTz?: string;
   json?: boolean;
+  jsonl?: boolean;
+  out?: string;
 }
+
+type OutputFormat = 'json' | 'jsonl';
 
 function filterSets(options: ComputeOptions): Filters[] {
   const narrowed = options.timeframe !== undefined || options.product !== undefined || options.topic.length > 0 || options.channel.length > 0;
@@ -41,28 +52,111 @@ function filterSets(options: ComputeOptions): Filters[] {
   ];
 }
 
-export async function runCompute(file: string, options: ComputeOptions, io: CliIo, maxBytes?: number): Promise<number> {
-  const types = parseTypes(options.type);
-  const sets = filterSets(options);
-  const timeZone = parseTimeZone('--tz', options.tz);
+/**
+ * One result as it appears in the JSON document and, alone, as one JSON Lines line: the envelope's keys
+ * in the documented order; `data` is the result's canonical JSON text, as stored. The envelope's head
+ * and `data` are separate pieces, so the (possibly large) data text is written as it is, never copied.
+ */
+function envelopeHead(r: AggregationResult): string {
+  return `{"type":${JSON.stringify(r.type)},"version":${r.version},"filters":${canonicalJson(r.filters)},"filterHash":${JSON.stringify(r.filterHash)},"data":`;
+}
+
+/** Thrown from inside the output loop when a signal arrives; the command turns it into its exit code. */
+class Stopped extends Error {}
+
+/**
+ * The output, piece by piece, each result computed only when its piece is asked for: the JSON document
+ * (header, one result per piece, closing) or JSON Lines (one line per result). Nothing keeps a result
+ * after its piece is written.
+ */
+function* outputChunks(
+  dataset: Dataset,
+  types: readonly AggregationType[],
+  sets: readonly Filters[],
+  format: OutputFormat,
+  counts: { results: number },
+  signal?: AbortSignal,
+): Generator<string> {
+  const summary = summarizeDataset(dataset);
+  if (format === 'json') yield `{"asOf":${JSON.stringify(summary.asOf)},"timeZone":${JSON.stringify(summary.timeZone)},"results":[`;
+  let first = true;
+  for (const result of iterateAggregations(dataset, types, sets)) {
+    if (signal?.aborted) throw new Stopped();
+    yield format === 'json' && !first ? `,${envelopeHead(result)}` : envelopeHead(result);
+    yield result.json;
+    yield format === 'jsonl' ? '}\n' : '}';
+    first = false;
+    counts.results++;
+  }
+  if (format === 'json') yield ']}\n';
+}
+
+/** The chunks, remembering an error they throw (for the caller to tell it from a write error). */
+function* remembering(chunks: Iterable<string>, failure: { error?: unknown }): Generator<string> {
+  try {
+    yield* chunks;
+  } catch (error) {
+    failure.error = error;
+    throw error;
+  }
+}
+
+interface Loaded {
+  readonly dataset: Dataset;
+  readonly report: TakeoutReport | undefined;
+}
+
+/**
+ * Reads the input and prepares the dataset. The input records are local to this function: once the
+ * dataset holds their normalized form they are garbage, and the computation runs without them.
+ */
+async function loadDataset(file: string, options: ComputeOptions, timeZone: string, maxBytes: number | undefined): Promise<Loaded> {
   const explicitAsOf = options.asOf === undefined ? null : parseInstant('--as-of', options.asOf);
   const sourceTimeZone = options.sourceTz === undefined ? undefined : parseTimeZone('--source-tz', options.sourceTz);
   const { records, report } = await loadRecordsFile(file, { ...(maxBytes === undefined ? {} : { maxBytes }), ...(sourceTimeZone === undefined ? {} : { sourceTimeZone }) });
   const asOf = explicitAsOf ?? newestWatchedAt(records);
   if (asOf === null) throw new UsageError(`${file}: no watch (other than ads) has a watchedAt, so --as-of has no default; pass --as-of ISO`);
+  return { dataset: prepareDataset(records, { asOf, timeZone }), report };
+}
 
-  const { summary, results } = computeAggregations({ records, context: { asOf, timeZone }, types, filterSets: sets });
+export async function runCompute(file: string, options: ComputeOptions, io: CliIo, maxBytes?: number): Promise<number> {
+  const types = parseTypes(options.type);
+  const sets = filterSets(options);
+  const timeZone = parseTimeZone('--tz', options.tz);
+  if (options.json && options.jsonl) throw new UsageError('--json and --jsonl are two output formats; choose one');
+  const out = options.out === undefined ? null : resolve(io.cwd, options.out);
+  if (out !== null && out === resolve(io.cwd, file)) throw new UsageError('--out names the input file; choose another path so the input is kept');
+  const format: OutputFormat | null = options.jsonl ? 'jsonl' : options.json || out !== null ? 'json' : null;
 
-  if (options.json) {
-    // Envelope keys in the documented order; `data` is the result's canonical JSON text, as stored.
-    const entries = results.map(
-      (r) =>
-        `{"type":${JSON.stringify(r.type)},"version":${r.version},"filters":${canonicalJson(r.filters)},"filterHash":${JSON.stringify(r.filterHash)},"data":${r.json}}`,
-    );
-    io.stdout.write(`{"asOf":${JSON.stringify(summary.asOf)},"timeZone":${JSON.stringify(summary.timeZone)},"results":[${entries.join(',')}]}\n`);
-    return 0;
+  const { dataset, report } = await loadDataset(file, options, timeZone, maxBytes);
+
+  if (format !== null) {
+    const counts = { results: 0 };
+    const chunks = outputChunks(dataset, types, sets, format, counts, io.signal);
+    try {
+      if (out === null) {
+        // A reader that stops early (`| head`) ends the run quietly; what it did not read is not computed.
+        await streamChunks(io.stdout, chunks);
+        return 0;
+      }
+      const failure: { error?: unknown } = {};
+      try {
+        await writeFileAtomically(out, remembering(chunks, failure));
+      } catch (error) {
+        // The temporary file is gone; a failure of the computation is reported as itself, not as a write error.
+        throw failure.error ?? error;
+      }
+      const n = counts.results;
+      io.stdout.write(`wrote ${n} result${n === 1 ? '' : 's'} to ${options.out} (${format === 'json' ? 'one JSON document' : 'JSON Lines'})\n`);
+      return 0;
+    } catch (error) {
+      if (!(error instanceof Stopped)) throw error;
+      io.stderr.write(out === null ? 'agg: interrupted; the output on stdout is incomplete\n' : `agg: interrupted; nothing was written to ${options.out}\n`);
+      return interruptedExitCode(io.signal);
+    }
   }
 
+  const summary = summarizeDataset(dataset);
   if (report !== undefined) {
     io.stdout.write(
       `${file}: ${report.format === 'takeout-json' ? 'Takeout JSON' : 'Takeout HTML'} export, ${report.entries} entries: ` +
@@ -74,7 +168,8 @@ export async function runCompute(file: string, options: ComputeOptions, io: CliI
       `as of ${summary.asOf} in ${summary.timeZone}\n`,
   );
   const table = makeTable(['type', 'filters', 'result', 'size'], { colAligns: ['left', 'left', 'left', 'right'] });
-  for (const result of results) {
+  // One row per result, each result dropped once its row is made.
+  for (const result of iterateAggregations(dataset, types, sets)) {
     table.push([`${result.type} v${result.version}`, describeFilters(result.filters), summarizeResult(result.type, result.data), formatBytes(result.shape.bytes)]);
   }
   io.stdout.write(`${table.toString()}\n`);
@@ -95,6 +190,8 @@ export function registerCompute(program: Command, io: CliIo, setExit: (code: num
     .option('--as-of <iso>', 'the instant to compute at (default: the newest watchedAt in the file, ads aside)')
     .option('--tz <zone>', 'IANA time zone for calendar fields', 'UTC')
     .option('--source-tz <zone>', 'Takeout HTML: IANA zone for timestamps with no zone or an unknown abbreviation')
-    .option('--json', 'print exactly one JSON document on stdout')
+    .option('--json', 'print exactly one JSON document on stdout, written result by result as computed')
+    .option('--jsonl', 'print JSON Lines instead: one result per line, the same envelope as in the JSON document')
+    .option('--out <file>', 'write the output (JSON, or JSON Lines with --jsonl) to this file instead: whole, or not at all')
     .action(async (file: string, options: ComputeOptions, command: Command) => setExit(await runCompute(file, options, io, maxInputBytes(command, io.env))));
 }
