@@ -64,6 +64,3 @@ export const DEFAULT_GRID: readonly Filters[] = Object.freeze(
   ),
 );
 
-export function sameFilters(a: Filters, b: Filters): boolean {
-  return canonicalJson(a) === canonicalJson(b);
-}

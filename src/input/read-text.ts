@@ -2,11 +2,6 @@ import { UsageError, fsFailure } from '../errors.js';
 import { formatSize, roundSizeAbove } from '../text/sizes.js';
 import { DEFAULT_MAX_INPUT_BYTES, FileTooLargeError, MAX_INPUT_BYTES_CEILING, readBoundedFile } from './bounded-read.js';
 
-/** Reads a whole input file as text, with one-line errors for the usual ways this goes wrong. */
-export async function readTextFile(path: string, maxBytes: number = DEFAULT_MAX_INPUT_BYTES): Promise<string> {
-  return decodeText(await readFileBytes(path, maxBytes), path);
-}
-
 /**
  * Reads a whole input file (a records file, a Takeout export) as bytes, refusing one over `maxBytes`
  * (--max-input-size), with one-line errors for the usual ways this goes wrong.

@@ -1,6 +1,5 @@
 // Proleptic Gregorian calendar arithmetic on day numbers (days since 1970-01-01), without Date objects.
 
-export const MS_PER_MINUTE = 60_000;
 export const MS_PER_HOUR = 3_600_000;
 export const MS_PER_DAY = 86_400_000;
 
