@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
-import { parseDotenv } from '../../src/cli/dotenv.js';
+import { parseDotenv } from '../../src/config/dotenv.js';
 import { Redactor } from '../../src/cli/redact.js';
 import { AGG_PACKAGE_NAME, CONVEX_URL_VARIABLES, convexAppMarker, deploymentOfKey, describeTarget, resolveStoreTarget } from '../../src/store/connect.js';
 
