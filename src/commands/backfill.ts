@@ -14,8 +14,8 @@ import { type BackfillSpec, backfillUser, type UserBackfillOutcome } from '../jo
 import { loadGrid } from '../jobs/grid-file.js';
 import { renewExpiring } from '../jobs/renewal.js';
 import { collectUsers, inShard, type Selection, type Shard } from '../jobs/selection.js';
-import { findRunToResume, type Task, type TaskResult } from '../jobs/task.js';
-import { finishCode, refuseDefiningFlags, runCommandTask } from './job-command.js';
+import type { Task, TaskResult } from '../jobs/task.js';
+import { finishCode, loadRunToResume, refuseDefiningFlags, runCommandTask } from './job-command.js';
 import type { RunRecord } from '../store/types.js';
 import { requireKnownUsers } from '../users/known-users.js';
 
@@ -84,12 +84,6 @@ async function specFromOptions(options: BackfillOptions): Promise<BackfillRunSpe
     force: options.force === true,
     renew: options.expiring === true || (options.changed === true && options.renew !== false),
   };
-}
-
-function specFromRun(run: RunRecord): BackfillRunSpec {
-  const parsed = backfillRunSpecSchema.safeParse((run.checkpoint as { spec?: unknown } | null)?.spec);
-  if (run.command !== 'backfill' || !parsed.success) throw new UsageError(`run ${run.runId} is not a resumable backfill run`);
-  return parsed.data;
 }
 
 /** Options that define what a run does; with --resume they come from the ledger instead. */
@@ -189,13 +183,10 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
     let resume: RunRecord | null = null;
     let spec: BackfillRunSpec;
     if (options.resume !== undefined) {
-      resume = await findRunToResume(store, 'backfill', options.resume);
-      if (!resume) throw new UsageError(`no backfill run ${options.resume === 'last' ? 'to resume' : options.resume} in the ledger (see agg runs)`);
-      if (resume.status === 'succeeded') {
-        io.stdout.write(options.json ? `${JSON.stringify({ runId: resume.runId, status: 'succeeded', resumed: false })}\n` : `run ${resume.runId} already succeeded; nothing to resume\n`);
-        return ExitCode.ok;
-      }
-      spec = specFromRun(resume);
+      const loaded = await loadRunToResume(store, io, { command: 'backfill', reference: options.resume, json: options.json === true }, backfillRunSpecSchema);
+      if ('exitCode' in loaded) return loaded.exitCode;
+      resume = loaded.run;
+      spec = loaded.spec;
     } else {
       spec = fresh!;
       // A user with no records would get results computed from nothing (orphans): a typo, refused.

@@ -3,11 +3,36 @@ import { ExitCode, InfrastructureError, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
 import { interruptedExitCode } from '../cli/interruption.js';
 import { jobContextFor } from '../cli/job-events.js';
-import { runTask, type Task, type TaskOptions, type TaskResult } from '../jobs/task.js';
+import type { z } from 'zod';
+import { findRunToResume, runTask, type Task, type TaskOptions, type TaskResult } from '../jobs/task.js';
+import type { Store } from '../store/store.js';
+import type { RunRecord } from '../store/types.js';
 import { reportLeaseHeld } from './lease-held.js';
 
 // What backfill and validate share as commands over src/jobs: running the task with the command's
 // options, what to say when another run holds the lease, and the exit code at the end.
+
+/**
+ * `--resume RUN_ID|last`: the run and the spec it was started with, from the ledger; or, when that run
+ * already succeeded, the exit code after saying so (as JSON with --json): nothing is left to do.
+ */
+export async function loadRunToResume<S>(
+  store: Store,
+  io: CommandIo,
+  request: { readonly command: 'backfill' | 'validate'; readonly reference: string; readonly json: boolean },
+  specSchema: z.ZodType<S>,
+): Promise<{ readonly run: RunRecord; readonly spec: S } | { readonly exitCode: number }> {
+  const run = await findRunToResume(store, request.command, request.reference);
+  if (!run) throw new UsageError(`no ${request.command} run ${request.reference === 'last' ? 'to resume' : request.reference} in the ledger (see agg runs)`);
+  const parsed = specSchema.safeParse((run.checkpoint as { spec?: unknown } | null)?.spec);
+  if (run.command !== request.command || !parsed.success) throw new UsageError(`run ${run.runId} is not a resumable ${request.command} run`);
+  // A run stopped by a store failure is 'failed' with no failed user: exactly what --resume is for.
+  if (run.status === 'succeeded') {
+    io.stdout.write(request.json ? `${JSON.stringify({ runId: run.runId, status: 'succeeded', resumed: false })}\n` : `run ${run.runId} already succeeded; nothing to resume\n`);
+    return { exitCode: ExitCode.ok };
+  }
+  return { run, spec: parsed.data };
+}
 
 /** Refuses flags that would change a resumed run (it continues exactly as it was started). */
 export function refuseDefiningFlags(command: Command, names: readonly string[]): void {

@@ -30,10 +30,10 @@ import { resolveActor } from '../rollout/actor.js';
 import { parseFlagName } from '../rollout/options.js';
 import { loadGrid } from '../jobs/grid-file.js';
 import { collectUsers, type Selection } from '../jobs/selection.js';
-import { findRunToResume, type Task } from '../jobs/task.js';
+import type { Task } from '../jobs/task.js';
 import { type UserValidationResult, validateUser } from '../jobs/validate-user.js';
 import { VALIDATION_STATUSES, type DeletionKey, type RunRecord, type ValidationStatus } from '../store/types.js';
-import { finishCode, refuseDefiningFlags, runCommandTask } from './job-command.js';
+import { finishCode, loadRunToResume, refuseDefiningFlags, runCommandTask } from './job-command.js';
 import { requireKnownUsers } from '../users/known-users.js';
 
 interface ValidateOptions {
@@ -172,16 +172,10 @@ export async function runValidate(command: Command, options: ValidateOptions, io
     let resume: RunRecord | null = null;
     let spec: ValidateRunSpec;
     if (options.resume !== undefined) {
-      resume = await findRunToResume(store, 'validate', options.resume);
-      if (!resume) throw new UsageError(`no validate run ${options.resume === 'last' ? 'to resume' : options.resume} in the ledger (see agg runs)`);
-      const parsed = validateRunSpecSchema.safeParse((resume.checkpoint as { spec?: unknown } | null)?.spec);
-      if (resume.command !== 'validate' || !parsed.success) throw new UsageError(`run ${resume.runId} is not a resumable validate run`);
-      // A run stopped by a store failure is 'failed' with no failed user: exactly what --resume is for.
-      if (resume.status === 'succeeded') {
-        io.stdout.write(`run ${resume.runId} already finished (${resume.status}); nothing to resume\n`);
-        return ExitCode.ok;
-      }
-      spec = parsed.data;
+      const loaded = await loadRunToResume(store, io, { command: 'validate', reference: options.resume, json: format === 'json' }, validateRunSpecSchema);
+      if ('exitCode' in loaded) return loaded.exitCode;
+      resume = loaded.run;
+      spec = loaded.spec;
     } else {
       spec = fresh!;
       // Nothing to check for a user the store does not know, and a clean validation would be recorded for it: a typo, refused.

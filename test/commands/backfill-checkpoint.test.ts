@@ -190,3 +190,20 @@ describe('the run checkpoint', () => {
     expect(refused.stderr.split('\n').filter((line) => line && !line.startsWith('agg: using'))).toHaveLength(1);
   });
 });
+
+describe('--resume of a run that already succeeded', () => {
+  it.each(['backfill', 'validate'] as const)('%s says so, in JSON with --json, and does nothing', async (command) => {
+    const harness = embedded();
+    await seedIds(harness, ['u1']);
+    const agg = (args: string[]) => runAgg(args, { openStore: () => harness.openStore() });
+    expect((await agg(['backfill', '--user', 'u1', '--type', 'kpi'])).code).toBe(0);
+    if (command === 'validate') expect((await agg(['validate', '--user', 'u1', '--type', 'kpi'])).code).toBe(0);
+    const [run] = await withOpen(harness, (store) => store.listRuns(1, command));
+    expect(run!.status).toBe('succeeded');
+    const text = await agg([command, '--resume', 'last']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(`run ${run!.runId} already succeeded; nothing to resume\n`);
+    const json = await agg([command, '--resume', run!.runId, ...(command === 'validate' ? ['--format', 'json'] : ['--json'])]);
+    expect(JSON.parse(json.stdout)).toEqual({ runId: run!.runId, status: 'succeeded', resumed: false });
+  });
+});
