@@ -41,7 +41,11 @@ function reportError(error: unknown, io: CommandIo, debug: boolean): number {
   if (error instanceof CommanderError) {
     // --help and --version end here too, with code 0.
     if (error.exitCode === 0) return ExitCode.ok;
-    io.stderr.write(`agg: ${error.message.replace(/^error: /, '')} (see agg --help)\n`);
+    // `agg` alone: the help went to stderr already; no command is a usage error, nothing more to say.
+    if (error.code === 'commander.help') return ExitCode.usage;
+    // commander's suggestion comes on a line of its own: one line, as every other error.
+    const message = error.message.replace(/^error: /, '').replace(/\s*\n\(Did you mean (.+)\?\)$/, ' (did you mean $1?)');
+    io.stderr.write(`agg: ${oneLine(message)} (see agg --help)\n`);
     return ExitCode.usage;
   }
   if (error instanceof AggError) {

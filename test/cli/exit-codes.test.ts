@@ -36,11 +36,19 @@ describe('exit codes', () => {
 
   it('2: bad arguments, configuration or input, in one line', async () => {
     const { cwd, local } = workspace();
-    for (const args of [['backfill', '--concurrency', 'many'], ['nosuchcommand'], ['import', join(cwd, 'missing.json'), '--user', 'u']]) {
+    for (const args of [['backfill', '--concurrency', 'many'], ['nosuchcommand'], ['backfil'], ['backfill', '--al'], ['import', join(cwd, 'missing.json'), '--user', 'u']]) {
       const run = await runAgg(['--local', local, ...args], { cwd });
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
     }
+    // A typo gets commander's suggestion on the same line.
+    expect((await runAgg(['backfil'], { cwd })).stderr).toBe("agg: unknown command 'backfil' (did you mean backfill?) (see agg --help)\n");
+    // agg alone: the help on stderr, exit 2, and nothing else.
+    const bare = await runAgg([], { cwd });
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/^Usage: agg \[options\] \[command\]/);
+    expect(bare.stderr).not.toMatch(/outputHelp/);
     writeFileSync(join(cwd, 'agg.config.json'), '{"ttl": {"kpi": "soon"}}');
     const config = await runAgg(['--local', local, 'import', SAMPLE, '--user', 'demo'], { cwd });
     expect(config.code).toBe(2);
