@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { withStore } from '../cli/context.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
+import { appendToStepSummary } from '../cli/step-summary.js';
 import { collectStatus } from '../status/collect.js';
 import { renderStatusMarkdown, renderStatusPrometheus, renderStatusTable } from '../cli/status-render.js';
 
@@ -29,6 +30,7 @@ export async function runStatus(command: Command, options: StatusOptions, io: Co
             ? renderStatusPrometheus(report)
             : renderStatusTable(report);
     io.stdout.write(rendered);
+    if (format === 'markdown') await appendToStepSummary(io, rendered);
     if (report.alerts.length > 0 && format !== 'table') {
       for (const alert of report.alerts) io.stderr.write(`agg: status alert ${alert.name}: ${alert.message}\n`);
     }
@@ -41,6 +43,6 @@ export function registerStatus(program: Command, io: CommandIo, setExit: (code: 
     .command('status')
     .description('the health of the store at a glance: freshness, backlog, rollout, runs, consistency, archives; exit 1 on a crossed threshold')
     .option('--json', 'same as --format json')
-    .option('--format <format>', 'table, json, markdown (CI job summary) or prometheus (textfile collector)')
+    .option('--format <format>', 'table, json, markdown (CI job summary: also appended to $GITHUB_STEP_SUMMARY) or prometheus (textfile collector)')
     .action(async (options: StatusOptions, command: Command) => setExit(await runStatus(command, options, io)));
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
 import { z } from 'zod';
@@ -10,6 +9,7 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { withStore } from '../cli/context.js';
 import type { CommandIo } from '../cli/io.js';
+import { appendToStepSummary } from '../cli/step-summary.js';
 import { numberError, parseDecimal, parseInteger, readDecimal, readInteger } from '../cli/numbers.js';
 import { parseConcurrency, parseMaxRuntime, parseShard } from '../cli/job-options.js';
 import { collect, parseTypes } from '../cli/options.js';
@@ -282,10 +282,7 @@ export async function runValidate(command: Command, options: ValidateOptions, io
     };
     const rendered = format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderTable(report);
     io.stdout.write(rendered);
-    const summaryFile = io.env.GITHUB_STEP_SUMMARY;
-    if (format === 'markdown' && summaryFile) {
-      await appendFile(summaryFile, rendered).catch((error: unknown) => io.stderr.write(`agg: could not append to GITHUB_STEP_SUMMARY (${(error as Error).message})\n`));
-    }
+    if (format === 'markdown') await appendToStepSummary(io, rendered);
     return exitCode;
   });
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -126,5 +126,18 @@ describe('agg status alerts on runs and consistency', () => {
     const run = await runAgg(['status', '--format', 'xml'], { cwd: mkdtempSync(join(tmpdir(), 'agg-status-')) });
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('agg: --format "xml" is not valid (expected one of: table, json, markdown, prometheus)\n');
+  });
+});
+
+describe('agg status --format markdown in a GitHub Actions job', () => {
+  it('appends the report to $GITHUB_STEP_SUMMARY, as validate does', async () => {
+    const harness = ADAPTER_FACTORIES[0]![1]();
+    await withOpen(harness, (store) => seedUsers(store, 1, 10, 'summary'));
+    const dir = mkdtempSync(join(tmpdir(), 'agg-summary-'));
+    const summary = join(dir, 'summary.md');
+    writeFileSync(summary, '# earlier step\n');
+    const run = await runAgg(['status', '--format', 'markdown'], { openStore: () => harness.openStore(), now: () => T0, env: { GITHUB_STEP_SUMMARY: summary } });
+    expect(readFileSync(summary, 'utf8')).toBe(`# earlier step\n${run.stdout}`);
+    expect(run.stdout).toMatch(/^#/);
   });
 });
