@@ -1,7 +1,9 @@
 import { checkEligibility } from '../core/eligibility.js';
 import { type RolloutState, decideRollout, formatBasisPoints } from '../core/rollout.js';
 import { formatIsoInstant } from '../core/time/iso.js';
-import { Overrides, policyOf, rollback, type RolloutContext } from '../rollout/operations.js';
+import { type RolloutContext, rollback } from '../rollout/change.js';
+import { Overrides } from '../rollout/overrides.js';
+import { policyOf } from '../rollout/report.js';
 import type { RolloutFlag } from '../store/types.js';
 import type { Store } from '../store/store.js';
 

@@ -5,7 +5,7 @@ import { REGISTRY } from '../core/registry.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import type { StatusThresholds } from '../config/config.js';
 import { LEASE_TTL_MS, holderState } from '../jobs/lease.js';
-import { readStatus } from '../rollout/operations.js';
+import { readStatus } from '../rollout/report.js';
 import type { RunRecord } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import { VALIDATION_STATUSES } from '../store/types.js';
