@@ -4,6 +4,7 @@ import { type InputRecord, inputRecordSchema } from '../core/record.js';
 import { TakeoutFormatError } from '../takeout/errors.js';
 import { jsonArrayElements } from '../takeout/json-array-scanner.js';
 import { type TextSource, sourceOf } from '../takeout/text-source.js';
+import { plainRecord } from './plain-record.js';
 
 /** A problem in an input document, located well enough for a one-line message. */
 export class InputError extends Error {
@@ -66,6 +67,26 @@ function parseJson(text: string, file: string, location: string, what: () => str
   }
 }
 
+/**
+ * Parses and validates one record's JSON text, with the outcome of parseJson then validateRecord, but
+ * quicker in the common case: a plain valid record (see plainRecord) nests two levels deep at most, so
+ * its text needs no depth check. Anything else is checked for depth first, as parseJson does, so a
+ * text both too deep and invalid is still refused as too deep. `location` is computed only on failure.
+ */
+function parseRecord(text: string, file: string, location: () => string, what: () => string): InputRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    if (jsonTooDeepAt(text) >= 0) throw new InputError(file, location(), tooDeepProblem());
+    throw new InputError(file, location(), `${what()} (${parseProblem(error)})`);
+  }
+  const record = plainRecord(value);
+  if (record !== null) return record;
+  if (jsonTooDeepAt(text) >= 0) throw new InputError(file, location(), tooDeepProblem());
+  return validateRecord(value, file, location());
+}
+
 /** End of the line starting at `start` (the offset of its newline, or the end of the source). */
 function lineEnd(source: TextSource, start: number): number {
   const newline = source.find(0x0a, start);
@@ -107,31 +128,31 @@ export function parseRecordsDocument(input: string | Uint8Array, file: string): 
   while (first < source.length && isJsonSpace(source.code(first))) first++;
   if (first >= source.length) throw new InputError(file, '', 'the file is empty (expected a JSON array of records or JSON Lines)');
   const records: InputRecord[] = [];
-  const ids = new Map<string, string>();
-  const add = (value: unknown, location: string): void => {
-    const record = validateRecord(value, file, location);
+  // Each id's line or element number, named the way `where` says (only when a duplicate is found).
+  const ids = new Map<string, number>();
+  const add = (record: InputRecord, at: number, where: (at: number) => string): void => {
     const previous = ids.get(record.id);
-    if (previous !== undefined) throw new InputError(file, location, `duplicate record id ${JSON.stringify(record.id)} (first at ${previous})`);
-    ids.set(record.id, location);
+    if (previous !== undefined) throw new InputError(file, where(at), `duplicate record id ${JSON.stringify(record.id)} (first at ${where(previous)})`);
+    ids.set(record.id, at);
     records.push(record);
   };
   if (looksLikeJsonLines(source, first, file)) {
+    const where = (line: number): string => String(line);
     let line = 0;
     for (let start = source.start; start < source.length; ) {
       const end = lineEnd(source, start);
-      line++;
-      const location = String(line);
-      const text = textOf(source, start, end, file, location);
-      if (text.trim() !== '') add(parseJson(text, file, location, () => 'not valid JSON'), location);
+      const at = ++line;
+      const text = textOf(source, start, end, file, where(at));
+      if (text.trim() !== '') add(parseRecord(text, file, () => where(at), () => 'not valid JSON'), at, where);
       start = end + 1;
     }
     return records;
   }
   if (source.code(first) === 0x5b) {
+    const where = (index: number): string => `record ${index}`;
     try {
       for (const element of jsonArrayElements(source, 'a records file', 'record')) {
-        const location = `record ${element.index}`;
-        add(parseJson(element.json, file, location, () => `not valid JSON starting at ${source.position(element.start)}`), location);
+        add(parseRecord(element.json, file, () => where(element.index), () => `not valid JSON starting at ${source.position(element.start)}`), element.index, where);
       }
     } catch (error) {
       if (error instanceof TakeoutFormatError) throw new InputError(file, '', asRecordsProblem(error.message));
