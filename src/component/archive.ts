@@ -1,13 +1,23 @@
 import { paginationOptsValidator } from 'convex/server';
-import { type Infer, v } from 'convex/values';
+import { v } from 'convex/values';
 import { canonicalJson } from '../core/json.js';
 import type { Doc } from './_generated/dataModel.js';
-import { type MutationCtx, type QueryCtx, internalMutation, internalQuery } from './_generated/server.js';
+import { type QueryCtx, internalMutation, internalQuery } from './_generated/server.js';
 import { changeText, documentBytes, headerText, recordOfDoc, runText, sameStoredRecord } from './lib/archiveRows.js';
-import { type AggregationDoc, findAggregation } from './lib/aggregationRows.js';
+import { findAggregation } from './lib/aggregationRows.js';
+import {
+  type ChunkKey,
+  findChange,
+  findRecord,
+  findRun,
+  headerFields,
+  restoreAggregationsIn,
+  restoreChangesIn,
+  restoreRecordsIn,
+  restoreRunsIn,
+} from './lib/archiveRestores.js';
 import { extendChange, touchStats } from './records.js';
 import {
-  aggregationHeaderFields,
   changeEntryFields,
   chunkKeyValidator,
   conditionalDeletionFields,
@@ -50,13 +60,6 @@ export const archivableRecords = internalQuery({
   },
 });
 
-function findRecord(ctx: QueryCtx, userId: string, recordId: string) {
-  return ctx.db
-    .query('watch_records')
-    .withIndex('by_user_record', (q) => q.eq('userId', userId).eq('recordId', recordId))
-    .unique();
-}
-
 export const deleteRecords = internalMutation({
   args: { userId: v.string(), records: v.array(recordValidator), change: changeRef },
   returns: conditionalDeletionValidator,
@@ -83,21 +86,6 @@ export const deleteRecords = internalMutation({
   },
 });
 
-async function restoreRecordsIn(ctx: QueryCtx, userId: string, records: (typeof recordValidator.type)[], write: MutationCtx | null) {
-  let inserted = 0;
-  let identical = 0;
-  let conflicting = 0;
-  for (const record of records) {
-    const doc = await findRecord(ctx, userId, record.recordId);
-    if (!doc) {
-      if (write) await write.db.insert('watch_records', { userId, ...record });
-      inserted++;
-    } else if (sameStoredRecord(doc, record)) identical++;
-    else conflicting++;
-  }
-  return { inserted, identical, conflicting };
-}
-
 export const restoreRecords = internalMutation({
   args: { userId: v.string(), records: v.array(recordValidator), change: changeRef },
   returns: restoreOutcomeValidator,
@@ -118,13 +106,6 @@ export const planRestoreRecords = internalQuery({
 });
 
 // Aggregations (headers; chunked data travels through aggregations:putChunks and :deleteChunks)
-
-// The stored header without its storage detail (how many chunks hold the data).
-const { chunkCount: _chunkCount, ...headerFields } = aggregationHeaderFields;
-
-type ChunkKey = { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string };
-const headerObject = v.object(headerFields);
-type HeaderArgs = Infer<typeof headerObject>;
 
 export const deleteAggregations = internalMutation({
   args: { headers: v.array(v.object(headerFields)) },
@@ -150,28 +131,6 @@ export const deleteAggregations = internalMutation({
   },
 });
 
-async function restoreAggregationsIn(ctx: QueryCtx, items: (HeaderArgs & { chunkCount?: number; data?: unknown })[], write: MutationCtx | null) {
-  let inserted = 0;
-  let identical = 0;
-  let conflicting = 0;
-  /** Chunk sets written for items that were not inserted and that no header references. */
-  const unusedChunks: ChunkKey[] = [];
-  for (const item of items) {
-    const doc = await findAggregation(ctx, item);
-    if (!doc) {
-      if (write) await write.db.insert('precomputed_aggregations', { ...item, chunkCount: item.chunkCount ?? 0 });
-      inserted++;
-      continue;
-    }
-    if (headerText(doc) === headerText(item)) identical++;
-    else conflicting++;
-    if ((item.chunkCount ?? 0) > 0 && !(doc.chunkCount > 0 && doc.dataHash === item.dataHash)) {
-      unusedChunks.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash, dataHash: item.dataHash });
-    }
-  }
-  return { inserted, identical, conflicting, unusedChunks };
-}
-
 export const restoreAggregations = internalMutation({
   args: { items: v.array(v.object({ ...headerFields, chunkCount: v.number(), data: v.optional(v.any()) })) },
   returns: v.object({ ...restoreOutcomeFields, unusedChunks: v.array(chunkKeyValidator) }),
@@ -188,10 +147,6 @@ export const planRestoreAggregations = internalQuery({
 });
 
 // Change log
-
-function findChange(ctx: QueryCtx, id: string) {
-  return ctx.db.query('data_change_log').withIndex('by_changeId', (q) => q.eq('changeId', id)).unique();
-}
 
 export const deleteChanges = internalMutation({
   args: { entries: v.array(v.object(changeEntryFields)) },
@@ -215,23 +170,6 @@ export const deleteChanges = internalMutation({
   },
 });
 
-const changeEntryObject = v.object(changeEntryFields);
-
-async function restoreChangesIn(ctx: QueryCtx, entries: Infer<typeof changeEntryObject>[], write: MutationCtx | null) {
-  let inserted = 0;
-  let identical = 0;
-  let conflicting = 0;
-  for (const entry of entries) {
-    const doc = await findChange(ctx, entry.changeId);
-    if (!doc) {
-      if (write) await write.db.insert('data_change_log', entry);
-      inserted++;
-    } else if (changeText(doc) === changeText(entry)) identical++;
-    else conflicting++;
-  }
-  return { inserted, identical, conflicting };
-}
-
 export const restoreChanges = internalMutation({
   args: { entries: v.array(v.object(changeEntryFields)) },
   returns: restoreOutcomeValidator,
@@ -245,10 +183,6 @@ export const planRestoreChanges = internalQuery({
 });
 
 // Run ledger
-
-function findRun(ctx: QueryCtx, runId: string) {
-  return ctx.db.query('agg_runs').withIndex('by_runId', (q) => q.eq('runId', runId)).unique();
-}
 
 export const deleteRuns = internalMutation({
   args: { runs: v.array(v.object(runFields)) },
@@ -271,21 +205,6 @@ export const deleteRuns = internalMutation({
     return { deleted, changed: changed.length, changedRows: changed, missing, bytesFreed };
   },
 });
-
-async function restoreRunsIn(ctx: QueryCtx, runs: Omit<Doc<'agg_runs'>, '_id' | '_creationTime'>[], write: MutationCtx | null) {
-  let inserted = 0;
-  let identical = 0;
-  let conflicting = 0;
-  for (const run of runs) {
-    const doc = await findRun(ctx, run.runId);
-    if (!doc) {
-      if (write) await write.db.insert('agg_runs', run);
-      inserted++;
-    } else if (runText(doc) === runText(run)) identical++;
-    else conflicting++;
-  }
-  return { inserted, identical, conflicting };
-}
 
 export const restoreRuns = internalMutation({
   args: { runs: v.array(v.object(runFields)) },

@@ -14,6 +14,7 @@ import type * as changes from "../changes.js";
 import type * as filterCombinations from "../filterCombinations.js";
 import type * as ingest from "../ingest.js";
 import type * as lib_aggregationRows from "../lib/aggregationRows.js";
+import type * as lib_archiveRestores from "../lib/archiveRestores.js";
 import type * as lib_archiveRows from "../lib/archiveRows.js";
 import type * as limits from "../limits.js";
 import type * as maintenance from "../maintenance.js";
@@ -38,6 +39,7 @@ const fullApi: ApiFromModules<{
   filterCombinations: typeof filterCombinations;
   ingest: typeof ingest;
   "lib/aggregationRows": typeof lib_aggregationRows;
+  "lib/archiveRestores": typeof lib_archiveRestores;
   "lib/archiveRows": typeof lib_archiveRows;
   limits: typeof limits;
   maintenance: typeof maintenance;
