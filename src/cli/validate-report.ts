@@ -82,18 +82,46 @@ function typesWithData(report: ValidateReport): string[] {
   return AGGREGATION_TYPES.filter((type) => report.byType[type] && VALIDATION_STATUSES.some((status) => report.byType[type]![status] > 0));
 }
 
+/** Most severe first: what the app serves wrong, then what it cannot serve, then housekeeping. */
+const SEVERITY: readonly ValidationStatus[] = ['drift', 'outdated', 'stale', 'missing', 'orphan', 'expired'];
+
+/** What to do about a user's findings of one status, said once for all of them. */
+const REMEDY: Readonly<Partial<Record<ValidationStatus, (userId: string) => string>>> = {
+  outdated: (userId) => `older algorithm version: agg backfill --user ${userId}`,
+  stale: (userId) => `records changed since: agg backfill --user ${userId} (or the next tick)`,
+  missing: (userId) => `never stored: agg backfill --user ${userId}`,
+  orphan: () => 'no longer expected: agg cleanup --orphans deletes them',
+  expired: () => 'past expiresAt: the next backfill --changed renews them',
+};
+
+/** A user's findings of one status beyond this many are one line (drift is always listed in full). */
+const LISTED_PER_USER = 3;
+
 export function renderTable(report: ValidateReport): string {
   const lines: string[] = [];
   lines.push(`validate ${report.target}${report.runId ? ` (run ${report.runId})` : ''}: ${report.users.validated} of ${report.users.total} users, ${report.users.clean} clean, in ${formatDuration(report.ms)}${report.seed ? `; sample seed ${report.seed}` : ''}`);
-  const table = makeTable(['type', ...VALIDATION_STATUSES], { colAligns: ['left', ...VALIDATION_STATUSES.map(() => 'right' as const)] });
-  for (const type of typesWithData(report)) table.push([type, ...VALIDATION_STATUSES.map((status) => String(report.byType[type]![status]))]);
-  table.push(['total', ...VALIDATION_STATUSES.map((status) => String(report.totals[status]))]);
+  // Only the statuses something has: the table fits 80 columns and the eye goes to what was found.
+  const shown = VALIDATION_STATUSES.filter((status) => status === 'match' || report.totals[status] > 0);
+  const table = makeTable(['type', ...shown], { colAligns: ['left', ...shown.map(() => 'right' as const)] });
+  for (const type of typesWithData(report)) table.push([type, ...shown.map((status) => String(report.byType[type]![status]))]);
+  table.push(['total', ...shown.map((status) => String(report.totals[status]))]);
   lines.push(table.toString());
-  for (const finding of report.findings) {
-    if (finding.status === 'match') continue;
-    lines.push(findingLine(finding));
-    for (const diff of finding.diffs) lines.push(`  ${diffLine(finding, diff)}`);
-    if (finding.diffCount > finding.diffs.length) lines.push(`  … ${finding.diffCount - finding.diffs.length} more differences (--max-diffs)`);
+  for (const status of SEVERITY) {
+    const byUser = new Map<string, ReportFinding[]>();
+    for (const finding of report.findings) if (finding.status === status) byUser.set(finding.userId, [...(byUser.get(finding.userId) ?? []), finding]);
+    for (const [userId, found] of byUser) {
+      if (status !== 'drift' && found.length > LISTED_PER_USER) {
+        const types = new Set(found.map((finding) => finding.type)).size;
+        const sets = new Set(found.map((finding) => finding.filterHash)).size;
+        lines.push(`${userId}: ${found.length} ${status} (${types} type${types === 1 ? '' : 's'} × ${sets} filter set${sets === 1 ? '' : 's'})`, `  ${REMEDY[status]!(userId)}`);
+        continue;
+      }
+      for (const finding of found) {
+        lines.push(findingLine(finding));
+        for (const diff of finding.diffs) lines.push(`  ${diffLine(finding, diff)}`);
+        if (finding.diffCount > finding.diffs.length) lines.push(`  … ${finding.diffCount - finding.diffs.length} more differences (--max-diffs)`);
+      }
+    }
   }
   if (report.findingsOmitted > 0) lines.push(`… ${report.findingsOmitted} more findings not listed (see --format json)`);
   if (report.failures.length > 0) lines.push(`could not validate: ${failuresLine(report)}`);

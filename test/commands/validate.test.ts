@@ -68,6 +68,22 @@ describe.each(ADAPTER_FACTORIES)('agg validate on the %s', (_name, make) => {
     return harness;
   }
 
+  it('puts the finding first: a never-backfilled user is one line with what to do, and the table fits 80 columns', async () => {
+    const harness = make();
+    await withOpen(harness, (store) => seedUsers(store, 2, 40, 'grouped'));
+    expect((await agg(harness, ['backfill', '--user', 'user-001'])).code).toBe(0);
+    await withOpen(harness, (store) => corrupt(store, 'user-001', (data) => ((data as { videoCount: number }[])[0]!.videoCount += 1)));
+    const run = await agg(harness, ['validate']);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.filter((line) => line.length > 80)).toEqual([]);
+    const drift = lines.findIndex((line) => /user-001 · top_channels · All\/All: drift/.test(line));
+    const missing = lines.indexOf('user-002: 180 missing (10 types × 18 filter sets)');
+    expect(lines[missing + 1]).toBe('  never stored: agg backfill --user user-002');
+    expect(drift).toBeGreaterThan(0);
+    expect(missing).toBeGreaterThan(drift); // drift first, the summary of the missing after it
+    expect(lines.filter((line) => line.includes(': missing'))).toEqual([]);
+  });
+
   it('is clean after a backfill, and records each user\'s outcome', async () => {
     const harness = await backfilled();
     const run = await agg(harness, ['validate', '--json']);
