@@ -1,10 +1,11 @@
+import type { Filters } from '../../core/filters.js';
 import type { JsonValue } from '../../core/json.js';
 import { StoreError, StoreIntegrityError } from '../errors.js';
-import type { AggregationDigest, ChangeEntry, ChangeType, Lease, RolloutEvent, RolloutFlag, RunRecord, RunStatus, UserSummary } from '../types.js';
+import type { AggregationDigest, ChangeEntry, ChangeType, FilterCombination, Lease, Page, RolloutEvent, RolloutFlag, RunRecord, RunStatus, UserSummary } from '../types.js';
 import { aggregationDigestSchema } from '../types.js';
 
 // Rows of the embedded store's tables and the values the Store contract speaks: one codec per table,
-// and the page cursors (the key of a page's last row). Shared by SqliteStore and its maintenance facet.
+// and the pages with their cursors (the key of a page's last row). Shared by the embedded store's modules.
 
 export type Row = Record<string, unknown>;
 
@@ -20,6 +21,13 @@ export function decodeCursor(cursor: string, length: number): string[] {
     // fall through
   }
   throw new StoreError(`invalid page cursor "${cursor.slice(0, 40)}"`, 'permanent');
+}
+
+/** A page of `limit` items from `rows`, read with `limit + 1`: the extra row tells whether more follow. */
+export function page<T>(rows: Row[], limit: number, keyOf: (row: Row) => string[], map: (row: Row) => T): Page<T> {
+  const isDone = rows.length <= limit;
+  const kept = rows.slice(0, limit);
+  return { items: kept.map(map), cursor: isDone || kept.length === 0 ? null : encodeCursor(keyOf(kept[kept.length - 1]!)), isDone };
 }
 
 export function digestOf(row: Row): AggregationDigest {
@@ -63,6 +71,16 @@ export function changeOf(row: Row): ChangeEntry {
     processed: row.processed === 1,
     processedAt: (row.processed_at as string | null) ?? null,
     revision: (row.revision as string | null) ?? null,
+  };
+}
+
+export function combinationOf(row: Row): FilterCombination {
+  return {
+    userId: row.user_id as string,
+    filters: JSON.parse(row.filters as string) as Filters,
+    filterHash: row.filter_hash as string,
+    lastUsed: row.last_used as string,
+    usageCount: row.usage_count as number,
   };
 }
 
