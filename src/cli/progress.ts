@@ -1,6 +1,7 @@
 import ora, { type Ora } from 'ora';
 import type { CommandIo } from './io.js';
 import { formatDuration } from './format.js';
+import { colourWanted } from './colour.js';
 
 export interface ProgressState {
   readonly done: number;
@@ -45,7 +46,7 @@ export function startProgress(io: CommandIo, label: string, options: { quiet?: b
   // A terminal that reports no width (a bare pseudo-terminal) or says it is dumb cannot hold a redrawn
   // line: plain lines. The decision is ours, not ora's: ora would also go silent whenever CI is set.
   if (io.stderr.isTTY && raw && (raw.columns ?? 0) > 0 && io.env.TERM !== 'dumb') {
-    const colour = io.env.NO_COLOR === undefined || io.env.NO_COLOR === '';
+    const colour = colourWanted(io, io.stderr);
     const spinner: Ora = ora({ text: label, stream: raw, discardStdin: false, isEnabled: true, color: colour ? 'cyan' : false }).start();
     let shown: ProgressState | null = null;
     const render = (): void => {

@@ -1,19 +1,20 @@
 import { AGGREGATION_TYPES } from '../core/aggregations/definition.js';
 import { formatBytes, formatDuration, makeTable } from './format.js';
 import type { StatusReport } from '../status/collect.js';
+import { type Paint, PLAIN } from './colour.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
 const pct = (part: number, whole: number): string => (whole === 0 ? '-' : `${((part / whole) * 100).toFixed(1)}%`);
 const age = (ms: number | null): string => (ms === null ? '-' : formatDuration(ms));
 
-function overall(report: StatusReport): string {
-  return report.alerts.length === 0 ? 'OK' : `${report.alerts.length} alert${report.alerts.length === 1 ? '' : 's'}`;
+function overall(report: StatusReport, paint: Paint): string {
+  return report.alerts.length === 0 ? paint.good('OK') : paint.bad(`${report.alerts.length} alert${report.alerts.length === 1 ? '' : 's'}`);
 }
 
-export function renderStatusTable(report: StatusReport): string {
+export function renderStatusTable(report: StatusReport, paint: Paint = PLAIN): string {
   const a = report.aggregations;
-  const lines = [`agg status (${report.store}) at ${report.generatedAt}: ${overall(report)}`];
-  for (const alert of report.alerts) lines.push(`ALERT ${alert.name}: ${alert.message}`);
+  const lines = [`agg status (${report.store}) at ${report.generatedAt}: ${overall(report, paint)}`];
+  for (const alert of report.alerts) lines.push(paint.bad(`ALERT ${alert.name}: ${alert.message}`));
 
   lines.push('', `aggregations: ${n(a.total)} stored, ${formatBytes(a.bytes)}; ${n(a.fresh)} fresh, ${n(a.expiring)} expiring within ${formatDuration(report.refreshThresholdMs)}, ${n(a.expired)} expired (${pct(a.expired, a.total)}); ${n(a.olderVersion)} at an older algorithm version; oldest computed ${a.oldestComputedAt ?? '-'}`);
   const types = makeTable(['type', 'stored', 'fresh', 'expiring', 'expired', 'older version', 'bytes', 'avg'], {
@@ -67,7 +68,7 @@ export function renderStatusMarkdown(report: StatusReport): string {
   const a = report.aggregations;
   const u = report.users;
   const c = report.consistency;
-  const lines = [`## agg status: ${overall(report)}`, '', `${report.store}, at ${report.generatedAt}.`];
+  const lines = [`## agg status: ${overall(report, PLAIN)}`, '', `${report.store}, at ${report.generatedAt}.`];
   if (report.alerts.length > 0) lines.push('', ...report.alerts.map((alert) => `- **${alert.name}**: ${alert.message}`));
   lines.push(
     '',

@@ -5,6 +5,7 @@ import type { GuardrailOutcome } from '../jobs/drift-guardrail.js';
 import { describeValue } from '../jobs/json-diff.js';
 import { VALIDATION_STATUSES, type ValidationStatus } from '../store/types.js';
 import { describeFailures, describeFilters, formatDuration, makeTable } from './format.js';
+import { type Paint, PLAIN } from './colour.js';
 
 /**
  * The report of a validate run. Its JSON form is a stable, documented schema ("agg.validate/v1",
@@ -97,7 +98,7 @@ const REMEDY: Readonly<Partial<Record<ValidationStatus, (userId: string) => stri
 /** A user's findings of one status beyond this many are one line (drift is always listed in full). */
 const LISTED_PER_USER = 3;
 
-export function renderTable(report: ValidateReport): string {
+export function renderTable(report: ValidateReport, paint: Paint = PLAIN): string {
   const lines: string[] = [];
   lines.push(`validate ${report.target}${report.runId ? ` (run ${report.runId})` : ''}: ${report.users.validated} of ${report.users.total} users, ${report.users.clean} clean, in ${formatDuration(report.ms)}${report.seed ? `; sample seed ${report.seed}` : ''}`);
   // Only the statuses something has: the table fits 80 columns and the eye goes to what was found.
@@ -113,11 +114,11 @@ export function renderTable(report: ValidateReport): string {
       if (status !== 'drift' && found.length > LISTED_PER_USER) {
         const types = new Set(found.map((finding) => finding.type)).size;
         const sets = new Set(found.map((finding) => finding.filterHash)).size;
-        lines.push(`${userId}: ${found.length} ${status} (${types} type${types === 1 ? '' : 's'} × ${sets} filter set${sets === 1 ? '' : 's'})`, `  ${REMEDY[status]!(userId)}`);
+        lines.push(paint.warn(`${userId}: ${found.length} ${status} (${types} type${types === 1 ? '' : 's'} × ${sets} filter set${sets === 1 ? '' : 's'})`), `  ${REMEDY[status]!(userId)}`);
         continue;
       }
       for (const finding of found) {
-        lines.push(findingLine(finding));
+        lines.push(status === 'drift' ? paint.bad(findingLine(finding)) : paint.warn(findingLine(finding)));
         for (const diff of finding.diffs) lines.push(`  ${diffLine(finding, diff)}`);
         if (finding.diffCount > finding.diffs.length) lines.push(`  … ${finding.diffCount - finding.diffs.length} more differences (--max-diffs)`);
       }

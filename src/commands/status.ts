@@ -3,6 +3,7 @@ import { withStore } from '../cli/context.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
 import { appendToStepSummary } from '../cli/step-summary.js';
+import { paintFor } from '../cli/colour.js';
 import { collectStatus } from '../status/collect.js';
 import { renderStatusMarkdown, renderStatusPrometheus, renderStatusTable } from '../cli/status-render.js';
 
@@ -28,7 +29,7 @@ export async function runStatus(command: Command, options: StatusOptions, io: Co
           ? renderStatusMarkdown(report)
           : format === 'prometheus'
             ? renderStatusPrometheus(report)
-            : renderStatusTable(report);
+            : renderStatusTable(report, paintFor(io, io.stdout));
     io.stdout.write(rendered);
     if (format === 'markdown') await appendToStepSummary(io, rendered);
     if (report.alerts.length > 0 && format !== 'table') {

@@ -10,6 +10,7 @@ import { ExitCode, UsageError } from '../cli/errors.js';
 import { withStore } from '../cli/context.js';
 import type { CommandIo } from '../cli/io.js';
 import { appendToStepSummary } from '../cli/step-summary.js';
+import { paintFor } from '../cli/colour.js';
 import { numberError, parseDecimal, parseInteger, readDecimal, readInteger } from '../cli/numbers.js';
 import { parseConcurrency, parseMaxRuntime, parseShard } from '../cli/job-options.js';
 import { collect, parseTypes } from '../cli/options.js';
@@ -280,7 +281,7 @@ export async function runValidate(command: Command, options: ValidateOptions, io
       ms: result.ms,
       exitCode,
     };
-    const rendered = format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderTable(report);
+    const rendered = format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderTable(report, paintFor(io, io.stdout));
     io.stdout.write(rendered);
     if (format === 'markdown') await appendToStepSummary(io, rendered);
     return exitCode;

@@ -202,5 +202,12 @@ describe('progress on a terminal', () => {
     const counts = new Set(frames.map((frame) => /(\d+)\/8 users/.exec(frame)?.[1]).filter(Boolean));
     expect(counts.size, frames.join('\n')).toBeGreaterThanOrEqual(3);
     expect(frames.some((frame) => /users\/s, ETA \d/.test(frame))).toBe(true);
+    // The spinner is cyan on a terminal, and plain under NO_COLOR.
+    expect(execFileSync('cat', [out]).toString('utf8')).toContain('\u001b[36m');
+    const plain = join(dir, 'no-color.txt');
+    execFileSync('script', ['-qfec', `stty cols 80 rows 24; ${process.execPath} ${bin} --local ${dir} backfill --all --force --concurrency 1`, plain], { stdio: 'ignore', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+    const text = execFileSync('cat', [plain]).toString('utf8');
+    expect(text).toMatch(/backfill all: \d+\/8 users/);
+    expect(text).not.toContain('\u001b[36m');
   }, 60_000);
 });
