@@ -1,0 +1,174 @@
+import pLimit from 'p-limit';
+import type { z } from 'zod';
+import { sha256Hex } from '../../core/hash/sha256.js';
+import type { JsonValue } from '../../core/json.js';
+import { batchBySize, jsonBytes } from '../batching.js';
+import { StoreIntegrityError } from '../errors.js';
+import type {
+  AggregationDigest,
+  AggregationKey,
+  AggregationWrite,
+  DeleteOutcome,
+  DeletionKey,
+  Page,
+  PageRequest,
+  RefreshItem,
+  RefreshOutcome,
+  StoredAggregation,
+  UpsertOptions,
+  UpsertOutcome,
+} from '../types.js';
+import { CHUNK_CHARS, fitsInline, splitText } from '../value-limits.js';
+import { chunkKeyAnswer, chunkTextAnswer, countAnswer, deleteChunksAnswer, digestAnswer, readAnswer, refreshAnswer, removeAnswer, upsertAnswer } from './answers.js';
+import { CHUNKS_PER_DELETE, ITEMS_BYTES_BUDGET, aggregationDocBytes, putChunkCost, refreshCost, removeCost, upsertCost } from './call-costs.js';
+import { CHUNKS_PER_WRITE, HEADERS_PER_CALL, KEYS_PER_CALL, PARALLEL_WRITES } from './call-counts.js';
+import type { ConvexCalls } from './convex-calls.js';
+
+// Stored aggregations over a Convex deployment (aggregations:*): data that does not fit one document
+// goes in chunks, written before the header that points at them and read back against its dataHash.
+
+type ChunkKey = z.infer<typeof chunkKeyAnswer>;
+
+export async function listDigests(calls: ConvexCalls, userId: string): Promise<AggregationDigest[]> {
+  const digests = await calls.all('aggregations:digests', { userId }, digestAnswer, 2000);
+  return digests.map(({ chunkCount, ...digest }) => digest);
+}
+
+export async function upsertAggregations(calls: ConvexCalls, items: readonly AggregationWrite[], options: UpsertOptions = {}): Promise<UpsertOutcome> {
+  const totals = { written: 0, unchanged: 0, bytesWritten: 0 };
+  const headers: { args: Record<string, unknown>; cost: number }[] = [];
+  for (const item of items) {
+    const header = {
+      userId: item.userId,
+      aggregationType: item.aggregationType,
+      filterHash: item.filterHash,
+      version: item.version,
+      filters: { timeframe: item.filters.timeframe, product: item.filters.product, topics: [...item.filters.topics], channels: [...item.filters.channels] },
+      dataHash: item.dataHash,
+      asOf: item.asOf,
+      timeZone: item.timeZone,
+      computedAt: item.computedAt,
+      expiresAt: item.expiresAt,
+      metadata: item.metadata,
+      ...(item.recordsRevision ? { recordsRevision: item.recordsRevision } : {}),
+    };
+    const inline = fitsInline({ bytes: item.metadata.bytes, longestArray: item.longestArray, widestObject: item.widestObject, depth: item.depth });
+    // The call reads the row stored at the key (same key, same filters: a header of the same size) and writes the new one.
+    const headerBytes = jsonBytes(header) + 32;
+    const cost = upsertCost(aggregationDocBytes(inline ? item.metadata.bytes : 0, headerBytes), aggregationDocBytes(item.replacedBytes, headerBytes));
+    if (inline) {
+      headers.push({ args: { ...header, chunkCount: 0, dataJson: item.json }, cost });
+    } else {
+      // Chunks first, keyed by dataHash, so the header never points at data that is not there yet.
+      const pieces = splitText(item.json, CHUNK_CHARS);
+      const chunks = pieces.map((text, seq) => ({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash, dataHash: item.dataHash, seq, text }));
+      for (const batch of batchBySize(chunks, CHUNKS_PER_WRITE, ITEMS_BYTES_BUDGET, (chunk) => putChunkCost(chunk.text))) {
+        await calls.mutation('aggregations:putChunks', { chunks: batch }, countAnswer);
+      }
+      headers.push({ args: { ...header, chunkCount: pieces.length }, cost });
+    }
+  }
+  // Batches touch disjoint keys, so they go out together: one round trip for a user's results, not one per batch.
+  const limit = pLimit(PARALLEL_WRITES);
+  await Promise.all(
+    batchBySize(headers, HEADERS_PER_CALL, ITEMS_BYTES_BUDGET, (header) => header.cost).map((batch) =>
+      limit(async () => {
+        const outcome = await calls.mutation('aggregations:upsert', { items: batch.map((header) => header.args), force: options.force === true }, upsertAnswer);
+        totals.written += outcome.written;
+        totals.unchanged += outcome.unchanged;
+        totals.bytesWritten += outcome.bytesWritten;
+        await deleteChunkSets(calls, outcome.staleChunks);
+      }),
+    ),
+  );
+  return totals;
+}
+
+async function deleteChunkSets(calls: ConvexCalls, keys: readonly ChunkKey[]): Promise<void> {
+  for (const key of keys) {
+    for (;;) {
+      const outcome = await calls.mutation('aggregations:deleteChunks', { ...key, limit: CHUNKS_PER_DELETE }, deleteChunksAnswer);
+      if (outcome.done) break;
+    }
+  }
+}
+
+export async function refreshAggregations(calls: ConvexCalls, items: readonly RefreshItem[]): Promise<RefreshOutcome> {
+  let refreshed = 0;
+  const mismatched: AggregationKey[] = [];
+  for (const batch of batchBySize(items, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, (item) => refreshCost(item.storedBytes))) {
+    const args = batch.map(({ userId, aggregationType, filterHash, version, dataHash, expiresAt, recordsRevision, computedAt, renewal }) => ({
+      userId,
+      aggregationType,
+      filterHash,
+      version,
+      dataHash,
+      expiresAt,
+      ...(recordsRevision != null ? { recordsRevision } : {}),
+      ...(computedAt !== undefined ? { computedAt } : {}),
+      ...(renewal ? { renewal: true } : {}),
+    }));
+    const outcome = await calls.mutation('aggregations:refresh', { items: args }, refreshAnswer);
+    refreshed += outcome.refreshed;
+    mismatched.push(...outcome.mismatched);
+  }
+  return { refreshed, mismatched };
+}
+
+export async function pageAllDigests(calls: ConvexCalls, request: PageRequest): Promise<Page<AggregationDigest>> {
+  const page = await calls.page('aggregations:allDigests', {}, digestAnswer, request, 2000);
+  return { ...page, items: page.items.map(({ chunkCount, ...digest }) => digest) };
+}
+
+export async function readAggregation(calls: ConvexCalls, key: AggregationKey): Promise<StoredAggregation | null> {
+  const answer = await calls.query('aggregations:read', { userId: key.userId, aggregationType: key.aggregationType, filterHash: key.filterHash }, readAnswer);
+  return answer && assemble(calls, answer);
+}
+
+/** Inline data as it is; chunked data read back, checked against its hash, and parsed. */
+async function assemble(calls: ConvexCalls, answer: NonNullable<z.infer<typeof readAnswer>>): Promise<StoredAggregation> {
+  const { chunkCount, data, ...rest } = answer;
+  if (chunkCount === 0) return { ...rest, data: data as JsonValue };
+  const chunks = await calls.all(
+    'aggregations:readChunks',
+    { userId: answer.userId, aggregationType: answer.aggregationType, filterHash: answer.filterHash, dataHash: answer.dataHash },
+    chunkTextAnswer,
+    64,
+  );
+  const text = chunks.map((chunk) => chunk.text).join('');
+  if (chunks.length !== chunkCount || sha256Hex(text) !== answer.dataHash) {
+    throw new StoreIntegrityError(`stored chunks of ${answer.aggregationType} for user ${answer.userId} do not match their dataHash`);
+  }
+  return { ...rest, data: JSON.parse(text) as JsonValue };
+}
+
+export async function pageUserAggregations(calls: ConvexCalls, userId: string, request: PageRequest): Promise<Page<StoredAggregation>> {
+  const page = await calls.page('aggregations:forUser', { userId }, readAnswer.unwrap(), request, 500);
+  const items: StoredAggregation[] = [];
+  for (const answer of page.items) items.push(await assemble(calls, answer));
+  return { ...page, items };
+}
+
+export async function deleteAggregations(calls: ConvexCalls, keys: readonly DeletionKey[]): Promise<DeleteOutcome> {
+  const totals = { deleted: 0, missing: 0, bytesFreed: 0 };
+  for (const batch of batchBySize(keys, KEYS_PER_CALL, ITEMS_BYTES_BUDGET, (key) => removeCost(key.storedBytes))) {
+    const args = batch.map((key) => ({
+      userId: key.userId,
+      aggregationType: key.aggregationType,
+      filterHash: key.filterHash,
+      ...(key.onlyIfExpiresBefore !== undefined ? { onlyIfExpiresBefore: key.onlyIfExpiresBefore } : {}),
+      ...(key.onlyIfDataHash !== undefined ? { onlyIfDataHash: key.onlyIfDataHash } : {}),
+    }));
+    const outcome = await calls.mutation('aggregations:remove', { keys: args }, removeAnswer);
+    totals.deleted += outcome.deleted;
+    totals.missing += outcome.missing;
+    totals.bytesFreed += outcome.bytesFreed;
+    await deleteChunkSets(calls, outcome.staleChunks);
+  }
+  return totals;
+}
+
+export async function pageExpired(calls: ConvexCalls, before: string, request: PageRequest): Promise<Page<AggregationDigest>> {
+  const page = await calls.page('aggregations:pageExpired', { before }, digestAnswer, request, 2000);
+  return { ...page, items: page.items.map(({ chunkCount, ...digest }) => digest) };
+}
