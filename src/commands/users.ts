@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { withStore } from '../cli/context.js';
 import type { CommandIo } from '../cli/io.js';
-import { makeTable } from '../cli/format.js';
+import { compactSpan, plainTable } from '../cli/plain-table.js';
 import type { UserSummary } from '../store/types.js';
 
 export async function runUsers(command: Command, options: { json?: boolean }, io: CommandIo): Promise<number> {
@@ -24,13 +24,21 @@ export async function runUsers(command: Command, options: { json?: boolean }, io
       io.stdout.write('no users yet: load one with agg import <file> --user <id>\n');
       return 0;
     }
-    const table = makeTable(['user', 'records', 'first watch', 'last watch', 'last change', 'pending changes'], {
-      colAligns: ['left', 'right', 'left', 'left', 'left', 'right'],
-    });
-    for (const user of users) {
-      table.push([user.userId, user.recordCount.toLocaleString('en-US'), user.firstWatchedAt ?? '-', user.lastWatchedAt ?? '-', user.lastChangeAt ?? '-', String(user.pendingChanges)]);
-    }
-    io.stdout.write(`${table.toString()}\n${users.length} user${users.length === 1 ? '' : 's'}\n`);
+    // 80 columns: watch dates as days (UTC), the last change as an age; --json has the instants.
+    const day = (instant: string | null) => (instant === null ? '-' : instant.slice(0, 10));
+    const now = io.now();
+    const table = plainTable(
+      [{ head: 'user', max: 28 }, { head: 'records', align: 'right' }, { head: 'first watch' }, { head: 'last watch' }, { head: 'changed', align: 'right' }, { head: 'pending', align: 'right' }],
+      users.map((user) => [
+        user.userId,
+        user.recordCount.toLocaleString('en-US'),
+        day(user.firstWatchedAt),
+        day(user.lastWatchedAt),
+        user.lastChangeAt === null ? '-' : `${compactSpan(now - Date.parse(user.lastChangeAt))} ago`,
+        String(user.pendingChanges),
+      ]),
+    );
+    io.stdout.write(`${table}\n${users.length} user${users.length === 1 ? '' : 's'}; pending: unprocessed change-log entries (backfill --changed takes them)\n`);
     return 0;
   }, { mustExist: true });
 }

@@ -55,7 +55,9 @@ describe('agg import and agg users on the embedded store', () => {
       { userId: 'u2', recordCount: 3, firstWatchedAt: '2024-01-01T00:00:00.000Z', lastWatchedAt: '2024-02-01T00:00:00.000Z', lastChangeAt: expect.any(String), gridFreshUntil: null, recordsRevision: expect.any(String), pendingChanges: 2 },
     ]);
     const table = await runAgg(['users', '--local', join(cwd, 'store')], { cwd });
-    expect(table.stdout).toMatch(/u2\s+│\s+3/);
+    expect(table.stdout).toMatch(/^user\s+records\s+first watch\s+last watch\s+changed\s+pending$/m);
+    expect(table.stdout).toMatch(/^u2\s+3\s+2024-01-01\s+2024-02-01\s+\S+ ago\s+2$/m);
+    expect(table.stdout.split('\n').every((line) => line.length <= 80)).toBe(true);
   });
 
   it('refuses bad input with one line and exit 2, writing nothing', async () => {
