@@ -4,7 +4,7 @@ import { type InputRecord, inputRecordSchema } from '../core/record.js';
 import { TakeoutFormatError } from '../takeout/errors.js';
 import { jsonArrayElements } from '../takeout/json-array-scanner.js';
 import { type TextSource, sourceOf } from '../takeout/text-source.js';
-import { plainRecord } from './plain-record.js';
+import { SharedStrings, plainRecord } from './plain-record.js';
 
 /** A problem in an input document, located well enough for a one-line message. */
 export class InputError extends Error {
@@ -73,7 +73,7 @@ function parseJson(text: string, file: string, location: string, what: () => str
  * its text needs no depth check. Anything else is checked for depth first, as parseJson does, so a
  * text both too deep and invalid is still refused as too deep. `location` is computed only on failure.
  */
-function parseRecord(text: string, file: string, location: () => string, what: () => string): InputRecord {
+function parseRecord(text: string, file: string, location: () => string, what: () => string, shared: SharedStrings): InputRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -81,7 +81,7 @@ function parseRecord(text: string, file: string, location: () => string, what: (
     if (jsonTooDeepAt(text) >= 0) throw new InputError(file, location(), tooDeepProblem());
     throw new InputError(file, location(), `${what()} (${parseProblem(error)})`);
   }
-  const record = plainRecord(value);
+  const record = plainRecord(value, shared);
   if (record !== null) return record;
   if (jsonTooDeepAt(text) >= 0) throw new InputError(file, location(), tooDeepProblem());
   return validateRecord(value, file, location());
@@ -130,6 +130,7 @@ export function parseRecordsDocument(input: string | Uint8Array, file: string): 
   const records: InputRecord[] = [];
   // Each id's line or element number, named the way `where` says (only when a duplicate is found).
   const ids = new Map<string, number>();
+  const shared = new SharedStrings();
   const add = (record: InputRecord, at: number, where: (at: number) => string): void => {
     const previous = ids.get(record.id);
     if (previous !== undefined) throw new InputError(file, where(at), `duplicate record id ${JSON.stringify(record.id)} (first at ${where(previous)})`);
@@ -143,7 +144,7 @@ export function parseRecordsDocument(input: string | Uint8Array, file: string): 
       const end = lineEnd(source, start);
       const at = ++line;
       const text = textOf(source, start, end, file, where(at));
-      if (text.trim() !== '') add(parseRecord(text, file, () => where(at), () => 'not valid JSON'), at, where);
+      if (text.trim() !== '') add(parseRecord(text, file, () => where(at), () => 'not valid JSON', shared), at, where);
       start = end + 1;
     }
     return records;
@@ -152,7 +153,7 @@ export function parseRecordsDocument(input: string | Uint8Array, file: string): 
     const where = (index: number): string => `record ${index}`;
     try {
       for (const element of jsonArrayElements(source, 'a records file', 'record')) {
-        add(parseRecord(element.json, file, () => where(element.index), () => `not valid JSON starting at ${source.position(element.start)}`), element.index, where);
+        add(parseRecord(element.json, file, () => where(element.index), () => `not valid JSON starting at ${source.position(element.start)}`, shared), element.index, where);
       }
     } catch (error) {
       if (error instanceof TakeoutFormatError) throw new InputError(file, '', asRecordsProblem(error.message));
