@@ -4,6 +4,7 @@ import { withStore } from '../cli/context.js';
 import { didYouMean, suggest } from '../cli/did-you-mean.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { describeFailures, formatBytes, formatDuration, makeTable } from '../cli/format.js';
+import { compactSpan, plainTable } from '../cli/plain-table.js';
 import type { CommandIo } from '../cli/io.js';
 import { parseInteger, quoted } from '../cli/numbers.js';
 import { type StoredCheckpoint, parseCheckpoint } from '../jobs/checkpoint.js';
@@ -58,8 +59,12 @@ function outcomeOf(run: RunRecord): string {
   switch (run.command) {
     case 'backfill':
       return `${n('written')} written`;
-    case 'validate':
-      return `${n('status:drift')} drift`;
+    case 'validate': {
+      // What it found, most severe first, and what it repaired: never just a clean-looking "0 drift".
+      const found = ['drift', 'outdated', 'stale', 'missing', 'orphan', 'expired'].filter((status) => (run.counts[`status:${status}`] ?? 0) > 0).map((status) => `${n(`status:${status}`)} ${status}`);
+      const repaired = (run.counts.repaired ?? 0) > 0 ? [`${n('repaired')} repaired`] : [];
+      return found.length === 0 ? `${n('status:match')} match` : [...found, ...repaired].join(', ');
+    }
     case 'cleanup':
       return `${n('deleted')} deleted`;
     default:
@@ -131,19 +136,24 @@ export async function runRuns(command: Command, options: RunsOptions, io: Comman
       io.stdout.write('no runs recorded yet\n');
       return 0;
     }
-    const table = makeTable(['run', 'command', 'target', 'status', 'started', 'took', 'users', 'outcome', 'failed'], {
-      colAligns: ['left', 'left', 'left', 'left', 'left', 'right', 'right', 'right', 'right'],
-    });
-    const failures: string[] = [];
+    // 80 columns: the command is the id's prefix, times are ages; agg runs show RUN_ID has the rest.
+    const rows: string[][] = [];
+    const notes: string[] = [];
     for (const run of runs) {
-      const took = run.finishedAt ? formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt)) : '-';
       const perUser = run.command === 'backfill' || run.command === 'validate';
       const users = perUser ? `${run.counts.usersDone ?? 0}/${run.counts.usersTotal ?? '?'}` : '-';
       const failed = perUser ? failedUsersOf(run) : null;
-      table.push([run.runId, run.command, run.target, describeStatus(run, now, leases.get(run.runId)), run.startedAt, took, users, outcomeOf(run), failed ? failed.count.toLocaleString('en-US') : '-']);
-      if (failed && failed.count > 0) failures.push(`${run.runId}: ${describeFailures(failed.count, failed.named)}`);
+      const status = describeStatus(run, now, leases.get(run.runId));
+      const dead = run.status === 'running' && status !== 'running';
+      rows.push([run.runId, run.target, dead ? 'dead' : run.status, compactSpan(now - Date.parse(run.startedAt)), users, outcomeOf(run)]);
+      if (dead) notes.push(`${run.runId}: ${status}`);
+      if (failed && failed.count > 0) notes.push(`${run.runId}: ${describeFailures(failed.count, failed.named)}`);
     }
-    io.stdout.write(`${table.toString()}\n${failures.map((line) => `${line}\n`).join('')}`);
+    const table = plainTable(
+      [{ head: 'run' }, { head: 'target', max: 12 }, { head: 'status', max: 11 }, { head: 'age', align: 'right' }, { head: 'users', align: 'right' }, { head: 'outcome', max: 22 }],
+      rows,
+    );
+    io.stdout.write(`${table}\n${notes.map((line) => `${line}\n`).join('')}`);
     return 0;
   }, { mustExist: true });
 }

@@ -164,11 +164,13 @@ describe.each(HARNESSES)('agg runs show on the %s', (_name, make) => {
     }
   });
 
-  it('leaves agg runs as it was, and documents show in --help', async () => {
+  it('lists runs in 80 columns beside show, and documents show in --help', async () => {
     expect((await agg(['backfill', '--user', 'alice', '--type', 'kpi', '--quiet'])).code).toBe(0);
     const list = await agg(['runs']);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/│ run\s+│ command\s+│ target\s+│ status/);
+    expect(list.stdout).toMatch(/^run\s+target\s+status\s+age\s+users\s+outcome$/m);
+    expect(list.stdout).toMatch(/^bf-\S+\s+users:alice\s+succeeded\s+\S+\s+1\/1\s+18 written$/m);
+    expect(list.stdout.split('\n').every((line) => line.length <= 80)).toBe(true);
     expect(jsonOf<{ runs: unknown[] }>(await agg(['runs', '--json'])).runs).toHaveLength(1);
     const extra = await agg(['runs', 'bogus']);
     expect(extra.code).toBe(2);
