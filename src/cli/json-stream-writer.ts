@@ -60,11 +60,11 @@ function settled(raw: RawStream): Promise<void> {
 /**
  * Writes `chunks` to `out` as they are produced. Each `write` that returns false is followed by a
  * wait for 'drain' on `out.raw`, so at most about one chunk plus the stream's own buffer is held.
- * Between writes the event loop gets a turn, so a signal handler can run; `stop` is asked after each
- * chunk whether to go on (it may throw). Returns 'closed' when the reader went away (EPIPE): nothing
- * more is produced. Other write errors become an InfrastructureError.
+ * Between writes the event loop gets a turn, so a signal handler can run (the chunks' producer asks
+ * whether to go on). Returns 'closed' when the reader went away (EPIPE): no more chunks are asked for.
+ * Other write errors become an InfrastructureError.
  */
-export async function streamChunks(out: OutputStream, chunks: Iterable<string>, stop?: () => void): Promise<StreamOutcome> {
+export async function streamChunks(out: OutputStream, chunks: Iterable<string>): Promise<StreamOutcome> {
   const raw = out.raw as RawStream | undefined;
   const state = raw === undefined ? { error: undefined } : watch(raw);
   const check = (): StreamOutcome | null => {
@@ -107,7 +107,6 @@ export async function streamChunks(out: OutputStream, chunks: Iterable<string>, 
         if (ended !== null) return ended;
       }
     }
-    stop?.();
   }
   if (pending !== '') {
     const ended = await flush(pending);
