@@ -29,7 +29,7 @@ export function describeProgress(state: ProgressState, elapsedMs: number): strin
   if (state.detail) parts.push(state.detail);
   if (elapsedMs > 0 && state.done > 0) {
     const perSecond = state.done / (elapsedMs / 1000);
-    parts.push(`${perSecond >= 10 ? Math.round(perSecond) : perSecond.toFixed(1)} ${state.unit}/s`);
+    parts.push(`${perSecond >= 10 ? Math.round(perSecond).toLocaleString('en-US') : perSecond.toFixed(1)} ${state.unit}/s`);
     if (state.total !== null && state.done < state.total) parts.push(`ETA ${formatDuration(((state.total - state.done) / perSecond) * 1000)}`);
   }
   return parts.join(', ');

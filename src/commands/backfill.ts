@@ -101,6 +101,8 @@ interface BackfillSummary {
   written: number;
   created: number;
   changed: number;
+  /** Rewritten with the same data (--force). */
+  rewritten: number;
   unchanged: number;
   /** Of the unchanged: refreshed (expiresAt moved); the rest were not due and left alone. */
   refreshed: number;
@@ -129,6 +131,7 @@ function summarize(result: Extract<TaskResult<UserBackfillOutcome>, { kind: 'ran
     written: c.written ?? 0,
     created: c.created ?? 0,
     changed: c.changed ?? 0,
+    rewritten: c.rewritten ?? 0,
     unchanged: c.unchanged ?? 0,
     refreshed: c.refreshed ?? 0,
     bytes: c.bytes ?? 0,
@@ -151,7 +154,7 @@ function readable(summary: BackfillSummary): string {
     ['users', `${n(summary.users.done)} of ${n(summary.users.total)}${summary.users.failed ? ` (${n(summary.users.failed)} failed)` : ''}`],
     ['records read', n(summary.records)],
     ['results computed', n(summary.results)],
-    [verb, `${n(summary.written)} (${n(summary.created)} new, ${n(summary.changed)} changed)`],
+    [verb, `${n(summary.written)} (${n(summary.created)} new, ${n(summary.changed)} changed${summary.rewritten > 0 ? `, ${n(summary.rewritten)} rewritten unchanged` : ''})`],
     ['unchanged', `${n(summary.unchanged)} (${n(summary.refreshed)} refreshed)`],
     ['bytes ' + verb, formatBytes(summary.bytes)],
     ...(summary.renewal
@@ -214,9 +217,9 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
       process: (userId, collected) =>
         backfillUser(userId, backfillSpec, { store, ttlMs: config.ttlMs, now: io.now, dryRun, writeConcurrency: 2, renewal: renewalPolicy }),
       tally: (counts, outcome) => {
-        for (const key of ['records', 'results', 'written', 'created', 'changed', 'unchanged', 'refreshed', 'bytes'] as const) counts[key] = (counts[key] ?? 0) + outcome[key];
+        for (const key of ['records', 'results', 'written', 'created', 'changed', 'rewritten', 'unchanged', 'refreshed', 'bytes'] as const) counts[key] = (counts[key] ?? 0) + outcome[key];
       },
-      detail: (counts) => `${(counts.records ?? 0).toLocaleString('en-US')} records, ${(counts.written ?? 0).toLocaleString('en-US')} written`,
+      detail: (counts) => `${(counts.records ?? 0).toLocaleString('en-US')} records, ${(counts.written ?? 0).toLocaleString('en-US')} ${dryRun ? 'to write' : 'written'}`,
     };
     const result = await runCommandTask(command, task, { store, io, concurrency, maxRuntimeMs, forceLease: options.forceLease === true, skipIfRunning: options.skipIfRunning === true, quiet, dryRun, resume });
     if (typeof result === 'number') return result;

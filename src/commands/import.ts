@@ -167,7 +167,9 @@ function readable(summary: ImportSummary): string {
     : summary.changeId === null
       ? 'nothing changed: no change-log entry written'
       : `change-log entry ${summary.changeId} (backfill --changed will pick this user up)`;
-  return `${verb} ${summary.file} (${summary.format}) for user ${summary.userId} in ${formatDuration(summary.ms)}\n${table.toString()}\n${change}\n`;
+  // The time is what this run took (reading and comparing, in a dry run), never a forecast.
+  const took = summary.dryRun ? `checked in ${formatDuration(summary.ms)}` : `in ${formatDuration(summary.ms)}`;
+  return `${verb} ${summary.file} (${summary.format}) for user ${summary.userId} (${took})\n${table.toString()}\n${change}\n`;
 }
 
 export function registerImport(program: Command, io: CommandIo, setExit: (code: number) => void): void {

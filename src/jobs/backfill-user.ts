@@ -53,6 +53,8 @@ export interface UserBackfillOutcome {
   readonly written: number;
   readonly created: number;
   readonly changed: number;
+  /** Rewritten with the same data (--force, or a repair of stored data that differs from its hash). */
+  readonly rewritten: number;
   readonly unchanged: number;
   /** Of the unchanged: those whose expiresAt (and revision, computedAt) were refreshed; the others were left alone. */
   readonly refreshed: number;
@@ -118,7 +120,7 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
   const limit = pLimit(Math.max(1, env.writeConcurrency));
   const writes: Promise<unknown>[] = [];
   const refreshes: RefreshItem[] = [];
-  const counts = { results: 0, created: 0, changed: 0, unchanged: 0, bytes: 0 };
+  const counts = { results: 0, created: 0, changed: 0, rewritten: 0, unchanged: 0, bytes: 0 };
   const gridExpiries: string[] = [];
   let batch: AggregationWrite[] = [];
   let batchBytes = 0;
@@ -179,7 +181,9 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
         continue;
       }
       if (grid) gridExpiries.push(write.expiresAt);
-      if (previous) counts.changed++;
+      // --force (or a repair of drift) rewrites equal data too: that is a rewrite, not a change.
+      if (previous && previous.version === write.version && previous.dataHash === write.dataHash) counts.rewritten++;
+      else if (previous) counts.changed++;
       else counts.created++;
       counts.bytes += write.metadata.bytes;
       // What the write replaces sizes its store call (the call reads that row).
@@ -209,5 +213,5 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
   }
   if (!env.dryRun) await store.setGridFreshness(userId, await gridFreshness(store, userId, gridExpiries));
   if (!env.dryRun && markable && changes.length > 0) await store.markChangesProcessed(userId, changes, formatIsoInstant(env.now()));
-  return { records: records.length, written: counts.created + counts.changed, refreshed, ...counts };
+  return { records: records.length, written: counts.created + counts.changed + counts.rewritten, refreshed, ...counts };
 }

@@ -24,7 +24,9 @@ describe.each(ADAPTER_FACTORIES)('agg backfill on the %s', (_name, make) => {
     const second = JSON.parse((await agg(harness, ['backfill', '--all', '--json'])).stdout);
     expect(second).toMatchObject({ written: 0, unchanged: results, bytes: 0 });
     const forced = JSON.parse((await agg(harness, ['backfill', '--user', 'user-002', '--force', '--json'])).stdout);
-    expect(forced).toMatchObject({ users: { total: 1 }, written: 180, unchanged: 0 });
+    // Forced over equal data: every row rewritten, none of them a change.
+    expect(forced).toMatchObject({ users: { total: 1 }, written: 180, created: 0, changed: 0, rewritten: 180, unchanged: 0 });
+    expect((await agg(harness, ['backfill', '--user', 'user-002', '--force'])).stdout).toMatch(/written\s+│\s+180 \(0 new, 0 changed, 180 rewritten unchanged\)/);
   });
 
   it('--changed takes exactly the users with unprocessed entries and marks exactly those entries', async () => {
@@ -218,7 +220,8 @@ describe('agg runs', () => {
     const json = JSON.parse((await agg(harness, ['runs', '--json'])).stdout);
     expect(json.runs.map((r: { command: string }) => r.command)).toEqual(['validate', 'backfill', 'backfill']);
     const table = await agg(harness, ['runs', '--command', 'backfill']);
-    expect(table.stdout).toMatch(/bf-dead .*running\? \(dead: no heartbeat for 24h00m, resumable: agg backfill --resume bf-dead\)/);
+    expect(table.stdout).toMatch(/^bf-dead\s+all\s+dead\s/m);
+    expect(table.stdout).toMatch(/^bf-dead: running\? \(dead: no heartbeat for 24h00m, resumable: agg backfill --resume bf-dead\)$/m);
     expect(json.runs.find((r: { runId: string }) => r.runId === 'bf-dead').dead).toBe('no heartbeat for 24h00m');
     expect(table.stdout).not.toMatch(/validate/);
     expect((await agg(harness, ['runs', '--limit', '0'])).code).toBe(2);
