@@ -5,6 +5,7 @@ import { didYouMean, suggest } from '../cli/did-you-mean.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { describeFailures, formatBytes, formatDuration, makeTable } from '../cli/format.js';
 import { compactSpan, plainTable } from '../cli/plain-table.js';
+import { readableCounts } from '../cli/run-counts.js';
 import type { CommandIo } from '../cli/io.js';
 import { parseInteger, quoted } from '../cli/numbers.js';
 import { type StoredCheckpoint, parseCheckpoint } from '../jobs/checkpoint.js';
@@ -129,7 +130,7 @@ export async function runRuns(command: Command, options: RunsOptions, io: Comman
     const [runs, leases] = await Promise.all([store.listRuns(limit, options.command), leasesByRun(store)]);
     const now = io.now();
     if (options.json) {
-      io.stdout.write(`${JSON.stringify({ runs: runs.map((run) => ({ ...run, dead: deadReason(run, leases.get(run.runId), now) })) })}\n`);
+      io.stdout.write(`${JSON.stringify({ schema: 'agg.runs/v1', runs: runs.map((run) => ({ ...run, counts: readableCounts(run), dead: deadReason(run, leases.get(run.runId), now) })) })}\n`);
       return 0;
     }
     if (runs.length === 0) {
@@ -296,7 +297,9 @@ export function describeCheckpoint(run: RunRecord): string | null {
 function runJson(run: RunRecord, now: number, lease: Lease | undefined): string {
   const dead = deadReason(run, lease, now);
   return JSON.stringify({
+    schema: 'agg.run/v1',
     ...run,
+    counts: readableCounts(run),
     dead,
     durationMs: run.finishedAt === null ? null : Date.parse(run.finishedAt) - Date.parse(run.startedAt),
     lease: lease ?? null,

@@ -223,7 +223,7 @@ describe.each(HARNESSES)('agg cleanup on the %s', (_name, make) => {
     expect(row!.finishedAt).not.toBeNull();
     expect(real.totals.deleted).toBeGreaterThan(0);
     const runs = await harness.run(['runs', '--command', 'cleanup']);
-    expect(runs.stdout).toMatch(new RegExp(`${row!.runId} .*cleanup .*succeeded .*${real.totals.deleted} deleted`));
+    expect(runs.stdout).toMatch(new RegExp(`^${row!.runId}\\s+\\S+\\s+succeeded\\s+\\S+\\s+-\\s+${real.totals.deleted} deleted$`, 'm'));
     const status = JSON.parse((await harness.run(['status', '--json'])).stdout) as { runs: { last: { command: string; runId: string }[] } };
     expect(status.runs.last.find((r) => r.command === 'cleanup')?.runId).toBe(row!.runId);
   });
