@@ -6,7 +6,7 @@ import { filtersSchema } from '../core/filters.js';
 import { type JsonValue, canonicalJson, isPlainJson } from '../core/json.js';
 import { ARCHIVE_TABLES, type ArchiveRow, type ArchiveRowOf, type ArchiveTable } from '../store/maintenance.js';
 import { storedRecordSchema } from '../store/record-codec.js';
-import { CHANGE_TYPES, RUN_STATUSES, aggregationDigestSchema } from '../store/types.js';
+import { CHANGE_TYPES, aggregationDigestSchema, runRecordSchema } from '../store/types.js';
 
 // The archive format, version 1: per archive a directory of gzip-compressed JSON Lines chunks (one
 // table per chunk, one row per line in canonical JSON) and a manifest.json that lists every chunk
@@ -34,20 +34,7 @@ const ROW_SCHEMAS: { readonly [T in ArchiveTable]: z.ZodType<ArchiveRowOf[T]> } 
       revision: z.string().min(1).max(100).nullable().default(null),
     })
     .strict(),
-  agg_runs: z
-    .object({
-      runId: z.string().min(1),
-      command: z.string(),
-      args: z.array(z.string()),
-      target: z.string(),
-      startedAt: z.string(),
-      finishedAt: z.string().nullable(),
-      status: z.enum(RUN_STATUSES),
-      counts: z.record(z.string(), z.number()),
-      checkpoint: jsonValue,
-      heartbeatAt: z.string(),
-    })
-    .strict(),
+  agg_runs: runRecordSchema.strict(),
 };
 
 /** A row's identity in its table, as an array of strings (compared element by element). */

@@ -3,7 +3,7 @@ import { storedRecordSchema } from '../record-codec.js';
 import { StoreError } from '../errors.js';
 import { aggregationDigestSchema, userSummarySchema } from '../types.js';
 import { filtersSchema } from '../../core/filters.js';
-import { CHANGE_TYPES, OVERRIDE_MODES, RUN_STATUSES, VALIDATION_STATUSES } from '../types.js';
+import { CHANGE_TYPES, OVERRIDE_MODES, VALIDATION_STATUSES, runRecordSchema } from '../types.js';
 import { AGGREGATION_TYPES } from '../../core/aggregations/definition.js';
 
 // Schemas of what the deployment answers: a server answer is input like any other, checked at the edge.
@@ -84,18 +84,7 @@ export const flagChangeAnswer = z.union([
   z.object({ applied: z.literal(false), reason: z.literal('conflict') }),
 ]);
 
-export const runAnswer = z.object({
-  runId: z.string(),
-  command: z.string(),
-  args: z.array(z.string()),
-  target: z.string(),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  status: z.enum(RUN_STATUSES),
-  counts: z.record(z.string(), z.number()),
-  checkpoint: z.unknown(),
-  heartbeatAt: z.string(),
-});
+export const runAnswer = runRecordSchema;
 
 /** A lease row; rows written before agg recorded the holder's heartbeat, host and pid lack them (null here). */
 export const leaseAnswer = z.object({

@@ -1,4 +1,5 @@
-import type { JsonValue } from '../../core/json.js';
+import { z } from 'zod';
+import { type JsonValue, isPlainJson } from '../../core/json.js';
 
 // The run ledger and the leases runs hold.
 
@@ -19,6 +20,23 @@ export interface RunRecord {
   /** Last sign of life, so a crashed run can be told from a running one. */
   readonly heartbeatAt: string;
 }
+
+/**
+ * The one schema of a run-ledger row, wherever one is read back: a deployment's answer, an archive's
+ * line. (The component's validator, `runFields`, is checked against it by a test.)
+ */
+export const runRecordSchema = z.object({
+  runId: z.string().min(1),
+  command: z.string(),
+  args: z.array(z.string()),
+  target: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  status: z.enum(RUN_STATUSES),
+  counts: z.record(z.string(), z.number()),
+  checkpoint: z.custom<JsonValue>((value) => isPlainJson(value), 'expected plain JSON'),
+  heartbeatAt: z.string(),
+});
 
 export interface Lease {
   readonly name: string;
