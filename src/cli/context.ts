@@ -9,7 +9,7 @@ import type { Store } from '../store/store.js';
 import { parseDurationOption } from './durations.js';
 import { UsageError } from './errors.js';
 import type { CommandIo } from './io.js';
-import { parseInteger } from './numbers.js';
+import { parseInteger } from '../text/numbers.js';
 
 /** Options every command accepts (declared on the program, read with optsWithGlobals). */
 export interface GlobalOptions {

@@ -1,6 +1,6 @@
 import { MAX_DURATION_MS, MAX_TIMER_MS, checkDuration, formatDuration } from '../core/duration.js';
 import { UsageError } from './errors.js';
-import { quoted } from './numbers.js';
+import { quoted } from '../text/numbers.js';
 
 // Every duration option is read here, through core's parseDuration rules, and range-checked at parse
 // time: a timer (--timeout) at most 2^31−1 ms, since a longer one would fire at once; anything else

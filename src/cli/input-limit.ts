@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_CEILING } from '../input/bounded-read.js';
-import { numberError } from './numbers.js';
-import { formatSize, readSize } from './sizes.js';
+import { numberError } from '../text/numbers.js';
+import { formatSize, readSize } from '../text/sizes.js';
 
 /**
  * The largest input file (records file, Takeout export) a command reads: --max-input-size, else

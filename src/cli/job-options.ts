@@ -1,6 +1,6 @@
 import type { Shard } from '../jobs/selection.js';
 import { parseDurationOption } from './durations.js';
-import { numberError, parseInteger, readInteger } from './numbers.js';
+import { numberError, parseInteger, readInteger } from '../text/numbers.js';
 
 const MAX_SHARDS = 1024;
 

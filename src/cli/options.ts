@@ -3,9 +3,9 @@ import { DEFAULT_FILTERS, type Filters, PRODUCT_FILTERS, type ProductFilter, TIM
 import { isAggregationType } from '../core/registry.js';
 import { INSTANT_RANGE_TEXT, checkIsoInstant, formatIsoInstant } from '../core/time/iso.js';
 import { InvalidTimeZoneError, ZoneClock } from '../core/time/zone.js';
-import { didYouMean, suggest } from './did-you-mean.js';
+import { didYouMean, suggest } from '../text/did-you-mean.js';
 import { UsageError } from './errors.js';
-import { quoted } from './numbers.js';
+import { quoted } from '../text/numbers.js';
 
 /** Commander accumulator for repeatable options. */
 export function collect(value: string, previous: string[]): string[] {

@@ -5,7 +5,7 @@ import { ExitCode } from '../cli/errors.js';
 import { formatBytes, formatDuration, makeTable } from '../cli/format.js';
 import type { CommandIo } from '../cli/io.js';
 import { interruptedExitCode } from '../cli/interruption.js';
-import { numberError, parseInteger, readInteger } from '../cli/numbers.js';
+import { numberError, parseInteger, readInteger } from '../text/numbers.js';
 import { parseInstant } from '../cli/options.js';
 import { startProgress } from '../cli/progress.js';
 import { MAX_DURATION_MS, formatDuration as formatAge, parseDuration } from '../core/duration.js';

@@ -3,7 +3,7 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import { withStore } from '../cli/context.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
-import { parseInteger } from '../cli/numbers.js';
+import { parseInteger } from '../text/numbers.js';
 import { checkJson, renderCheck, renderHistory, renderOverrides, renderPercent, renderRollback, renderStatus, statusJson } from '../cli/rollout-render.js';
 import { parseUserId } from '../cli/user-id.js';
 import { DEFAULT_FLAG } from '../core/rollout-plan.js';

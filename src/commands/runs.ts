@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { AGGREGATION_TYPES } from '../core/aggregations/definition.js';
 import { withStore } from '../cli/context.js';
-import { didYouMean, suggest } from '../cli/did-you-mean.js';
+import { didYouMean, suggest } from '../text/did-you-mean.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { describeFailures, formatBytes, formatDuration, makeTable } from '../cli/format.js';
 import { compactSpan, plainTable } from '../cli/plain-table.js';
 import { readableCounts } from '../cli/run-counts.js';
 import type { CommandIo } from '../cli/io.js';
-import { parseInteger, quoted } from '../cli/numbers.js';
+import { parseInteger, quoted } from '../text/numbers.js';
 import { type StoredCheckpoint, parseCheckpoint } from '../jobs/checkpoint.js';
 import { LEASE_TTL_MS, LeaseHolder, type LivenessProbe, describeHolder, describeLeaseTimes, describeProcess, holderState } from '../jobs/lease.js';
 import { VALIDATION_STATUSES, type Lease, type RunRecord } from '../store/types.js';

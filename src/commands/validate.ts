@@ -11,7 +11,7 @@ import { withStore } from '../cli/context.js';
 import type { CommandIo } from '../cli/io.js';
 import { appendToStepSummary } from '../cli/step-summary.js';
 import { paintFor } from '../cli/colour.js';
-import { numberError, parseDecimal, parseInteger, readDecimal, readInteger } from '../cli/numbers.js';
+import { numberError, parseDecimal, parseInteger, readDecimal, readInteger } from '../text/numbers.js';
 import { parseConcurrency, parseMaxRuntime, parseShard } from '../cli/job-options.js';
 import { collect, parseTypes } from '../cli/options.js';
 import { parseUserId } from '../cli/user-id.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AGGREGATION_TYPES } from '../../src/core/aggregations/definition.js';
-import { SuggestionPool, boundedEditDistance, closeness, didYouMean, suggest } from '../../src/cli/did-you-mean.js';
+import { SuggestionPool, boundedEditDistance, closeness, didYouMean, suggest } from '../../src/text/did-you-mean.js';
 
 /** The textbook optimal-string-alignment distance, unbounded, for comparison. */
 function osa(a: string, b: string): number {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
-import { parseDecimal, parseInteger, readDecimal, readInteger } from '../../src/cli/numbers.js';
-import { formatSize, readSize, roundSizeAbove } from '../../src/cli/sizes.js';
+import { parseDecimal, parseInteger, readDecimal, readInteger } from '../../src/text/numbers.js';
+import { formatSize, readSize, roundSizeAbove } from '../../src/text/sizes.js';
 
 // What no numeric option accepts, whatever its range: every spelling but the one plain way.
 const NOT_NUMBERS = ['', ' ', ' 5', '5 ', '5\n', '1e3', '1E3', '0x10', '0o7', '0b1', '+5', '-0', '5.', '.5', '05', '00', '1_000', '1,000', 'Infinity', '-Infinity', 'NaN', 'five', '5five', '٥'];
