@@ -4,7 +4,7 @@ import { DEFAULT_GRID, type Filters, filterHash } from '../core/filters.js';
 import { canonicalJson } from '../core/json.js';
 import { aggregationVersion } from '../core/registry.js';
 import { withStore } from '../cli/context.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { ExitCode, FindingsError } from '../cli/errors.js';
 import { describeFilters, formatBytes, formatDuration } from '../cli/format.js';
 import type { CommandIo } from '../cli/io.js';
 import { collect, narrowsFilters, parseAggregationType, parseFilterOptions } from '../cli/options.js';
@@ -95,7 +95,7 @@ async function showResult(store: Store, userId: string, type: AggregationType, f
   if (stored === null) {
     const ofType = (await store.listDigests(userId)).filter((digest) => digest.aggregationType === type).length;
     const others = ofType === 0 ? `, nor for any other filter set` : ` (it has ${n(ofType)} for other filter sets)`;
-    throw new CliError(`${userId} has no stored ${type} result for ${describeFilters(filters)}${others}; agg show ${userId} lists its results, agg backfill --user ${userId} computes them`, ExitCode.findings);
+    throw new FindingsError(`${userId} has no stored ${type} result for ${describeFilters(filters)}${others}; agg show ${userId} lists its results, agg backfill --user ${userId} computes them`);
   }
   io.stdout.write(`${json ? resultJson(stored, now) : renderResult(stored, now)}\n`);
   return ExitCode.ok;
