@@ -48,11 +48,11 @@ function isJsonSpace(c: number): boolean {
 }
 
 /** The text of [start, end), with a message naming `location` for bytes that are not UTF-8. */
-function textOf(source: TextSource, start: number, end: number, file: string, location: string): string {
+function textOf(source: TextSource, start: number, end: number, file: string, location: string | (() => string)): string {
   try {
     return source.text(start, end);
   } catch (error) {
-    if (error instanceof TakeoutFormatError) throw new InputError(file, location, error.message.replace(/ near line \d+, column \d+/, ''));
+    if (error instanceof TakeoutFormatError) throw new InputError(file, typeof location === 'string' ? location : location(), error.message.replace(/ near line \d+, column \d+/, ''));
     throw error;
   }
 }
@@ -143,7 +143,7 @@ export function parseRecordsDocument(input: string | Uint8Array, file: string): 
     for (let start = source.start; start < source.length; ) {
       const end = lineEnd(source, start);
       const at = ++line;
-      const text = textOf(source, start, end, file, where(at));
+      const text = textOf(source, start, end, file, () => where(at));
       if (text.trim() !== '') add(parseRecord(text, file, () => where(at), () => 'not valid JSON', shared), at, where);
       start = end + 1;
     }
