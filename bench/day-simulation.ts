@@ -21,6 +21,8 @@ export interface DayOptions {
   readonly changingUsers: number;
   readonly start?: number;
   readonly tickMs?: number;
+  /** Called before tick `i` runs: what else happens to the store meanwhile (a cleanup, an accident). */
+  readonly before?: (tick: number, store: Store) => Promise<void>;
 }
 
 export interface TickFigures {
@@ -119,6 +121,7 @@ export async function simulateDay(options: DayOptions): Promise<DayOutcome> {
         }
       });
     }
+    if (options.before) await withStore(options.openStore, (store) => options.before!(i, store));
     const tick = await agg(['backfill', '--changed'], now);
     ticks.push({
       at: formatIsoInstant(now),

@@ -30,6 +30,8 @@ export interface RenewalOutcome {
   readonly recompute: string[];
   /** Users whose gridFreshUntil was raised after their renewals. */
   readonly gridRaised: number;
+  /** Users recomputed because their default grid was incomplete or would go stale before the next tick. */
+  readonly staleGrids: number;
 }
 
 /** Due rows renewed per round of store calls (the store splits each round into calls within its limits). */
@@ -62,7 +64,7 @@ export async function renewExpiring(policy: RenewalPolicy, env: RenewalEnvironme
   const { store, now } = env;
   const inScope = new Set<string>(policy.types);
   const cutoffs = policy.types.map((type) => now + policy.byType[type].refreshThresholdMs + policy.tickIntervalMs);
-  if (cutoffs.length === 0) return { due: 0, renewed: 0, recompute: [], gridRaised: 0 };
+  if (cutoffs.length === 0) return { due: 0, renewed: 0, recompute: [], gridRaised: 0, staleGrids: 0 };
   const before = formatIsoInstant(Math.max(...cutoffs));
   const recompute = new Set<string>();
   /** Users with a default-grid row renewed: their gridFreshUntil can be raised afterwards. */
@@ -119,6 +121,7 @@ export async function renewExpiring(policy: RenewalPolicy, env: RenewalEnvironme
   // Every default-grid row not renewed now expires after its type's cutoff (or was due and its user
   // is recomputed), and every renewed one later still: the earliest cutoff is a floor for the user.
   let gridRaised = 0;
+  let staleGrids = 0;
   const floor = formatIsoInstant(Math.min(...cutoffs));
   const floors: GridFreshnessFloor[] = [...gridRenewed].filter((userId) => !recompute.has(userId)).map((userId) => ({ userId, atLeast: floor }));
   if (!env.dryRun && floors.length > 0 && policy.types.length === Object.keys(policy.byType).length) {
@@ -127,8 +130,27 @@ export async function renewExpiring(policy: RenewalPolicy, env: RenewalEnvironme
     // A user whose grid was already stale (a row missing or expired) gets an exact recomputation.
     for (const userId of outcome.refused) recompute.add(userId);
   }
+  // The safety net: a user whose default grid is incomplete or goes stale before the next tick
+  // (results deleted by a cleanup, a tick that did not run for hours, a partial backfill) is
+  // recomputed, whatever its rows said. One paged walk of the users, a call per thousand.
+  if (!env.dryRun && policy.types.length === Object.keys(policy.byType).length) {
+    let page: string | null = null;
+    for (;;) {
+      if (env.stopped?.()) break;
+      const users = await store.listUsers({ cursor: page });
+      for (const user of users.items) {
+        if (!recompute.has(user.userId) && (user.gridFreshUntil === null || user.gridFreshUntil <= floor)) {
+          recompute.add(user.userId);
+          staleGrids++;
+        }
+      }
+      if (users.isDone) break;
+      page = users.cursor;
+    }
+  }
+
   // Results of users whose records are gone are orphans for cleanup, not users to recompute.
   const known: string[] = [];
   for (const userId of [...recompute].sort(compareUserIds)) if ((await store.getUser(userId)) !== null) known.push(userId);
-  return { due, renewed, recompute: known, gridRaised };
+  return { due, renewed, recompute: known, gridRaised, staleGrids };
 }

@@ -8,10 +8,22 @@ import { ADAPTER_FACTORIES } from '../support/store-fixtures.js';
 describe.each(ADAPTER_FACTORIES)('the cron tick on the %s', (_name, make) => {
   it('keeps every user served for five hours of 15-minute ticks, recomputing only changed users and results past maxAge', async () => {
     const harness = make();
-    const day = await simulateDay({ openStore: () => harness.openStore(), users: 5, records: 60, hours: 5, changingUsers: 2 });
+    const day = await simulateDay({
+      openStore: () => harness.openStore(),
+      users: 5,
+      records: 60,
+      hours: 5,
+      changingUsers: 2,
+      // Before tick 7 every result of user-005 is gone (a careless cleanup): that tick must bring them back.
+      before: async (tick, store) => {
+        if (tick === 7) expect((await store.deleteAggregations(await store.listDigests('user-005'))).deleted).toBe(180);
+      },
+    });
     expect(day.gaps).toEqual([]);
     const hourly = day.ticks.filter((tick) => tick.at.endsWith(':00:00.000Z'));
-    const between = day.ticks.filter((tick) => !tick.at.endsWith(':00:00.000Z'));
+    const recovery = day.ticks[6]!; // tick 7, 01:45
+    expect(recovery).toMatchObject({ at: '2025-07-01T01:45:00.000Z', written: 180 });
+    const between = day.ticks.filter((tick) => !tick.at.endsWith(':00:00.000Z') && tick !== recovery);
     // On the hour, the two changed users are recomputed, and write only what their new records changed.
     for (const tick of hourly) expect(tick.usersRecomputed).toBeGreaterThanOrEqual(2);
     for (const tick of hourly) expect(tick.written).toBeGreaterThan(0);
