@@ -7,6 +7,7 @@ import type { ChunkCheck, LoadedArchive } from '../archive/verify.js';
 import { formatDuration as formatAge } from '../core/duration.js';
 import type { ArchiveManifestRow, ArchiveTable } from '../store/maintenance.js';
 import { formatBytes, formatDuration, makeTable } from './format.js';
+import { compactSpan, plainTable } from './plain-table.js';
 
 // What `agg archive` prints: its tables and lines, for archiving, --dry-run, --list, --verify and --restore.
 
@@ -83,14 +84,20 @@ export function archiveListDocument(rows: readonly ArchiveManifestRow[]) {
   };
 }
 
-export function renderArchiveList(rows: readonly ArchiveManifestRow[]): string {
+/** 80 columns: one line per archive, then its tables, last verification and place on the next. */
+export function renderArchiveList(rows: readonly ArchiveManifestRow[], now: number = Date.now()): string {
   if (rows.length === 0) return 'no archives yet';
-  const t = table(['archive', 'created', 'status', 'tables', 'rows', 'size', 'last verified', 'where'], ['left', 'left', 'left', 'left', 'right', 'right', 'left', 'left']);
-  for (const row of rows) {
+  const age = (instant: string | null) => (instant === null ? 'never' : `${compactSpan(now - Date.parse(instant))} ago`);
+  const lines = plainTable(
+    [{ head: 'archive' }, { head: 'status', max: 26 }, { head: 'rows', align: 'right' }, { head: 'size', align: 'right' }, { head: 'created', align: 'right' }],
+    rows.map((row) => [row.manifestId, describeStatus(row.status), n(row.rowCount), formatBytes(row.bytes), age(row.createdAt)]),
+  ).split('\n');
+  const out = [lines[0]!];
+  rows.forEach((row, i) => {
     const where = LocalDirectoryDestination.fromLocation(row.destination)?.describe(row.manifestId) ?? row.destination;
-    t.push([row.manifestId, row.createdAt, describeStatus(row.status), row.tables.join(', '), n(row.rowCount), formatBytes(row.bytes), row.verifiedAt ?? '-', where]);
-  }
-  return `${t.toString()}\n${rows.length} archive${rows.length === 1 ? '' : 's'}`;
+    out.push(lines[i + 1]!, `  ${row.tables.join(', ')}; verified ${age(row.verifiedAt)}; in ${where}`);
+  });
+  return `${out.join('\n')}\n${rows.length} archive${rows.length === 1 ? '' : 's'}`;
 }
 
 export function renderVerify(archive: LoadedArchive, checks: readonly ChunkCheck[], problems: readonly string[], ok: boolean, rows: number): string {
