@@ -4,6 +4,7 @@ import type { ArchiveRow, ArchiveTable } from '../store/maintenance.js';
 import type { Page, PageRequest } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import { type Selection, rowLine } from './format.js';
+import { pagesOf } from '../store/paginate.js';
 
 // Which rows an archive run takes: the selection (a cutoff per table) and the rows it makes eligible.
 
@@ -27,15 +28,7 @@ export function selectionOf(plan: ArchiveSelectionPlan): Selection {
 
 // Eligible rows
 
-async function* pages<T>(next: (request: PageRequest) => Promise<Page<T>>): AsyncGenerator<T[]> {
-  let cursor: string | null = null;
-  for (;;) {
-    const page: Page<T> = await next({ cursor });
-    if (page.items.length > 0) yield page.items;
-    if (page.isDone) return;
-    cursor = page.cursor;
-  }
-}
+const pages = <T>(next: (request: PageRequest) => Promise<Page<T>>): AsyncGenerator<T[]> => pagesOf(next);
 
 /** Rows of `table` the selection makes eligible, page by page. */
 export async function* eligibleRows(store: Store, selection: Selection, table: ArchiveTable): AsyncGenerator<ArchiveRow[]> {

@@ -2,6 +2,7 @@ import { orphanReason } from '../core/expected-aggregations.js';
 import { utf8Length } from '../core/json.js';
 import type { AggregationDigest, AggregationKey, Page, PageRequest } from '../store/types.js';
 import type { Store } from '../store/store.js';
+import { pagesOf } from '../store/paginate.js';
 
 // What `agg cleanup` removes, category by category, in an order where each category sees the
 // previous ones done: expired aggregations, unused filter combinations, then the aggregations those
@@ -54,13 +55,10 @@ export interface CategoryResult {
 }
 
 async function forEachPage<T>(next: (request: PageRequest) => Promise<Page<T>>, limit: number, each: (items: T[]) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  let cursor: string | null = null;
-  for (;;) {
+  if (signal?.aborted) return;
+  for await (const items of pagesOf(next, limit)) {
+    await each(items);
     if (signal?.aborted) return;
-    const page: Page<T> = await next({ cursor, limit });
-    if (page.items.length > 0) await each(page.items);
-    if (page.isDone) return;
-    cursor = page.cursor;
   }
 }
 

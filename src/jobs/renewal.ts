@@ -6,6 +6,7 @@ import type { AggregationDigest, GridFreshnessFloor, RefreshItem } from '../stor
 import type { Store } from '../store/store.js';
 import { compareUserIds } from './selection.js';
 import { yieldIfBusy } from '../runtime/yield.js';
+import { paginate } from '../store/paginate.js';
 
 // The cron tick's second job: keep served results from expiring when nothing about them changed.
 // A result still computed from the user's current records (its revision) is renewed: expiresAt moves,
@@ -134,18 +135,12 @@ export async function renewExpiring(policy: RenewalPolicy, env: RenewalEnvironme
   // (results deleted by a cleanup, a tick that did not run for hours, a partial backfill) is
   // recomputed, whatever its rows said. One paged walk of the users, a call per thousand.
   if (!env.dryRun && policy.types.length === Object.keys(policy.byType).length) {
-    let page: string | null = null;
-    for (;;) {
+    for await (const user of paginate((page) => store.listUsers(page))) {
       if (env.stopped?.()) break;
-      const users = await store.listUsers({ cursor: page });
-      for (const user of users.items) {
-        if (!recompute.has(user.userId) && (user.gridFreshUntil === null || user.gridFreshUntil <= floor)) {
-          recompute.add(user.userId);
-          staleGrids++;
-        }
+      if (!recompute.has(user.userId) && (user.gridFreshUntil === null || user.gridFreshUntil <= floor)) {
+        recompute.add(user.userId);
+        staleGrids++;
       }
-      if (users.isDone) break;
-      page = users.cursor;
     }
   }
 

@@ -2,6 +2,7 @@ import { murmur3_32 } from '../core/hash/murmur3.js';
 import { sha256Hex } from '../core/hash/sha256.js';
 import type { ChangeVersion } from '../store/types.js';
 import type { Store } from '../store/store.js';
+import { paginate } from '../store/paginate.js';
 
 /** Which users a job covers; stored in the run ledger so a resumed run covers the same ones. */
 export type Selection =
@@ -51,22 +52,10 @@ export interface CollectedUsers {
 
 async function allUserIds(store: Store, includeAggregationOwners: boolean): Promise<string[]> {
   const ids = new Set<string>();
-  let cursor: string | null = null;
-  for (;;) {
-    const page = await store.listUsers({ cursor });
-    for (const user of page.items) ids.add(user.userId);
-    if (page.isDone) break;
-    cursor = page.cursor;
-  }
+  for await (const user of paginate((page) => store.listUsers(page))) ids.add(user.userId);
   if (includeAggregationOwners) {
     // Users whose records are gone but whose aggregations remain (orphans to find).
-    cursor = null;
-    for (;;) {
-      const page = await store.pageAllDigests({ cursor });
-      for (const digest of page.items) ids.add(digest.userId);
-      if (page.isDone) break;
-      cursor = page.cursor;
-    }
+    for await (const digest of paginate((page) => store.pageAllDigests(page))) ids.add(digest.userId);
   }
   return [...ids];
 }

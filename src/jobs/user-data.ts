@@ -2,17 +2,11 @@ import { DEFAULT_GRID, type Filters, filterHash } from '../core/filters.js';
 import type { InputRecord } from '../core/record.js';
 import { newestWatchedAt } from '../core/newest-watch.js';
 import type { Store } from '../store/store.js';
+import { collectPages } from '../store/paginate.js';
 
 /** Every record of a user, page by page (pages sized by the store to its limits). */
 export async function readAllRecords(store: Store, userId: string): Promise<InputRecord[]> {
-  const records: InputRecord[] = [];
-  let cursor: string | null = null;
-  for (;;) {
-    const page = await store.pageRecords(userId, { cursor });
-    for (const record of page.items) records.push(record);
-    if (page.isDone) return records;
-    cursor = page.cursor;
-  }
+  return collectPages((page) => store.pageRecords(userId, page));
 }
 
 export const NO_DATED_RECORDS_AS_OF = '1970-01-01T00:00:00.000Z';

@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import { type DiffEntry, diffJson } from './json-diff.js';
 import { readConsistentRecords } from './consistent-records.js';
 import { aggregationKeyString, userFilterSets } from './user-data.js';
+import { paginate } from '../store/paginate.js';
 
 export interface ValidateSpec {
   readonly types: readonly AggregationType[];
@@ -63,13 +64,7 @@ export async function validateUser(store: Store, userId: string, spec: ValidateS
   const inScope = new Set<string>(spec.types);
   const [changes, filterSets] = await Promise.all([store.listChanges(userId), userFilterSets(store, userId, spec.grid)]);
   const stored: StoredAggregation[] = [];
-  let cursor: string | null = null;
-  for (;;) {
-    const page = await store.pageUserAggregations(userId, { cursor });
-    for (const row of page.items) if (inScope.has(row.aggregationType)) stored.push(row);
-    if (page.isDone) break;
-    cursor = page.cursor;
-  }
+  for await (const row of paginate((page) => store.pageUserAggregations(userId, page))) if (inScope.has(row.aggregationType)) stored.push(row);
   const expected = new Map(filterSets.map((set) => [set.filterHash, set.filters]));
   // Only pending changes make a row stale: a backfill that processed a change has rewritten the user's
   // rows or recomputed them and found them equal (then it keeps their computedAt); such rows are

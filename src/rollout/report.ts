@@ -4,6 +4,7 @@ import { type RolloutDecision, decideRollout, rolloutBucket } from '../core/roll
 import type { OverrideMode, RolloutEvent, RolloutFlag, UserSummary } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import { Overrides, stateOf } from './overrides.js';
+import { paginate } from '../store/paginate.js';
 
 // Status, --check, --history
 
@@ -13,13 +14,7 @@ export async function forEachKnownUser(store: Store, each: (userId: string) => v
 }
 
 export async function forEachKnownUserSummary(store: Store, each: (user: UserSummary) => void | Promise<void>): Promise<void> {
-  let cursor: string | null = null;
-  for (;;) {
-    const page = await store.listUsers({ cursor });
-    for (const user of page.items) await each(user);
-    if (page.isDone) return;
-    cursor = page.cursor;
-  }
+  for await (const user of paginate((page) => store.listUsers(page))) await each(user);
 }
 
 /** The eligibility policy a flag carries (a flag that does not exist lets nobody in anyway). */

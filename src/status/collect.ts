@@ -9,6 +9,7 @@ import { readStatus } from '../rollout/report.js';
 import type { RunRecord } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import { VALIDATION_STATUSES } from '../store/types.js';
+import { paginate } from '../store/paginate.js';
 
 // The figures behind `agg status`, read with paged calls (never everything at once) from any store.
 
@@ -128,40 +129,28 @@ export async function collectStatus(store: Store, thresholds: StatusThresholds, 
   const owners = new Set<string>();
   /** Per user: results and expired results (for the share of served users' results that are expired). */
   const perUser = new Map<string, { results: number; expired: number }>();
-  let cursor: string | null = null;
-  for (;;) {
-    const page = await store.pageAllDigests({ cursor });
-    for (const digest of page.items) {
-      owners.add(digest.userId);
-      const mine = perUser.get(digest.userId) ?? { results: 0, expired: 0 };
-      mine.results++;
-      if (digest.expiresAt < now) mine.expired++;
-      perUser.set(digest.userId, mine);
-      for (const counts of [totals, byType[digest.aggregationType]]) {
-        counts.total++;
-        counts.bytes += digest.metadata.bytes;
-        if (digest.expiresAt < now) counts.expired++;
-        else if (digest.expiresAt < soon) counts.expiring++;
-        else counts.fresh++;
-        if (digest.version < REGISTRY[digest.aggregationType].version) counts.olderVersion++;
-      }
-      if (oldestComputedAt === null || digest.computedAt < oldestComputedAt) oldestComputedAt = digest.computedAt;
+  for await (const digest of paginate((page) => store.pageAllDigests(page))) {
+    owners.add(digest.userId);
+    const mine = perUser.get(digest.userId) ?? { results: 0, expired: 0 };
+    mine.results++;
+    if (digest.expiresAt < now) mine.expired++;
+    perUser.set(digest.userId, mine);
+    for (const counts of [totals, byType[digest.aggregationType]]) {
+      counts.total++;
+      counts.bytes += digest.metadata.bytes;
+      if (digest.expiresAt < now) counts.expired++;
+      else if (digest.expiresAt < soon) counts.expiring++;
+      else counts.fresh++;
+      if (digest.version < REGISTRY[digest.aggregationType].version) counts.olderVersion++;
     }
-    if (page.isDone) break;
-    cursor = page.cursor;
+    if (oldestComputedAt === null || digest.computedAt < oldestComputedAt) oldestComputedAt = digest.computedAt;
   }
 
   const known = new Set(owners);
   let withRecords = 0;
-  cursor = null;
-  for (;;) {
-    const page = await store.listUsers({ cursor });
-    for (const user of page.items) {
-      known.add(user.userId);
-      if (user.recordCount > 0) withRecords++;
-    }
-    if (page.isDone) break;
-    cursor = page.cursor;
+  for await (const user of paginate((page) => store.listUsers(page))) {
+    known.add(user.userId);
+    if (user.recordCount > 0) withRecords++;
   }
   let withPendingChanges = 0;
   let oldestPendingChangeAt: string | null = null;

@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
 import { SuggestionPool, didYouMean } from '../text/did-you-mean.js';
 import type { Store } from '../store/store.js';
+import { paginate } from '../store/paginate.js';
 
 // The one notion of who exists, for every command that names users: a user exists when the store holds
 // records or stored results for it (getUser answers, or it owns at least one stored aggregation). A
@@ -38,13 +39,7 @@ export async function findUnknownUsers(store: Store, userIds: readonly string[])
 export async function suggestKnownUsers(store: Store, unknownIds: readonly string[]): Promise<Map<string, string[]>> {
   const pools = unknownIds.slice(0, SUGGESTED_UNKNOWN_IDS).map((userId) => new SuggestionPool(userId));
   if (pools.length > 0) {
-    let cursor: string | null = null;
-    for (;;) {
-      const page = await store.listUsers({ cursor });
-      for (const user of page.items) for (const pool of pools) pool.offer(user.userId);
-      if (page.isDone) break;
-      cursor = page.cursor;
-    }
+    for await (const user of paginate((page) => store.listUsers(page))) for (const pool of pools) pool.offer(user.userId);
   }
   return new Map(pools.map((pool) => [pool.input, pool.suggestions]));
 }
