@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { numberError, readDecimal } from '../text/numbers.js';
-import { formatBasisPoints, percentToBasisPoints } from '../core/rollout.js';
+import { percentToBasisPoints } from '../core/rollout.js';
 
 const PERCENT_RANGE = { min: 0, max: 100, maxDecimals: 2 } as const;
 
@@ -33,8 +33,4 @@ export function parseActor(text: string | undefined): string | undefined {
   const actor = text.trim();
   if (actor === '' || actor.length > 200 || /[\u0000-\u001f\u007f]/.test(actor)) throw new UsageError('--actor must be 1–200 printable characters');
   return actor;
-}
-
-export function percentText(basisPoints: number): string {
-  return formatBasisPoints(basisPoints).replace('%', ' %');
 }

@@ -1,8 +1,5 @@
 import { z } from 'zod';
 import { AGGREGATION_TYPES } from '../../core/aggregations/definition.js';
-import type { Filters } from '../../core/filters.js';
-import { filtersSchema } from '../../core/filters.js';
-import { inputRecordSchema } from '../../core/record.js';
 
 // Validation of what adapters read back (a server answer is input like any other).
 
@@ -21,10 +18,6 @@ export const aggregationDigestSchema = z.object({
   metadata: z.object({ recordCount: z.number().int().nonnegative(), computeMs: z.number().nonnegative(), bytes: z.number().int().nonnegative() }),
   recordsRevision: z.string().min(1).max(100).nullable().default(null),
 });
-
-export const storedFiltersSchema = filtersSchema.transform((filters): Filters => filters);
-
-export const storedRecordSchema = inputRecordSchema;
 
 export const userSummarySchema = z.object({
   userId: z.string(),
