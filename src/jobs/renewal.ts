@@ -137,7 +137,7 @@ export async function renewExpiring(policy: RenewalPolicy, env: RenewalEnvironme
   if (!env.dryRun && policy.types.length === Object.keys(policy.byType).length) {
     for await (const user of paginate((page) => store.listUsers(page))) {
       if (env.stopped?.()) break;
-      if (!recompute.has(user.userId) && (user.gridFreshUntil === null || user.gridFreshUntil <= floor)) {
+      if (!recompute.has(user.userId) && (user.gridFreshUntil === null || user.gridFreshUntil < floor)) {
         recompute.add(user.userId);
         staleGrids++;
       }
