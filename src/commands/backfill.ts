@@ -8,7 +8,7 @@ import { withStore } from '../cli/context.js';
 import { describeFailures, formatBytes, formatDuration, makeTable } from '../cli/format.js';
 import type { CommandIo } from '../cli/io.js';
 import { parseConcurrency, parseMaxRuntime, parseShard } from '../cli/job-options.js';
-import { collect, parseInstant, parseTimeZone, parseTypes } from '../cli/options.js';
+import { parseInstant, parseTimeZone, parseTypes } from '../cli/options.js';
 import { parseUserId } from '../cli/user-id.js';
 import { type BackfillSpec, backfillUser, type UserBackfillOutcome } from '../jobs/backfill-user.js';
 import { loadGrid } from '../jobs/grid-file.js';
@@ -18,6 +18,7 @@ import type { Task, TaskResult } from '../jobs/task.js';
 import { finishCode, loadRunToResume, refuseDefiningFlags, runCommandTask } from './job-command.js';
 import type { RunRecord } from '../store/types.js';
 import { requireKnownUsers } from '../users/known-users.js';
+import { helpFooter, option, repeatable } from '../cli/help.js';
 
 interface BackfillOptions {
   user: string[];
@@ -230,26 +231,36 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
 }
 
 export function registerBackfill(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('backfill')
     .description('compute and store aggregations for users: one or a list, all, or those whose data changed')
-    .option('--user <id...>', 'users to backfill: --user a b c, or --user a --user b', collect, [])
+    .addOption(repeatable('--user <id...>', 'users to backfill: --user a b c, or --user a --user b'))
     .option('--all', 'every user with records')
     .option('--changed', 'the cron tick: users with unprocessed changes, and results due to expire (renewed, or recomputed past maxAge)')
     .option('--expiring', 'only the renewal part of the tick: results due to expire before the next tick')
     .option('--no-renew', 'with --changed: only the users with unprocessed changes, no renewal')
-    .option('--type <type>', 'aggregation type; repeatable (default: all ten)', collect, [])
-    .option('--grid <default|file>', 'the filter sets every user gets: the default 18, or a JSON file of filter sets')
-    .option('--as-of <iso>', 'compute as of this instant (default: each user\'s newest watchedAt)')
+    .addOption(repeatable('--type <type>', 'aggregation type; repeatable', { shown: 'all ten', words: AGGREGATION_TYPES }))
+    .addOption(option('--grid <default|file>', 'the filter sets every user gets: the default 18, or a JSON file of filter sets', { words: ['default'] }))
+    .addOption(option('--as-of <iso>', 'compute as of this instant', { shown: "each user's newest watchedAt" }))
     .option('--tz <zone>', 'IANA time zone for calendar fields', 'UTC')
     .option('--concurrency <n>', 'users processed at once', '4')
     .option('--shard <i/n>', 'only users whose stable hash falls in shard i of n (for a CI matrix)')
     .option('--dry-run', 'compute and report what would be written; write nothing')
     .option('--force', 'rewrite results even when unchanged')
-    .option('--resume <run-id|last>', 'continue an interrupted or partial run where it stopped')
+    .addOption(option('--resume <run-id|last>', 'continue an interrupted or partial run where it stopped', { words: ['last'] }))
     .option('--max-runtime <duration>', 'stop at a checkpoint when the time is up (partial, resumable)')
     .option('--force-lease', 'run even if another run of the same target holds the lease')
     .option('--skip-if-running', 'exit 0 instead of 75 when a live run holds the lease (for cron jobs that overlap on purpose)')
     .option('--json', 'print one JSON document on stdout')
     .action(async (options: BackfillOptions, command: Command) => setExit(await runBackfill(command, options, io)));
+  helpFooter(
+    command,
+    [
+      ['agg backfill --changed --max-runtime 10m --skip-if-running', 'the cron tick'],
+      ['agg backfill --user alice --dry-run', 'what one user would get'],
+      ['agg backfill --all --shard 2/8 --max-runtime 5h30m', 'one job of 8 in a CI matrix'],
+      ['agg backfill --resume last', 'continue the newest stopped run'],
+    ],
+    ['Choose the users with one of --user, --all, --changed or --expiring, or continue a run with --resume. Exit codes: 0 done (or partial at --max-runtime), 1 a user failed, 2 bad usage, 3 the store failed, 75 another run holds the lease.'],
+  );
 }

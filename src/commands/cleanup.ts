@@ -15,6 +15,7 @@ import { withLedgerRow } from '../jobs/operation-ledger.js';
 import { newRunId } from '../jobs/task.js';
 import { commandLine } from './job-command.js';
 import { reportLeaseHeld } from './lease-held.js';
+import { configDefault, helpFooter, option } from '../cli/help.js';
 
 interface CleanupOptions {
   expired?: boolean;
@@ -172,18 +173,28 @@ function render(summary: { asOf: string; dryRun: boolean; categories: CategoryRe
 }
 
 export function registerCleanup(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('cleanup')
     .description('remove expired or orphaned aggregations, unused filter combinations, old change-log entries and runs (no category: all)')
     .option('--expired', 'aggregations whose expiresAt is before now (with their chunk documents)')
     .option('--orphans', 'aggregations of users without records or of filter sets no longer used, and orphaned chunks')
-    .option('--stale-filters <days>', 'filter combinations unused for this many days (default from agg.config.json: 90)')
-    .option('--change-log <days>', 'processed change-log entries older than this many days (default 30)')
-    .option('--runs <days>', 'finished run-ledger entries older than this many days (default 90)')
-    .option('--as-of <iso>', 'the instant to treat as now (default: the clock)')
-    .option('--batch-size <n>', 'rows per deleting call, 1–1000 (default 200)')
+    .addOption(option('--stale-filters <days>', 'filter combinations unused for this many days', { shown: configDefault('90d', 'cleanup.staleFilters') }))
+    .addOption(option('--change-log <days>', 'processed change-log entries older than this many days', { shown: configDefault('30d', 'cleanup.changeLog') }))
+    .addOption(option('--runs <days>', 'finished run-ledger entries older than this many days', { shown: configDefault('90d', 'cleanup.runs') }))
+    .addOption(option('--as-of <iso>', 'the instant to treat as now', { shown: 'the clock' }))
+    .addOption(option('--batch-size <n>', 'rows per deleting call, 1–1000', { shown: configDefault('200', 'cleanup.batchSize') }))
     .option('--dry-run', 'delete nothing: print counts by category and a sample')
     .option('--skip-if-running', 'exit 0 instead of 75 when a live cleanup of the same categories holds the lease')
     .option('--json', 'print one JSON document on stdout')
     .action(async (options: CleanupOptions, command: Command) => setExit(await runCleanupCommand(command, options, io)));
+  helpFooter(
+    command,
+    [
+      ['agg cleanup --dry-run', 'counts by category and a sample'],
+      ['agg cleanup', 'everything, with the configured ages'],
+      ['agg cleanup --expired --orphans --batch-size 500', ''],
+      ['agg cleanup --change-log 14 --runs 60d --json', ''],
+    ],
+    ['DAYS is a number of days (30) or a duration (12h, 2w).'],
+  );
 }

@@ -12,6 +12,7 @@ import { newRunId } from '../jobs/task.js';
 import type { Store } from '../store/store.js';
 import { commandLine } from './job-command.js';
 import { reportLeaseHeld } from './lease-held.js';
+import { helpFooter } from '../cli/help.js';
 
 // `agg delete-user ID`: a deletion request. Everything agg holds for the user goes, table by table in
 // bounded steps, each its own transaction; a run that is stopped (Ctrl-C, kill -9) leaves what it had
@@ -99,13 +100,23 @@ export async function runDeleteUser(command: Command, rawUserId: string, options
 }
 
 export function registerDeleteUser(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('delete-user')
     .description('remove everything agg holds for one user (a deletion request): bounded steps, idempotent, recorded in the run ledger')
+    .usage('<user> (--yes | --dry-run) [options]')
     .argument('<user>', 'the user id')
     .option('--dry-run', 'say what agg holds for the user; delete nothing')
     .option('--yes', 'confirm the deletion')
     .option('--skip-if-running', 'exit 0 (not 75) when another delete-user of this user holds the lease')
     .option('--json', 'print one JSON document on stdout')
     .action(async (userId: string, options: DeleteUserOptions, command: Command) => setExit(await runDeleteUser(command, userId, options, io)));
+  helpFooter(
+    command,
+    [
+      ['agg delete-user alice --dry-run', 'what agg holds for alice'],
+      ['agg delete-user alice --yes', 'delete it all (again to finish a stopped run)'],
+      ['agg delete-user alice --yes --skip-if-running --json', ''],
+    ],
+    ['One of --yes or --dry-run is required.'],
+  );
 }

@@ -14,6 +14,7 @@ import { formatDuration, makeTable } from '../cli/format.js';
 import { loadRecordsFile } from '../input/load-records.js';
 import { storedRecordText, toStoredRecord } from '../store/record-codec.js';
 import type { Store } from '../store/store.js';
+import { helpFooter } from '../cli/help.js';
 
 interface ImportOptions {
   user: string;
@@ -173,9 +174,10 @@ function readable(summary: ImportSummary): string {
 }
 
 export function registerImport(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('import')
     .description('load a Takeout export or records file into the store for one user (idempotent)')
+    .usage('<file> --user <id> [options]')
     .argument('<file>', 'Takeout watch-history.json/.html, or a records file (JSON array or JSON Lines)')
     .requiredOption('--user <id>', 'the user the records belong to (one per run)')
     .option('--source-tz <zone>', 'IANA zone for Takeout HTML timestamps whose zone is not in the text')
@@ -185,4 +187,10 @@ export function registerImport(program: Command, io: CommandIo, setExit: (code: 
     // Extra arguments get import's own message (runImport) rather than commander's count.
     .allowExcessArguments(true)
     .action(async (file: string, options: ImportOptions, command: Command) => setExit(await runImport(command, file, options, io)));
+  helpFooter(command, [
+    ['agg import watch-history.json --user alice', 'a Takeout export'],
+    ['agg import records.jsonl --user alice --dry-run', 'what would change; writes nothing'],
+    ['agg import watch-history.html --user bob --source-tz Europe/Dublin', ''],
+    ['agg import watch-history.json --user alice --replace', 'also delete what the file lacks'],
+  ]);
 }

@@ -10,6 +10,7 @@ import { writeFileAtomically } from '../cli/write-file-atomically.js';
 import { parseInput } from '../input/load-records.js';
 import { readFileBytes } from '../input/read-text.js';
 import { SKIP_KINDS, SKIP_KIND_LABELS, type TakeoutReport } from '../takeout/index.js';
+import { helpFooter } from '../cli/help.js';
 
 interface ParseOptions {
   sourceTz?: string;
@@ -78,7 +79,7 @@ export async function runParse(file: string, options: ParseOptions, io: CliIo, m
 }
 
 export function registerParse(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('parse')
     .description('read a Google Takeout watch-history export (JSON or HTML) and report what it holds')
     .argument('<file>', 'watch-history.json or watch-history.html (detected by content)')
@@ -86,4 +87,10 @@ export function registerParse(program: Command, io: CliIo, setExit: (code: numbe
     .option('--json', 'print the report as one JSON document on stdout')
     .option('--out <file>', 'also write the records as JSON Lines (written whole, or not at all)')
     .action(async (file: string, options: ParseOptions, command: Command) => setExit(await runParse(file, options, io, maxInputBytes(command, io.env))));
+  helpFooter(command, [
+    ['agg parse watch-history.html', 'entries, watches, ads, skipped by kind'],
+    ['agg parse watch-history.json --json', 'the same report as JSON'],
+    ['agg parse watch-history.html --out records.jsonl', 'also write the records'],
+    ['agg parse watch-history.html --source-tz Europe/Dublin', ''],
+  ]);
 }

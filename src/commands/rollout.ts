@@ -12,6 +12,7 @@ import { type RolloutContext, changeOverrides, rollback, setPercent } from '../r
 import { parseActor, parseFlagName, parsePercent, parseReason } from '../rollout/options.js';
 import { checkUser, readStatus } from '../rollout/report.js';
 import { requireKnownUsers } from '../users/known-users.js';
+import { helpFooter, option } from '../cli/help.js';
 
 interface RolloutOptions {
   flag: string;
@@ -147,7 +148,7 @@ export async function runRollout(command: Command, options: RolloutOptions, io: 
 }
 
 export function registerRollout(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('rollout')
     .description('control the gradual per-user rollout of pre-computed aggregations (no action: status)')
     .option('--flag <name>', 'the flag', DEFAULT_FLAG)
@@ -160,11 +161,18 @@ export function registerRollout(program: Command, io: CommandIo, setExit: (code:
     .option('--clear-user <ids...>', 'remove these users\' overrides')
     .option('--rollback', 'kill switch: 0 % at once; overrides kept but ignored until re-enabled with --percent')
     .option('--history', 'the audit log: who, when, from → to, reason')
-    .option('--limit <n>', 'events shown by --history', undefined)
+    // No commander default: --limit given without --history is refused, so it must stay unset.
+    .addOption(option('--limit <n>', 'events shown by --history', { shown: '20' }))
     .option('--check <user>', 'is this user in, and why')
     .option('--allow-unknown', 'with --enable-user/--disable-user or --check: accept users the store has no records or results for yet')
     .option('--reason <text>', 'why, for the audit log')
-    .option('--actor <name>', 'who, for the audit log (default: the OS user, else the CI environment)')
+    .addOption(option('--actor <name>', 'who, for the audit log', { shown: 'the OS user, else the CI environment' }))
     .option('--json', 'print one JSON document on stdout')
     .action(async (options: RolloutOptions, command: Command) => setExit(await runRollout(command, options, io)));
+  helpFooter(command, [
+    ['agg rollout', 'status: percent, overrides, last changes'],
+    ['agg rollout --percent 25 --plan', 'who would enter; changes nothing'],
+    ['agg rollout --percent 25 --require-validated --reason "canary"', ''],
+    ['agg rollout --rollback --reason "drift"', 'kill switch: 0 % at once'],
+  ]);
 }

@@ -12,6 +12,8 @@ import { type StoredCheckpoint, parseCheckpoint } from '../jobs/checkpoint.js';
 import { LEASE_TTL_MS, LeaseHolder, type LivenessProbe, describeHolder, describeLeaseTimes, describeProcess, holderState } from '../jobs/lease.js';
 import { VALIDATION_STATUSES, type Lease, type RunRecord } from '../store/types.js';
 import type { Store } from '../store/store.js';
+import { Argument } from 'commander';
+import { helpFooter, option, suggests } from '../cli/help.js';
 
 interface RunsOptions {
   json?: boolean;
@@ -379,16 +381,29 @@ export function registerRuns(program: Command, io: CommandIo, setExit: (code: nu
     .description('list recent backfill, validate and cleanup runs from the run ledger')
     .option('--json', 'print one JSON document on stdout')
     .option('--limit <n>', 'how many runs', '20')
-    .option('--command <name>', 'only runs of this command (backfill, validate, cleanup or delete-user)')
+    .addOption(option('--command <name>', 'only runs of this command (backfill, validate, cleanup or delete-user)', { words: LEDGER_COMMANDS }))
     .option('--clear <run-id>', 'mark a dead run (still shown as running) interrupted; a live one is refused')
     .helpCommand(false)
     .action(async (options: RunsOptions, command: Command) => setExit(await runRuns(command, options, io)));
-  runs
+  helpFooter(runs, [
+    ['agg runs', 'the newest 20 runs'],
+    ['agg runs --command validate --limit 5 --json', 'the newest validate runs, as JSON'],
+    ['agg runs show last', 'the newest run in full (agg runs show --help)'],
+    ['agg runs --clear bf-20250701-020000-1a2b3c', 'a dead run: mark it interrupted'],
+  ]);
+  const show = runs
     .command('show')
     .description('print one run of the ledger: status, arguments, times, holder, counts, checkpoint and how to resume it')
-    .argument('<run-id>', 'a run id (see agg runs), or last for the newest run')
+    .addArgument(suggests(new Argument('<run-id>', 'a run id (see agg runs), or last for the newest run'), ['last']))
     .option('--json', 'print one JSON document on stdout')
-    .option('--command <name>', 'with last: the newest run of this command (backfill, validate, cleanup or delete-user)')
-    .addHelpText('after', '\nExit codes: 0 shown, 2 no such run.\n\nExamples:\n  agg runs show bf-20250701-020000-1a2b3c\n  agg runs show last --command validate --json')
+    .addOption(option('--command <name>', 'with last: the newest run of this command (backfill, validate, cleanup or delete-user)', { words: LEDGER_COMMANDS }))
     .action(async (reference: string, _options: RunsShowOptions, command: Command) => setExit(await runShowRun(command, reference, io)));
+  helpFooter(
+    show,
+    [
+      ['agg runs show bf-20250701-020000-1a2b3c', 'one run, in words'],
+      ['agg runs show last --command validate --json', 'the newest validate run, as JSON'],
+    ],
+    ['Exit codes: 0 shown, 2 no such run.'],
+  );
 }

@@ -7,7 +7,7 @@ import { withStore } from '../cli/context.js';
 import { ExitCode, FindingsError } from '../cli/errors.js';
 import { describeFilters, formatBytes, formatDuration } from '../cli/format.js';
 import type { CommandIo } from '../cli/io.js';
-import { collect, narrowsFilters, parseAggregationType, parseFilterOptions } from '../cli/options.js';
+import { narrowsFilters, parseAggregationType, parseFilterOptions } from '../cli/options.js';
 import { compactSpan, plainTable, truncate } from '../cli/plain-table.js';
 import { prettyJson } from '../cli/pretty-json.js';
 import { summarizeResult } from '../cli/summaries.js';
@@ -15,6 +15,9 @@ import { parseUserId } from '../cli/user-id.js';
 import type { AggregationDigest, StoredAggregation, UserSummary } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import { requireKnownUsers } from '../users/known-users.js';
+import { Argument } from 'commander';
+import { PRODUCT_FILTERS, TIMEFRAMES } from '../core/filters.js';
+import { helpFooter, option, repeatable, suggests } from '../cli/help.js';
 
 // `agg show USER [TYPE]`: what the store holds for one user, as the app would serve it. With TYPE, one
 // stored result (its metadata and its data); without, the list of the user's stored results.
@@ -228,19 +231,24 @@ export async function runShow(command: Command, userArg: string, typeArg: string
 }
 
 export function registerShow(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('show')
     .description("print one of a user's stored results with its metadata, or (without TYPE) list them all")
     .argument('<user>', 'the user id')
-    .argument('[type]', `the aggregation type: ${AGGREGATION_TYPES.join(', ')}`)
-    .option('--timeframe <timeframe>', 'MTD, QTD, YTD, Last6M, Last12M or All (default All)')
-    .option('--product <product>', 'YouTube, "YouTube Music" or All (default All)')
-    .option('--topic <topic>', 'the filter set\'s topics; repeatable', collect, [])
-    .option('--channel <channel>', 'the filter set\'s channels; repeatable', collect, [])
+    .addArgument(suggests(new Argument('[type]', `the aggregation type: ${AGGREGATION_TYPES.join(', ')}`), AGGREGATION_TYPES))
+    .addOption(option('--timeframe <timeframe>', 'MTD, QTD, YTD, Last6M, Last12M or All', { shown: 'All', words: TIMEFRAMES }))
+    .addOption(option('--product <product>', 'YouTube, "YouTube Music" or All', { shown: 'All', words: PRODUCT_FILTERS }))
+    .addOption(repeatable('--topic <topic>', "the filter set's topics; repeatable", { shown: 'none' }))
+    .addOption(repeatable('--channel <channel>', "the filter set's channels; repeatable", { shown: 'none' }))
     .option('--json', 'print one JSON document on stdout')
-    .addHelpText(
-      'after',
-      '\nWithout TYPE, the filter options narrow the list to one filter set.\nExit codes: 0 shown, 1 that result is not stored, 2 unknown user or type, bad filters.\n\nExamples:\n  agg show alice                                   # every stored result of alice\n  agg show alice top_channels --timeframe YTD      # one result: metadata and data\n  agg show alice kpi --product "YouTube Music" --json',
-    )
     .action(async (user: string, type: string | undefined, options: ShowOptions, command: Command) => setExit(await runShow(command, user, type, options, io)));
+  helpFooter(
+    command,
+    [
+      ['agg show alice', 'every stored result of alice'],
+      ['agg show alice top_channels --timeframe YTD', 'one result: metadata and data'],
+      ['agg show alice kpi --product "YouTube Music" --json', ''],
+    ],
+    ['Without TYPE, the filter options narrow the list to one filter set. Exit codes: 0 shown, 1 that result is not stored, 2 unknown user or type, bad filters.'],
+  );
 }

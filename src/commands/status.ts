@@ -6,6 +6,7 @@ import { appendToStepSummary } from '../cli/step-summary.js';
 import { paintFor } from '../cli/colour.js';
 import { collectStatus } from '../status/collect.js';
 import { renderStatusMarkdown, renderStatusPrometheus, renderStatusTable } from '../cli/status-render.js';
+import { helpFooter, option } from '../cli/help.js';
 
 interface StatusOptions {
   json?: boolean;
@@ -40,10 +41,20 @@ export async function runStatus(command: Command, options: StatusOptions, io: Co
 }
 
 export function registerStatus(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('status')
     .description('the health of the store at a glance: freshness, backlog, rollout, runs, consistency, archives; exit 1 on a crossed threshold')
     .option('--json', 'same as --format json')
-    .option('--format <format>', 'table, json, markdown (CI job summary: also appended to $GITHUB_STEP_SUMMARY) or prometheus (textfile collector)')
+    .addOption(option('--format <format>', 'table, json, markdown (CI job summary: also appended to $GITHUB_STEP_SUMMARY) or prometheus (textfile collector)', { shown: 'table', words: FORMATS }))
     .action(async (options: StatusOptions, command: Command) => setExit(await runStatus(command, options, io)));
+  helpFooter(
+    command,
+    [
+      ['agg status', 'one screen: the health of the store'],
+      ['agg status --format markdown', 'for a CI job summary'],
+      ['agg status --format prometheus > /var/lib/node_exporter/textfile/agg.prom', ''],
+      ['agg status --json', ''],
+    ],
+    ['Thresholds are status.* in agg.config.json. Exit codes: 0 healthy, 1 a threshold is crossed, 2 bad usage, 3 the store failed.'],
+  );
 }

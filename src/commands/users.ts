@@ -3,6 +3,7 @@ import { withStore } from '../cli/context.js';
 import type { CommandIo } from '../cli/io.js';
 import { compactSpan, plainTable } from '../cli/plain-table.js';
 import type { UserSummary } from '../store/types.js';
+import { helpFooter } from '../cli/help.js';
 
 export async function runUsers(command: Command, options: { json?: boolean }, io: CommandIo): Promise<number> {
   return withStore(command, io, async ({ store }) => {
@@ -44,9 +45,13 @@ export async function runUsers(command: Command, options: { json?: boolean }, io
 }
 
 export function registerUsers(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('users')
     .description('list users in the store with record counts, last change and pending change-log entries')
     .option('--json', 'print one JSON document on stdout')
     .action(async (options: { json?: boolean }, command: Command) => setExit(await runUsers(command, options, io)));
+  helpFooter(command, [
+    ['agg users', 'a table of 80 columns'],
+    ['agg users --json', 'with the exact instants'],
+  ]);
 }

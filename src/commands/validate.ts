@@ -13,7 +13,7 @@ import { appendToStepSummary } from '../cli/step-summary.js';
 import { paintFor } from '../cli/colour.js';
 import { numberError, parseDecimal, parseInteger, readDecimal, readInteger } from '../text/numbers.js';
 import { parseConcurrency, parseMaxRuntime, parseShard } from '../cli/job-options.js';
-import { collect, parseTypes } from '../cli/options.js';
+import { parseTypes } from '../cli/options.js';
 import { parseUserId } from '../cli/user-id.js';
 import {
   type RepairSummary,
@@ -36,6 +36,7 @@ import { type UserValidationResult, validateUser } from '../jobs/validate-user.j
 import { VALIDATION_STATUSES, type DeletionKey, type RunRecord, type ValidationStatus } from '../store/types.js';
 import { finishCode, loadRunToResume, refuseDefiningFlags, runCommandTask } from './job-command.js';
 import { requireKnownUsers } from '../users/known-users.js';
+import { helpFooter, option, repeatable } from '../cli/help.js';
 
 interface ValidateOptions {
   user: string[];
@@ -330,30 +331,40 @@ async function applyRepair(
 }
 
 export function registerValidate(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('validate')
     .description('recompute stored aggregations and report drift, staleness, missing and orphaned rows; CI exit codes')
-    .option('--user <id...>', 'users to validate: --user a b c, or --user a --user b (default: all users)', collect, [])
+    .addOption(repeatable('--user <id...>', 'users to validate: --user a b c, or --user a --user b'))
     .option('--all', 'every user with records or aggregations (the default)')
     .option('--sample <n|p%>', 'a deterministic sample of users: a count (50) or a share (5%)')
-    .option('--seed <seed>', 'seed for --sample (default: random, printed in the report)')
-    .option('--type <type>', 'aggregation type; repeatable (default: all ten)', collect, [])
-    .option('--grid <default|file>', 'the filter sets every user is expected to have (as for backfill)')
+    .addOption(option('--seed <seed>', 'seed for --sample', { shown: 'random, printed in the report' }))
+    .addOption(repeatable('--type <type>', 'aggregation type; repeatable', { shown: 'all ten', words: AGGREGATION_TYPES }))
+    .addOption(option('--grid <default|file>', 'the filter sets every user is expected to have (as for backfill)', { words: ['default'] }))
     .option('--tolerance <x>', 'relative tolerance for numbers', '1e-9')
-    .option('--format <format>', 'table, json or markdown (markdown also goes to $GITHUB_STEP_SUMMARY)')
+    .addOption(option('--format <format>', 'table, json or markdown (markdown also goes to $GITHUB_STEP_SUMMARY)', { shown: 'table', words: FORMATS }))
     .option('--max-diffs <n>', 'differences listed per aggregation', '20')
-    .option('--fail-on <what>', 'exit 1 when this is found: drift, missing or any', 'drift')
+    .addOption(option('--fail-on <what>', 'exit 1 when this is found: drift, missing or any', { value: 'drift', words: FAIL_ON }))
     .option('--repair', 'rewrite drifted, stale, missing and outdated aggregations and delete orphans, after printing the plan')
     .option('--dry-run', 'with --repair: print the plan only')
     .option('--json', 'same as --format json')
     .option('--concurrency <n>', 'users validated at once', '4')
     .option('--shard <i/n>', 'only users whose stable hash falls in shard i of n')
-    .option('--resume <run-id|last>', 'continue an interrupted or partial run')
+    .addOption(option('--resume <run-id|last>', 'continue an interrupted or partial run', { words: ['last'] }))
     .option('--max-runtime <duration>', 'stop at a checkpoint when the time is up')
     .option('--force-lease', 'run even if another validate of the same target holds the lease')
     .option('--skip-if-running', 'exit 0 instead of 75 when a live run holds the lease (for cron jobs that overlap on purpose)')
     .option('--rollback-on-drift <p%>', 'roll the flag back when more than this share of served users drifted (e.g. 0.5%)')
     .option('--flag <name>', 'the flag the guardrail protects', DEFAULT_FLAG)
-    .option('--actor <name>', 'who the guardrail\'s rollback is attributed to (default: the OS user or CI)')
+    .addOption(option('--actor <name>', "who the guardrail's rollback is attributed to", { shown: 'the OS user, else the CI environment' }))
     .action(async (options: ValidateOptions, command: Command) => setExit(await runValidate(command, options, io)));
+  helpFooter(
+    command,
+    [
+      ['agg validate --sample 5% --format markdown', 'the nightly check, for a job summary'],
+      ['agg validate --user alice --fail-on any', 'one user; exit 1 on any finding'],
+      ['agg validate --all --repair --dry-run', 'the plan to repair what is wrong'],
+      ['agg validate --sample 5% --rollback-on-drift 0.5%', 'roll back on drift'],
+    ],
+    ['Exit codes: 0 clean, 1 found what --fail-on names (or a user could not be validated), 2 bad usage, 3 the store failed, 75 another run holds the lease.'],
+  );
 }
