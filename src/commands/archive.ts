@@ -17,6 +17,8 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import { LeaseHeldError } from '../jobs/lease.js';
 import type { Store } from '../store/store.js';
 import { reportLeaseHeld } from './lease-held.js';
+import { ARCHIVE_TABLES } from '../store/maintenance.js';
+import { configDefault, helpFooter, option } from '../cli/help.js';
 
 // `agg archive`: which mode (src/cli/archive-options.ts), the run (src/archive/), what it prints
 // (src/cli/archive-render.ts).
@@ -135,12 +137,16 @@ async function restore(store: Store, argument: string, io: CommandIo, dryRun: bo
 }
 
 export function registerArchive(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('archive')
     .description('move rows past their retention to cold storage (verified gzip JSON Lines chunks), and list, verify or restore archives')
-    .option('--table <table>', 'archive this table (repeatable; default: every table with a retention in agg.config.json)', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
-    .option('--older-than <duration>', 'archive rows older than this (e.g. 90d), instead of the configured retention')
-    .option('--out <dir>', 'destination directory (default from agg.config.json: ./archive)')
+    .addOption(
+      option('--table <table>', 'archive this table; repeatable', { shown: configDefault('every table with a retention', 'archive.retention'), words: ARCHIVE_TABLES }).argParser(
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+      ),
+    )
+    .addOption(option('--older-than <duration>', 'archive rows older than this (e.g. 90d)', { shown: configDefault("each table's retention", 'archive.retention') }))
+    .addOption(option('--out <dir>', 'destination directory', { shown: configDefault('./archive', 'archive.out') }))
     .option('--dry-run', 'write and delete nothing: count what would be archived (with --restore: what would be put back)')
     .option('--yes', 'confirm archiving watch records (their users\' aggregations are then recomputed without them)')
     .option('--list', 'list archives')
@@ -149,4 +155,10 @@ export function registerArchive(program: Command, io: CommandIo, setExit: (code:
     .option('--skip-if-running', 'exit 0 instead of 75 when another archive or restore holds the lease')
     .option('--json', 'print one JSON document on stdout')
     .action(async (options: ArchiveOptions, command: Command) => setExit(await runArchiveCommand(command, options, io)));
+  helpFooter(command, [
+    ['agg archive --dry-run', 'what would be archived, table by table'],
+    ['agg archive --table aggregations --older-than 60d --out /srv/agg-archive', ''],
+    ['agg archive --list', 'archives, status, rows, size, last verified'],
+    ['agg archive --restore arc-20250701T000000000Z-1a2b3c --dry-run', ''],
+  ]);
 }
