@@ -84,18 +84,22 @@ export function archiveListDocument(rows: readonly ArchiveManifestRow[]) {
   };
 }
 
-/** 80 columns: one line per archive, then its tables, last verification and place on the next. */
+/** The short names --table takes, for lines that must fit 80 columns. */
+const SHORT_TABLE: Readonly<Record<string, string>> = { watch_records: 'records', precomputed_aggregations: 'aggregations', data_change_log: 'change-log', agg_runs: 'runs' };
+
+/** 80 columns: one line per archive, then its tables and last verification, then its place. */
 export function renderArchiveList(rows: readonly ArchiveManifestRow[], now: number = Date.now()): string {
   if (rows.length === 0) return 'no archives yet';
-  const age = (instant: string | null) => (instant === null ? 'never' : `${compactSpan(now - Date.parse(instant))} ago`);
+  const age = (instant: string | null) => (instant === null ? 'never' : compactSpan(now - Date.parse(instant)));
   const lines = plainTable(
-    [{ head: 'archive' }, { head: 'status', max: 26 }, { head: 'rows', align: 'right' }, { head: 'size', align: 'right' }, { head: 'created', align: 'right' }],
+    [{ head: 'archive' }, { head: 'status', max: 26 }, { head: 'rows', align: 'right' }, { head: 'size', align: 'right' }, { head: 'age', align: 'right' }],
     rows.map((row) => [row.manifestId, describeStatus(row.status), n(row.rowCount), formatBytes(row.bytes), age(row.createdAt)]),
   ).split('\n');
   const out = [lines[0]!];
   rows.forEach((row, i) => {
     const where = LocalDirectoryDestination.fromLocation(row.destination)?.describe(row.manifestId) ?? row.destination;
-    out.push(lines[i + 1]!, `  ${row.tables.join(', ')}; verified ${age(row.verifiedAt)}; in ${where}`);
+    const verified = row.verifiedAt === null ? 'never verified' : `verified ${age(row.verifiedAt)} ago`;
+    out.push(lines[i + 1]!, `  ${row.tables.map((table) => SHORT_TABLE[table] ?? table).join(', ')}; ${verified}`, `  in ${where}`);
   });
   return `${out.join('\n')}\n${rows.length} archive${rows.length === 1 ? '' : 's'}`;
 }

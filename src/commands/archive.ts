@@ -42,7 +42,7 @@ export async function runArchiveCommand(command: Command, options: ArchiveOption
     try {
       switch (mode) {
         case '--list':
-          return await list(store, options, out);
+          return await list(store, options, out, io.now());
         case '--verify':
           return await verify(store, options.verify!, io, options.json === true, out);
         case '--restore':
@@ -97,9 +97,9 @@ async function archive(store: Store, config: AggConfig, options: ArchiveOptions,
   return ExitCode.ok;
 }
 
-async function list(store: Store, options: ArchiveOptions, out: (text: string) => void): Promise<number> {
+async function list(store: Store, options: ArchiveOptions, out: (text: string) => void, now: number): Promise<number> {
   const rows = await store.maintenance.listArchiveManifests();
-  out(options.json ? JSON.stringify(archiveListDocument(rows)) : renderArchiveList(rows));
+  out(options.json ? JSON.stringify(archiveListDocument(rows)) : renderArchiveList(rows, now));
   return ExitCode.ok;
 }
 

@@ -282,6 +282,7 @@ describe.each(HARNESSES)('agg archive on the %s', (_name, make) => {
     writeFileSync(join(harness.cwd, 'archive', row!.manifestId, '.chunk-00099.jsonl.gz.dead.tmp'), 'partial');
     const listed = await harness.run(['archive', '--list']);
     expect(listed.stdout).toContain('deleting rows (unfinished)');
+    expect(listed.stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
     const rerun = jsonOf<ArchiveJson>(await harness.run(['archive', '--yes', '--json'], { now: () => NOW + 3 * MINUTE }));
     expect(rerun.leftovers.resumed.map((a) => a.manifestId)).toEqual([row!.manifestId]);
     expect(rerun.archives).toEqual([]);
