@@ -74,5 +74,12 @@ export async function main(): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // `agg … | head`: the reader has what it wanted. Stop quietly, as Unix tools do, not with a stack.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+      throw error;
+    });
+  }
   process.exitCode = await runCli(process.argv.slice(2), processIo(interrupt.signal));
 }
