@@ -51,8 +51,12 @@ export interface CategoryResult {
   kept: number;
   /** Bytes freed (or that a dry run would free): data bytes for aggregations, document JSON otherwise. */
   bytes: number;
-  readonly sample: string[];
+  /** A few of the rows found, as fields (JSON shows them as they are; the table prints them as a line). */
+  readonly sample: CleanupSample[];
 }
+
+/** One row a cleanup found: its key fields and why it goes (an instant, a count, a reason). */
+export type CleanupSample = Readonly<Record<string, string | number | null>>;
 
 async function forEachPage<T>(next: (request: PageRequest) => Promise<Page<T>>, limit: number, each: (items: T[]) => Promise<void>, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return;
@@ -62,7 +66,6 @@ async function forEachPage<T>(next: (request: PageRequest) => Promise<Page<T>>, 
   }
 }
 
-const short = (hash: string) => hash.slice(0, 12);
 
 export async function runCleanup(request: CleanupRequest): Promise<CategoryResult[]> {
   const { store, batchSize } = request;
@@ -74,7 +77,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
     results.push(result);
     return result;
   };
-  const found = (result: CategoryResult, items: number, bytes: number, describe: () => string[]): void => {
+  const found = (result: CategoryResult, items: number, bytes: number, describe: () => CleanupSample[]): void => {
     result.matched += items;
     if (request.dryRun) result.bytes += bytes;
     if (result.sample.length < request.sampleSize) result.sample.push(...describe().slice(0, request.sampleSize - result.sample.length));
@@ -100,7 +103,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
       batchSize,
       async (digests) => {
         found(result, digests.length, digests.reduce((sum, d) => sum + d.metadata.bytes, 0), () =>
-          digests.map((d) => `${d.userId} ${d.aggregationType} ${short(d.filterHash)} expired ${d.expiresAt}`),
+          digests.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, expiresAt: d.expiresAt })),
         );
         if (request.dryRun) for (const d of digests) expiredKeys.add(keyOf(d));
         else removed(result, digests.length, await store.deleteAggregations(digests.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, storedBytes: d.metadata.bytes, onlyIfExpiresBefore: request.asOf }))));
@@ -116,7 +119,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
       batchSize,
       async (combinations) => {
         found(result, combinations.length, combinations.reduce((sum, c) => sum + utf8Length(JSON.stringify(c)), 0), () =>
-          combinations.map((c) => `${c.userId} ${short(c.filterHash)} last used ${c.lastUsed} (${c.usageCount} use${c.usageCount === 1 ? '' : 's'})`),
+          combinations.map((c) => ({ userId: c.userId, filterHash: c.filterHash, lastUsed: c.lastUsed, usageCount: c.usageCount })),
         );
         if (request.dryRun) for (const c of combinations) staleCombinations.add(`${c.userId}\u0000${c.filterHash}`);
         else removed(result, combinations.length, await maintenance.deleteStaleFilterCombinations(combinations, request.staleFiltersBefore));
@@ -134,7 +137,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
       const batch = pending;
       pending = [];
       found(result, batch.length, batch.reduce((sum, d) => sum + d.metadata.bytes, 0), () =>
-        batch.map((d) => `${d.userId} ${d.aggregationType} ${short(d.filterHash)}: ${orphanWhy(d)}`),
+        batch.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, reason: orphanWhy(d) })),
       );
       if (!request.dryRun) removed(result, batch.length, await maintenance.deleteOrphanAggregations(batch.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, storedBytes: d.metadata.bytes }))));
     };
@@ -174,7 +177,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
       batchSize,
       async (sets) => {
         const chunks = sets.reduce((sum, s) => sum + s.chunks, 0);
-        found(result, chunks, sets.reduce((sum, s) => sum + s.bytes, 0), () => sets.map((s) => `${s.userId} ${s.aggregationType} ${short(s.filterHash)} data ${short(s.dataHash)}: ${s.chunks} chunks`));
+        found(result, chunks, sets.reduce((sum, s) => sum + s.bytes, 0), () => sets.map((s) => ({ userId: s.userId, aggregationType: s.aggregationType, filterHash: s.filterHash, dataHash: s.dataHash, chunks: s.chunks })));
         if (!request.dryRun) removed(result, chunks, await maintenance.deleteOrphanChunkSets(sets, request.chunkGraceMs));
       },
       request.signal,
@@ -188,7 +191,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
       batchSize,
       async (entries) => {
         found(result, entries.length, entries.reduce((sum, e) => sum + utf8Length(JSON.stringify(e)), 0), () =>
-          entries.map((e) => `${e.changeId} (${e.changeType}, user ${e.userId}) changed ${e.changedAt}`),
+          entries.map((e) => ({ changeId: e.changeId, changeType: e.changeType, userId: e.userId, changedAt: e.changedAt })),
         );
         if (!request.dryRun) removed(result, entries.length, await maintenance.deleteProcessedChanges(entries.map((e) => e.changeId), request.changeLogBefore));
       },
@@ -202,7 +205,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
       (page) => maintenance.pageFinishedRuns(request.runsBefore, page),
       batchSize,
       async (runs) => {
-        found(result, runs.length, runs.reduce((sum, r) => sum + utf8Length(JSON.stringify(r)), 0), () => runs.map((r) => `${r.runId} (${r.command}, ${r.status}) finished ${r.finishedAt}`));
+        found(result, runs.length, runs.reduce((sum, r) => sum + utf8Length(JSON.stringify(r)), 0), () => runs.map((r) => ({ runId: r.runId, command: r.command, status: r.status, finishedAt: r.finishedAt })));
         if (!request.dryRun) removed(result, runs.length, await maintenance.deleteFinishedRuns(runs.map((r) => ({ runId: r.runId, storedBytes: utf8Length(JSON.stringify(r)) })), request.runsBefore));
       },
       request.signal,

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { CATEGORY_LABELS, type CategoryResult, type CleanupCategory, type CleanupRequest, runCleanup } from '../cleanup/cleanup.js';
+import { CATEGORY_LABELS, type CategoryResult, type CleanupCategory, type CleanupRequest, type CleanupSample, runCleanup } from '../cleanup/cleanup.js';
 import { withStore } from '../cli/context.js';
 import { ExitCode } from '../cli/errors.js';
-import { formatBytes, formatDuration, makeTable } from '../cli/format.js';
+import { formatBytes, formatDuration } from '../cli/format.js';
+import { plainTable } from '../cli/plain-table.js';
 import type { CommandIo } from '../cli/io.js';
 import { interruptedExitCode } from '../cli/interruption.js';
 import { numberError, parseInteger, readInteger } from '../text/numbers.js';
@@ -141,24 +142,48 @@ function cleanupCounts(results: readonly CategoryResult[]): Record<string, numbe
   return counts;
 }
 
+/** An instant as the table shows it: minutes, UTC (the JSON has it whole). */
+const minute = (instant: string | null | undefined): string => (instant ? `${instant.slice(0, 16).replace('T', ' ')}Z` : '-');
+const short = (hash: unknown): string => String(hash).slice(0, 12);
+
 const RULES: Readonly<Record<CleanupCategory, (cutoff: string) => string>> = {
-  expired: (cutoff) => `expires before ${cutoff}`,
-  'stale-filters': (cutoff) => `last used before ${cutoff}`,
-  orphans: () => 'user gone, or filter set unused',
-  'orphan-chunks': () => 'no header refers to them',
-  'change-log': (cutoff) => `changed before ${cutoff}`,
-  runs: (cutoff) => `finished before ${cutoff}`,
+  expired: (cutoff) => `expiresAt < ${minute(cutoff)}`,
+  'stale-filters': (cutoff) => `lastUsed < ${minute(cutoff)}`,
+  orphans: () => 'user gone, set unused',
+  'orphan-chunks': () => 'no header uses them',
+  'change-log': (cutoff) => `changedAt < ${minute(cutoff)}`,
+  runs: (cutoff) => `finishedAt < ${minute(cutoff)}`,
 };
+
+/** One sampled row as a line. */
+function describeSample(category: CleanupCategory, sample: CleanupSample): string {
+  switch (category) {
+    case 'expired':
+      return `${sample.userId} ${sample.aggregationType} ${short(sample.filterHash)} expired ${minute(sample.expiresAt as string)}`;
+    case 'stale-filters':
+      return `${sample.userId} ${short(sample.filterHash)} last used ${minute(sample.lastUsed as string)} (${sample.usageCount} use${sample.usageCount === 1 ? '' : 's'})`;
+    case 'orphans':
+      return `${sample.userId} ${sample.aggregationType} ${short(sample.filterHash)}: ${sample.reason}`;
+    case 'orphan-chunks':
+      return `${sample.userId} ${sample.aggregationType} ${short(sample.filterHash)} data ${short(sample.dataHash)}: ${sample.chunks} chunk${sample.chunks === 1 ? '' : 's'}`;
+    case 'change-log':
+      return `${sample.changeId} (${sample.changeType}, user ${sample.userId}) changed ${minute(sample.changedAt as string)}`;
+    case 'runs':
+      return `${sample.runId} (${sample.command}, ${sample.status}) finished ${minute(sample.finishedAt as string | null)}`;
+  }
+}
 
 function render(summary: { asOf: string; dryRun: boolean; categories: CategoryResult[]; totals: { matched: number; deleted: number; kept: number; bytes: number }; ms: number }): string {
   const n = (value: number) => value.toLocaleString('en-US');
-  const head = summary.dryRun ? ['category', 'rule', 'would delete', 'bytes'] : ['category', 'rule', 'deleted', 'kept (changed meanwhile)', 'bytes freed'];
-  const table = makeTable(head, { colAligns: summary.dryRun ? ['left', 'left', 'right', 'right'] : ['left', 'left', 'right', 'right', 'right'] });
-  for (const result of summary.categories) {
+  // 80 columns: no borders, instants to the minute; --json has everything whole.
+  const columns = summary.dryRun
+    ? [{ head: 'category' }, { head: 'rule' }, { head: 'rows', align: 'right' as const }, { head: 'bytes', align: 'right' as const }]
+    : [{ head: 'category' }, { head: 'rule' }, { head: 'deleted', align: 'right' as const }, { head: 'kept', align: 'right' as const }, { head: 'freed', align: 'right' as const }];
+  const rows = summary.categories.map((result) => {
     const rule = RULES[result.category](result.cutoff ?? '');
-    table.push(summary.dryRun ? [CATEGORY_LABELS[result.category], rule, n(result.matched), formatBytes(result.bytes)] : [CATEGORY_LABELS[result.category], rule, n(result.deleted), n(result.kept), formatBytes(result.bytes)]);
-  }
-  const lines = [`cleanup as of ${summary.asOf}${summary.dryRun ? ' (dry run: nothing was deleted)' : ''}`, table.toString()];
+    return summary.dryRun ? [CATEGORY_LABELS[result.category], rule, n(result.matched), formatBytes(result.bytes)] : [CATEGORY_LABELS[result.category], rule, n(result.deleted), n(result.kept), formatBytes(result.bytes)];
+  });
+  const lines = [`cleanup as of ${summary.asOf}${summary.dryRun ? ' (dry run: nothing was deleted)' : ''}`, plainTable(columns, rows)];
   lines.push(
     summary.dryRun
       ? `${n(summary.totals.matched)} rows would be deleted, freeing about ${formatBytes(summary.totals.bytes)}`
@@ -167,7 +192,10 @@ function render(summary: { asOf: string; dryRun: boolean; categories: CategoryRe
   const samples = summary.categories.filter((r) => r.sample.length > 0);
   if (samples.length > 0) {
     lines.push(summary.dryRun ? 'sample:' : 'sample of what was found:');
-    for (const result of samples) for (const line of result.sample) lines.push(`  ${CATEGORY_LABELS[result.category]}: ${line}`);
+    for (const result of samples) {
+      lines.push(`  ${CATEGORY_LABELS[result.category]}:`);
+      for (const sample of result.sample) lines.push(`    ${describeSample(result.category, sample)}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

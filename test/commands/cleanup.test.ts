@@ -126,7 +126,7 @@ async function remainingRows(harness: CliHarness) {
 
 interface CleanupJson {
   dryRun: boolean;
-  categories: { category: string; matched: number; deleted: number; kept: number; bytes: number; sample: string[] }[];
+  categories: { category: string; matched: number; deleted: number; kept: number; bytes: number; sample: Record<string, unknown>[] }[];
   totals: { matched: number; deleted: number; kept: number; bytes: number };
 }
 
@@ -186,11 +186,15 @@ describe.each(HARNESSES)('agg cleanup on the %s', (_name, make) => {
     const dry = await harness.run(['cleanup', '--change-log', '2', '--runs', '4d', '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('cleanup as of 2025-07-01T00:00:00.000Z (dry run: nothing was deleted)');
-    expect(dry.stdout).toMatch(/processed change-log entries\s*│\s*changed before 2025-06-29T00:00:00.000Z\s*│\s*3/);
-    expect(dry.stdout).toMatch(/finished runs\s*│\s*finished before 2025-06-27T00:00:00.000Z\s*│\s*3/);
+    expect(dry.stdout).toMatch(/^processed change-log entries\s+changedAt < 2025-06-29 00:00Z\s+3\s/m);
+    expect(dry.stdout).toMatch(/^finished runs\s+finishedAt < 2025-06-27 00:00Z\s+3\s/m);
     expect(dry.stdout).not.toContain('expired aggregations');
     expect(dry.stdout).toContain('sample:');
-    expect(dry.stdout).toContain('finished runs: r-old (backfill, succeeded) finished');
+    expect(dry.stdout).toMatch(/^  finished runs:\n    r-old \(backfill, succeeded\) finished /m);
+    expect(dry.stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
+    // In JSON a sample is fields, not prose.
+    const json = jsonOf<CleanupJson>(await harness.run(['cleanup', '--runs', '4d', '--dry-run', '--json']));
+    expect(json.categories[0]!.sample[0]).toMatchObject({ runId: expect.any(String), command: expect.any(String), status: expect.any(String) });
     const expired = jsonOf<CleanupJson>(await harness.run(['cleanup', '--expired', '--as-of', '2025-07-02T00:00:00Z', '--json']));
     // A day later every row here has expired.
     expect(expired.categories.map((c) => [c.category, c.deleted])).toEqual([['expired', Object.keys(rows).length]]);
