@@ -6,6 +6,7 @@ import { describeValue } from '../jobs/json-diff.js';
 import { VALIDATION_STATUSES, type ValidationStatus } from '../store/types.js';
 import { describeFailures, describeFilters, formatDuration, makeTable } from './format.js';
 import { type Paint, PLAIN } from './colour.js';
+import type { RepairOutcome } from '../jobs/repair.js';
 
 /**
  * The report of a validate run. Its JSON form is a stable, documented schema ("agg.validate/v1",
@@ -45,18 +46,8 @@ export interface ReportFinding {
   readonly diffs: { path: string; stored: unknown; fresh: unknown }[];
 }
 
-export interface RepairSummary {
-  readonly applied: boolean;
-  readonly usersToRewrite: number;
-  readonly rewrite: Partial<Record<ValidationStatus, number>>;
-  readonly orphansToDelete: number;
-  /** Rows rewritten with their data. */
-  readonly written: number;
-  /** Rows recomputed and found equal (stale ones): only their revision, expiresAt and computedAt written. */
-  readonly refreshed: number;
-  readonly deleted: number;
-  readonly failed: { userId: string; error: string }[];
-}
+/** What --repair planned and did (src/jobs/repair.ts). */
+export type RepairSummary = RepairOutcome;
 
 export function toReportFinding(finding: Finding): ReportFinding {
   return {

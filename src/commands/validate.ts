@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import pLimit from 'p-limit';
 import { z } from 'zod';
 import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
 import { canonicalFilters, filtersSchema } from '../core/filters.js';
@@ -24,7 +23,7 @@ import {
   toReportFinding,
   type ValidateReport,
 } from '../cli/validate-report.js';
-import { backfillUser } from '../jobs/backfill-user.js';
+import { type UserRepair, applyRepair, planRepair } from '../jobs/repair.js';
 import { type GuardrailOutcome, ServedUsers, applyDriftGuardrail } from '../jobs/drift-guardrail.js';
 import { DEFAULT_FLAG } from '../core/rollout-plan.js';
 import { resolveActor } from '../rollout/actor.js';
@@ -33,7 +32,7 @@ import { loadGrid } from '../jobs/grid-file.js';
 import { collectUsers, type Selection } from '../jobs/selection.js';
 import type { Task } from '../jobs/task.js';
 import { type UserValidationResult, validateUser } from '../jobs/validate-user.js';
-import { VALIDATION_STATUSES, type DeletionKey, type RunRecord, type ValidationStatus } from '../store/types.js';
+import { VALIDATION_STATUSES, type RunRecord, type ValidationStatus } from '../store/types.js';
 import { finishCode, loadRunToResume, refuseDefiningFlags, runCommandTask } from './job-command.js';
 import { requireKnownUsers } from '../users/known-users.js';
 import { helpFooter, option, repeatable } from '../cli/help.js';
@@ -142,18 +141,6 @@ function failsOn(failOn: FailOn, totals: Record<ValidationStatus, number>): bool
 }
 
 /** What --repair will do for one user. */
-interface UserRepair {
-  rewrite: Partial<Record<ValidationStatus, number>>;
-  /** Exactly the results to rewrite: drifted ones in full, the others recomputed. */
-  keys: Map<string, 'force' | 'recompute'>;
-  orphans: DeletionKey[];
-  timeZone: string;
-  /** The records revision the validation judged against. */
-  revision: string | null;
-}
-
-const REWRITE: ReadonlySet<ValidationStatus> = new Set(['drift', 'stale', 'missing', 'outdated']);
-
 export async function runValidate(command: Command, options: ValidateOptions, io: CommandIo): Promise<number> {
   const format = formatOf(options);
   const concurrency = parseConcurrency(options.concurrency);
@@ -219,15 +206,7 @@ export async function runValidate(command: Command, options: ValidateOptions, io
           if (findings.length < MAX_REPORTED_FINDINGS) findings.push(toReportFinding(finding));
           else findingsOmitted++;
           if (options.repair) {
-            const plan: UserRepair = repairs.get(finding.userId) ?? { rewrite: {}, keys: new Map(), orphans: [], timeZone: result.timeZone ?? 'UTC', revision: result.revision };
-            if (REWRITE.has(finding.status)) {
-              plan.rewrite[finding.status] = (plan.rewrite[finding.status] ?? 0) + 1;
-              plan.keys.set(`${finding.aggregationType}|${finding.filterHash}`, finding.status === 'drift' ? 'force' : 'recompute');
-            }
-            if (finding.status === 'orphan' && finding.dataHash) {
-              plan.orphans.push({ userId: finding.userId, aggregationType: finding.aggregationType, filterHash: finding.filterHash, onlyIfDataHash: finding.dataHash });
-            }
-            repairs.set(finding.userId, plan);
+            planRepair(repairs, finding, result);
           }
         }
       },
@@ -250,7 +229,7 @@ export async function runValidate(command: Command, options: ValidateOptions, io
     }
     let repair: RepairSummary | null = null;
     if (options.repair) {
-      repair = await applyRepair(repairs, { store, config, io, dryRun, concurrency, types: spec.types as AggregationType[], grid });
+      repair = await applyRepair(repairs, { store, ttlMs: config.ttlMs, now: io.now, dryRun, concurrency, types: spec.types as AggregationType[], grid });
       // The ledger's figures become the repaired state's, so that agg status reports consistency as it
       // is now: rows fixed count as matching (only when every repair went through).
       if (repair.applied && repair.failed.length === 0 && result.runId !== null) {
@@ -287,47 +266,6 @@ export async function runValidate(command: Command, options: ValidateOptions, io
     if (format === 'markdown') await appendToStepSummary(io, rendered);
     return exitCode;
   });
-}
-
-async function applyRepair(
-  repairs: Map<string, UserRepair>,
-  context: { store: import('../store/store.js').Store; config: import('../config/config.js').AggConfig; io: CommandIo; dryRun: boolean; concurrency: number; types: AggregationType[]; grid: import('../core/filters.js').Filters[] },
-): Promise<RepairSummary> {
-  const rewrite: Partial<Record<ValidationStatus, number>> = {};
-  let usersToRewrite = 0;
-  let orphansToDelete = 0;
-  for (const plan of repairs.values()) {
-    if (Object.keys(plan.rewrite).length > 0) usersToRewrite++;
-    for (const [status, n] of Object.entries(plan.rewrite)) rewrite[status as ValidationStatus] = (rewrite[status as ValidationStatus] ?? 0) + n;
-    orphansToDelete += plan.orphans.length;
-  }
-  const summary = { applied: !context.dryRun, usersToRewrite, rewrite, orphansToDelete, written: 0, refreshed: 0, deleted: 0, failed: [] as { userId: string; error: string }[] };
-  if (context.dryRun) return summary;
-  const { store, io } = context;
-  const limit = pLimit(context.concurrency);
-  await Promise.all(
-    [...repairs].map(([userId, plan]) =>
-      limit(async () => {
-        try {
-          if (plan.orphans.length > 0) summary.deleted += (await store.deleteAggregations(plan.orphans)).deleted;
-          if (Object.keys(plan.rewrite).length > 0) {
-            // The backfill path, for exactly the rows found broken: drifted ones rewritten in full, stale,
-            // missing and outdated ones recomputed (a stale one equal to its data only gets its revision).
-            const outcome = await backfillUser(
-              userId,
-              { types: context.types, grid: context.grid, asOf: null, timeZone: plan.timeZone, force: false, only: { keys: plan.keys, revision: plan.revision } },
-              { store, ttlMs: context.config.ttlMs, now: io.now, dryRun: false, writeConcurrency: 2 },
-            );
-            summary.written += outcome.written;
-            summary.refreshed += outcome.refreshed;
-          }
-        } catch (error) {
-          summary.failed.push({ userId, error: (error as Error).message.split('\n')[0]! });
-        }
-      }),
-    ),
-  );
-  return summary;
 }
 
 export function registerValidate(program: Command, io: CommandIo, setExit: (code: number) => void): void {
