@@ -12,7 +12,8 @@ import { interruptedExitCode } from '../cli/interruption.js';
 import type { CliIo } from '../cli/io.js';
 import { streamChunks } from '../cli/json-stream-writer.js';
 import { collect, parseInstant, parseProduct, parseTimeZone, parseTimeframe, parseTypes } from '../cli/options.js';
-import { describeFilters, formatBytes, makeTable } from '../cli/format.js';
+import { describeFilters, formatBytes } from '../cli/format.js';
+import { plainTable, truncate } from '../cli/plain-table.js';
 import { summarizeResult } from '../cli/summaries.js';
 import { writeFileAtomically } from '../cli/write-file-atomically.js';
 import { loadRecordsFile } from '../input/load-records.js';
@@ -167,12 +168,16 @@ export async function runCompute(file: string, options: ComputeOptions, io: CliI
     `${file}: ${summary.records} records (${summary.undated} undated), ${summary.ads} ads left out, ${summary.channels} channels\n` +
       `as of ${summary.asOf} in ${summary.timeZone}\n`,
   );
-  const table = makeTable(['type', 'filters', 'result', 'size'], { colAligns: ['left', 'left', 'left', 'right'] });
-  // One row per result, each result dropped once its row is made.
+  // 80 columns: a line per result (type, filters, size), its summary indented under it; each result
+  // dropped once its lines are made. --json has the data.
+  const rows: string[][] = [];
+  const summaries: string[] = [];
   for (const result of iterateAggregations(dataset, types, sets)) {
-    table.push([`${result.type} v${result.version}`, describeFilters(result.filters), summarizeResult(result.type, result.data), formatBytes(result.shape.bytes)]);
+    rows.push([`${result.type} v${result.version}`, truncate(describeFilters(result.filters), 40), formatBytes(result.shape.bytes)]);
+    summaries.push(`  ${truncate(summarizeResult(result.type, result.data), 78)}`);
   }
-  io.stdout.write(`${table.toString()}\n`);
+  const lines = plainTable([{ head: 'type' }, { head: 'filters' }, { head: 'size', align: 'right' }], rows).split('\n');
+  io.stdout.write(`${[lines[0]!, ...rows.flatMap((_, i) => [lines[i + 1]!, summaries[i]!])].join('\n')}\n`);
   return 0;
 }
 

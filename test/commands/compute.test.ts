@@ -96,7 +96,10 @@ describe('agg compute --json', () => {
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toContain('4 records (1 undated), 1 ads left out');
     expect(stdout).toContain('as of 2024-03-02T10:30:00.000Z in UTC');
-    for (const type of AGGREGATION_TYPES) expect(stdout).toContain(type);
+    for (const type of AGGREGATION_TYPES) expect(stdout).toMatch(new RegExp(`^${type} v\\d+\\s+All/All\\s+\\d`, 'm'));
+    // 80 columns: a result's summary goes on its own indented line (the file name line aside).
+    expect(stdout.split('\n').slice(1).filter((line) => line.length > 80)).toEqual([]);
+    expect(stdout).toMatch(/^kpi v\d+ .*\n {2}\S/m);
   });
 });
 
