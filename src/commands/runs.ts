@@ -65,7 +65,7 @@ export async function runRuns(command: Command, options: RunsOptions, io: Comman
   const limit = parseInteger(options.limit, { option: '--limit', min: 1, max: 1000 });
   return withStore(command, io, async ({ store }) => {
     if (options.clear !== undefined) return clearRun(store, options.clear, io, options.json === true);
-    const [runs, leases] = await Promise.all([store.listRuns(limit, options.command), leasesByRun(store)]);
+    const [runs, leases] = await Promise.all([store.listRuns(limit, options.command === undefined ? undefined : parseLedgerCommand(options.command)), leasesByRun(store)]);
     const now = io.now();
     if (options.json) {
       io.stdout.write(`${JSON.stringify({ schema: 'agg.runs/v1', runs: runs.map((run) => ({ ...run, counts: readableCounts(run), dead: deadReason(run, leases.get(run.runId), now) })) })}\n`);

@@ -174,6 +174,10 @@ describe.each(HARNESSES)('agg runs show on the %s', (_name, make) => {
     expect(list.stdout).toMatch(/^bf-\S+\s+users:alice\s+succeeded\s+\S+\s+1\/1\s+18 written$/m);
     expect(list.stdout.split('\n').every((line) => line.length <= 80)).toBe(true);
     expect(jsonOf<{ runs: unknown[] }>(await agg(['runs', '--json'])).runs).toHaveLength(1);
+    // A command the ledger never records is a typo, not an empty ledger.
+    const typo = await agg(['runs', '--command', 'backfil']);
+    expect(typo.code).toBe(2);
+    expect(errorLines(typo.stderr)).toEqual(['agg: --command "backfil" is not a command the ledger records; did you mean backfill? (backfill, validate, cleanup, delete-user)']);
     const extra = await agg(['runs', 'bogus']);
     expect(extra.code).toBe(2);
     expect(errorLines(extra.stderr)).toEqual(["agg: too many arguments for 'runs'. Expected 0 arguments but got 1. (see agg --help)"]);
