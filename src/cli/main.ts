@@ -19,7 +19,9 @@ export async function runCli(args: readonly string[], external: CliIo): Promise<
     if (args[i - 1] === '--admin-key') redactor.add(arg);
     if (arg.startsWith('--admin-key=')) redactor.add(arg.slice('--admin-key='.length));
   });
-  const io: CommandIo = { ...external, stdout: redacting(external.stdout, redactor), stderr: redacting(external.stderr, redactor), redactor };
+  // --no-color is NO_COLOR for this run: one rule (src/cli/colour.ts) decides, whatever asked.
+  const env = args.includes('--no-color') ? { ...external.env, NO_COLOR: '1' } : external.env;
+  const io: CommandIo = { ...external, env, stdout: redacting(external.stdout, redactor), stderr: redacting(external.stderr, redactor), redactor };
   let exitCode: number = ExitCode.ok;
   const program = buildProgram(io, (code) => {
     exitCode = code;

@@ -36,6 +36,7 @@ export function buildProgram(io: CommandIo, setExit: (code: number) => void): Co
     .addOption(option('--config <file>', 'configuration file', { shown: './agg.config.json when present' }))
     .addOption(option('--max-input-size <size>', 'largest records file or Takeout export import, compute and parse read, e.g. 4GiB', { shown: environmentDefault('1GiB', 'AGG_MAX_INPUT_BYTES') }))
     .option('--quiet', 'no progress output')
+    .option('--no-color', 'no colour in any output (as NO_COLOR=1 does)')
     .exitOverride()
     .configureHelp(HELP_CONFIGURATION)
     .configureOutput({

@@ -154,7 +154,7 @@ describe('agg <command> --help', () => {
     expect((await parseOnly(['backfill', '--user', 'a', 'b', '--user', 'c'])).options.user).toEqual(['a', 'b', 'c']);
     const globals = buildProgram(quietIo(), () => undefined);
     await globals.parseAsync([], { from: 'user' }).catch(() => undefined);
-    expect(globals.opts()).toEqual({ timeout: '30s', retries: '5' });
+    expect(globals.opts()).toEqual({ timeout: '30s', retries: '5', color: true });
   });
 });
 
