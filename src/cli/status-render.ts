@@ -1,7 +1,8 @@
 import { AGGREGATION_TYPES } from '../core/aggregations/definition.js';
-import { formatBytes, formatDuration, makeTable } from './format.js';
+import { formatBytes, formatDuration } from './format.js';
 import type { StatusReport } from '../status/collect.js';
 import { type Paint, PLAIN } from './colour.js';
+import { compactSpan, plainTable } from './plain-table.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
 const pct = (part: number, whole: number): string => (whole === 0 ? '-' : `${((part / whole) * 100).toFixed(1)}%`);
@@ -11,56 +12,80 @@ function overall(report: StatusReport, paint: Paint): string {
   return report.alerts.length === 0 ? paint.good('OK') : paint.bad(`${report.alerts.length} alert${report.alerts.length === 1 ? '' : 's'}`);
 }
 
-export function renderStatusTable(report: StatusReport, paint: Paint = PLAIN): string {
-  const a = report.aggregations;
-  const lines = [`agg status (${report.store}) at ${report.generatedAt}: ${overall(report, paint)}`];
-  for (const alert of report.alerts) lines.push(paint.bad(`ALERT ${alert.name}: ${alert.message}`));
+/** A sentence as lines of at most 80 columns, continuation lines indented. */
+function wrap(text: string, width = 80): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = `  ${word}`;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') out.push(line);
+  return out;
+}
 
-  lines.push('', `aggregations: ${n(a.total)} stored, ${formatBytes(a.bytes)}; ${n(a.fresh)} fresh, ${n(a.expiring)} expiring within ${formatDuration(report.refreshThresholdMs)}, ${n(a.expired)} expired (${pct(a.expired, a.total)}); ${n(a.olderVersion)} at an older algorithm version; oldest computed ${a.oldestComputedAt ?? '-'}`);
-  const types = makeTable(['type', 'stored', 'fresh', 'expiring', 'expired', 'older version', 'bytes', 'avg'], {
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
-  });
+export function renderStatusTable(report: StatusReport, paint: Paint = PLAIN, now: number = Date.parse(report.generatedAt)): string {
+  const a = report.aggregations;
+  const ago = (instant: string | null) => (instant === null ? '-' : `${compactSpan(now - Date.parse(instant))} ago`);
+  const lines = [`agg status at ${report.generatedAt}: ${overall(report, paint)}`, ...wrap(`  ${report.store}`)];
+  for (const alert of report.alerts) lines.push(...wrap(`ALERT ${alert.name}: ${alert.message}`).map((line) => paint.bad(line)));
+
+  lines.push('', ...wrap(`aggregations: ${n(a.total)} stored, ${formatBytes(a.bytes)}; ${n(a.fresh)} fresh, ${n(a.expiring)} expiring within ${formatDuration(report.refreshThresholdMs)}, ${n(a.expired)} expired (${pct(a.expired, a.total)}); ${n(a.olderVersion)} at an older algorithm version; oldest computed ${ago(a.oldestComputedAt)}`));
+  const typeRows: string[][] = [];
   for (const type of AGGREGATION_TYPES) {
     const t = a.byType[type];
     if (t.total === 0) continue;
-    types.push([type, n(t.total), n(t.fresh), n(t.expiring), n(t.expired), n(t.olderVersion), formatBytes(t.bytes), formatBytes(Math.round(t.bytes / t.total))]);
+    typeRows.push([type, n(t.total), n(t.fresh), n(t.expiring), n(t.expired), n(t.olderVersion), formatBytes(t.bytes)]);
   }
-  if (a.total > 0) lines.push(types.toString());
+  if (a.total > 0) {
+    const right = 'right' as const;
+    lines.push(plainTable([{ head: 'type' }, { head: 'stored', align: right }, { head: 'fresh', align: right }, { head: 'expiring', align: right }, { head: 'expired', align: right }, { head: 'old', align: right }, { head: 'bytes', align: right }], typeRows));
+  }
 
   const u = report.users;
-  lines.push('', `users: ${n(u.total)} known, ${n(u.withRecords)} with records, ${n(u.withPendingChanges)} with unprocessed changes (backlog)${u.oldestPendingChangeAt ? `, oldest from ${u.oldestPendingChangeAt} (${age(u.oldestPendingAgeMs)} ago)` : ''}`);
+  lines.push('', ...wrap(`users: ${n(u.total)} known, ${n(u.withRecords)} with records, ${n(u.withPendingChanges)} with unprocessed changes (backlog)${u.oldestPendingChangeAt ? `, oldest ${age(u.oldestPendingAgeMs)} old` : ''}`));
 
   lines.push('', report.rollout.length === 0 ? 'rollout: no flags' : 'rollout:');
   if (report.rollout.length > 0) {
-    const flags = makeTable(['flag', 'percent', 'in', 'served', 'held back', 'overrides', 'last change'], { colAligns: ['left', 'right', 'right', 'right', 'right', 'left', 'left'] });
-    for (const f of report.rollout) {
-      flags.push([f.flag, f.rolledBack ? 'rolled back' : `${f.percent.toFixed(2)}%`, n(f.usersIn), n(f.usersServed), n(f.heldBack), `${f.allowOverrides} allow, ${f.denyOverrides} deny`, `${f.lastChangeAt} by ${f.lastChangeBy}`]);
-    }
-    lines.push(flags.toString());
+    const right = 'right' as const;
+    lines.push(
+      plainTable(
+        [{ head: 'flag', max: 24 }, { head: 'percent', align: right }, { head: 'in', align: right }, { head: 'served', align: right }, { head: 'held', align: right }, { head: 'overrides' }, { head: 'changed', max: 18 }],
+        report.rollout.map((f) => [f.flag, f.rolledBack ? 'off' : `${f.percent.toFixed(2)}%`, n(f.usersIn), n(f.usersServed), n(f.heldBack), `+${f.allowOverrides} −${f.denyOverrides}`, `${ago(f.lastChangeAt)} ${f.lastChangeBy}`]),
+      ),
+    );
   }
 
   lines.push('', report.runs.last.length === 0 ? 'runs: none yet' : 'last runs:');
   if (report.runs.last.length > 0) {
-    const runs = makeTable(['command', 'run', 'status', 'started', 'took', 'done', 'failed users'], { colAligns: ['left', 'left', 'left', 'left', 'right', 'right', 'right'] });
-    for (const r of report.runs.last) runs.push([r.command, r.runId, r.status, r.startedAt, age(r.durationMs), ...(r.command === 'cleanup' ? [`${n(r.counts.deleted ?? 0)} deleted`, '-'] : [n(r.counts.usersDone ?? 0), n(r.counts.usersFailed ?? 0)])]);
-    lines.push(runs.toString());
+    const right = 'right' as const;
+    lines.push(
+      plainTable(
+        [{ head: 'run' }, { head: 'status', max: 11 }, { head: 'age', align: right }, { head: 'took', align: right }, { head: 'done', align: right }, { head: 'failed', align: right }],
+        report.runs.last.map((r) => [r.runId, r.status, compactSpan(now - Date.parse(r.startedAt)), age(r.durationMs), ...(r.command === 'cleanup' ? [`${n(r.counts.deleted ?? 0)} deleted`, '-'] : [n(r.counts.usersDone ?? 0), n(r.counts.usersFailed ?? 0)])]),
+      ),
+    );
   }
   for (const lease of report.runs.leases) {
-    lines.push(`lease ${lease.name} held by run ${lease.runId ?? '?'} for ${age(lease.ageMs)} (until ${lease.expiresAt}${lease.maxRuntimeMs === null ? '' : `, --max-runtime ${formatDuration(lease.maxRuntimeMs)}`})`);
+    lines.push(...wrap(`lease ${lease.name} held by run ${lease.runId ?? '?'} for ${age(lease.ageMs)} (until ${lease.expiresAt}${lease.maxRuntimeMs === null ? '' : `, --max-runtime ${formatDuration(lease.maxRuntimeMs)}`})`));
   }
 
   const c = report.consistency;
   lines.push(
     '',
-    c === null
-      ? 'consistency: no finished validate run yet'
-      : `consistency: ${c.matchShare === null ? 'nothing checked' : `${(c.matchShare * 100).toFixed(2)}% match`}${c.repaired > 0 ? ` (after ${n(c.repaired)} repaired)` : ''} of ${n(c.checked)} in validate run ${c.runId} (${c.scope}: ${n(c.usersValidated)} of ${n(c.usersKnown)} users), ${age(c.ageMs)} ago`,
+    ...wrap(
+      c === null
+        ? 'consistency: no finished validate run yet'
+        : `consistency: ${c.matchShare === null ? 'nothing checked' : `${(c.matchShare * 100).toFixed(2)}% match`}${c.repaired > 0 ? ` (after ${n(c.repaired)} repaired)` : ''} of ${n(c.checked)} in validate run ${c.runId} (${c.scope}: ${n(c.usersValidated)} of ${n(c.usersKnown)} users), ${age(c.ageMs)} ago`,
+    ),
   );
   if (report.served.users > 0) {
-    lines.push(`served: ${n(report.served.users)} users, ${n(report.served.expired)} of ${n(report.served.results)} of their results expired (${n(report.served.usersWithExpired)} users)`);
+    lines.push(...wrap(`served: ${n(report.served.users)} users, ${n(report.served.expired)} of ${n(report.served.results)} of their results expired (${n(report.served.usersWithExpired)} users)`));
   }
   const ar = report.archives;
-  lines.push(`archives: ${n(ar.count)}, ${n(ar.rows)} rows, ${formatBytes(ar.bytes)}; last verified ${ar.lastVerifiedAt ?? '-'}`);
+  lines.push(...wrap(`archives: ${n(ar.count)}, ${n(ar.rows)} rows, ${formatBytes(ar.bytes)}; last verified ${ago(ar.lastVerifiedAt)}`));
   return `${lines.join('\n')}\n`;
 }
 

@@ -141,3 +141,13 @@ describe('agg status --format markdown in a GitHub Actions job', () => {
     expect(run.stdout).toMatch(/^#/);
   });
 });
+
+describe('agg status at an 80-column terminal', () => {
+  it('fits every line in 80 columns: sentences wrap, tables have no borders', async () => {
+    const harness = await populated(ADAPTER_FACTORIES[0]![1]);
+    const run = await agg(harness, ['status'], { now: T0 + 40 * 60_000 });
+    expect(run.stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
+    expect(run.stdout).toMatch(/^type\s+stored\s+fresh\s+expiring\s+expired\s+old\s+bytes$/m);
+    expect(run.stdout).toMatch(/^ALERT served-expired: /m);
+  });
+});
