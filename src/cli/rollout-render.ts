@@ -3,6 +3,7 @@ import { describeDecision, formatBasisPoints } from '../core/rollout.js';
 import type { OverrideOutcome, PercentOutcome, PercentSummary, RollbackOutcome } from '../rollout/change.js';
 import type { RolloutStatus, UserCheck } from '../rollout/report.js';
 import type { RolloutEvent } from '../store/types.js';
+import { plainTable } from './plain-table.js';
 
 // What `agg rollout` prints: the status, --check, --history and the outcome of each change, as text
 // and as the JSON documents of --json.
@@ -88,9 +89,19 @@ function detailText(event: RolloutEvent): string {
 }
 
 function historyTable(events: readonly RolloutEvent[]): string {
-  const rows = table(['when', 'who', 'action', 'from → to', 'reason', 'details']);
-  for (const event of events) rows.push([event.at, event.actor, event.action, fromTo(event), event.reason ?? '', detailText(event)]);
-  return rows.toString();
+  // 80 columns: no borders, the instant to the minute (UTC), the reason and details on a line of their
+  // own; --json has everything whole.
+  const lines = plainTable(
+    [{ head: 'when (UTC)' }, { head: 'who', max: 16 }, { head: 'action', max: 16 }, { head: 'from → to' }],
+    events.map((event) => [event.at.slice(0, 16).replace('T', ' '), event.actor, event.action, fromTo(event)]),
+  ).split('\n');
+  const out = [lines[0]!];
+  events.forEach((event, i) => {
+    out.push(lines[i + 1]!);
+    const more = [event.reason ? `reason: ${event.reason}` : '', detailText(event)].filter(Boolean).join('; ');
+    if (more) out.push(`  ${more.length > 76 ? `${more.slice(0, 75)}…` : more}`);
+  });
+  return out.join('\n');
 }
 
 export function renderHistory(flag: string, events: readonly RolloutEvent[]): string {
