@@ -23,10 +23,14 @@ export async function runCli(args: readonly string[], external: CliIo): Promise<
   const env = args.includes('--no-color') ? { ...external.env, NO_COLOR: '1' } : external.env;
   const io: CommandIo = { ...external, env, stdout: redacting(external.stdout, redactor), stderr: redacting(external.stderr, redactor), redactor };
   let exitCode: number = ExitCode.ok;
-  const program = buildProgram(io, (code) => {
-    exitCode = code;
-  });
   try {
+    const program = await buildProgram(
+      io,
+      (code) => {
+        exitCode = code;
+      },
+      args,
+    );
     await program.parseAsync([...args], { from: 'user' });
     return exitCode;
   } catch (error) {

@@ -1,18 +1,4 @@
 import { Command } from 'commander';
-import { registerArchive } from '../commands/archive.js';
-import { registerBackfill } from '../commands/backfill.js';
-import { registerCleanup } from '../commands/cleanup.js';
-import { registerCompletion } from '../commands/completion.js';
-import { registerCompute } from '../commands/compute.js';
-import { registerDeleteUser } from '../commands/delete-user.js';
-import { registerImport } from '../commands/import.js';
-import { registerParse } from '../commands/parse.js';
-import { registerRollout } from '../commands/rollout.js';
-import { registerRuns } from '../commands/runs.js';
-import { registerShow } from '../commands/show.js';
-import { registerStatus } from '../commands/status.js';
-import { registerUsers } from '../commands/users.js';
-import { registerValidate } from '../commands/validate.js';
 import { DEFAULT_RETRIES } from '../store/retry.js';
 import { HELP_CONFIGURATION, environmentDefault, helpFooter, helpWidths, option } from './help.js';
 import type { CommandIo } from './io.js';
@@ -20,7 +6,49 @@ import { refuseOptionsAsValues } from './option-values.js';
 
 export const VERSION = '0.1.0';
 
-export function buildProgram(io: CommandIo, setExit: (code: number) => void): Command {
+type Register = (program: Command, io: CommandIo, setExit: (code: number) => void) => void;
+
+/**
+ * The subcommands in help order, each loaded only when wanted: a run of one command imports that
+ * command's code alone (start-up time and memory are part of every run), help and completion all.
+ */
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
+  ['backfill', async () => (await import('../commands/backfill.js')).registerBackfill],
+  ['validate', async () => (await import('../commands/validate.js')).registerValidate],
+  ['runs', async () => (await import('../commands/runs.js')).registerRuns],
+  ['status', async () => (await import('../commands/status.js')).registerStatus],
+  ['import', async () => (await import('../commands/import.js')).registerImport],
+  ['delete-user', async () => (await import('../commands/delete-user.js')).registerDeleteUser],
+  ['users', async () => (await import('../commands/users.js')).registerUsers],
+  ['show', async () => (await import('../commands/show.js')).registerShow],
+  ['parse', async () => (await import('../commands/parse.js')).registerParse],
+  ['compute', async () => (await import('../commands/compute.js')).registerCompute],
+  ['rollout', async () => (await import('../commands/rollout.js')).registerRollout],
+  ['cleanup', async () => (await import('../commands/cleanup.js')).registerCleanup],
+  ['archive', async () => (await import('../commands/archive.js')).registerArchive],
+  ['completion', async () => (await import('../commands/completion.js')).registerCompletion],
+];
+
+/** Global options that take a value: the word after them is not the command. */
+const GLOBAL_VALUE_OPTIONS = new Set(['--url', '--env-file', '--admin-key', '--component', '--local', '--timeout', '--retries', '--config', '--max-input-size']);
+
+/** The subcommand the arguments name, if any (the first word that is not a global option or its value). */
+function commandNamed(args: readonly string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return null;
+    if (arg.startsWith('-')) {
+      if (GLOBAL_VALUE_OPTIONS.has(arg)) i++;
+      continue;
+    }
+    return arg;
+  }
+  return null;
+}
+
+
+/** The program; with `args`, only the subcommand they name is loaded (every one for help, completion or a typo). */
+export async function buildProgram(io: CommandIo, setExit: (code: number) => void, args?: readonly string[]): Promise<Command> {
   const program = new Command('agg')
     .description('Keeps pre-computed watch-history analytics correct in a Convex deployment.')
     .version(VERSION, '-V, --version')
@@ -57,20 +85,9 @@ export function buildProgram(io: CommandIo, setExit: (code: number) => void): Co
     ['Global options go before or after the command. Every command has its own --help, with examples; agg completion bash|zsh|fish prints a shell completion script.'],
   );
 
-  registerBackfill(program, io, setExit);
-  registerValidate(program, io, setExit);
-  registerRuns(program, io, setExit);
-  registerStatus(program, io, setExit);
-  registerImport(program, io, setExit);
-  registerDeleteUser(program, io, setExit);
-  registerUsers(program, io, setExit);
-  registerShow(program, io, setExit);
-  registerParse(program, io, setExit);
-  registerCompute(program, io, setExit);
-  registerRollout(program, io, setExit);
-  registerCleanup(program, io, setExit);
-  registerArchive(program, io, setExit);
-  registerCompletion(program, io, setExit);
+  const wanted = args === undefined ? null : commandNamed(args);
+  const only = COMMANDS.filter(([name]) => name === wanted && name !== 'completion');
+  for (const [, load] of only.length === 1 ? only : COMMANDS) (await load())(program, io, setExit);
   refuseOptionsAsValues(program);
   return program;
 }

@@ -25,7 +25,7 @@ function commandPaths(command: Command, path: string[] = []): string[][] {
   return command.commands.flatMap((sub) => [[...path, sub.name()], ...commandPaths(sub, [...path, sub.name()])]);
 }
 
-const PATHS = commandPaths(buildProgram(quietIo(), () => undefined));
+const PATHS = commandPaths((await buildProgram(quietIo(), () => undefined)));
 const OURS = PATHS.filter((path) => !OWNED_ELSEWHERE.has(path[0]!));
 
 async function helpOf(path: readonly string[], env: Record<string, string> = {}): Promise<string> {
@@ -74,7 +74,7 @@ function argvOf(line: string): string[] | null {
  * options: commander checks options, arguments and required options; agg refuses option-like values.
  */
 async function parseOnly(args: readonly string[]): Promise<{ path: string[]; options: Record<string, unknown>; args: unknown[] }> {
-  const program = buildProgram(quietIo(), () => undefined);
+  const program = (await buildProgram(quietIo(), () => undefined));
   let reached: { path: string[]; options: Record<string, unknown>; args: unknown[] } | null = null;
   const walk = (command: Command, path: string[]): void => {
     for (const sub of command.commands) {
@@ -152,7 +152,7 @@ describe('agg <command> --help', () => {
     expect((await parseOnly(['archive', '--table', 'runs', '--table', 'records'])).options).toEqual({ table: ['runs', 'records'] });
     expect((await parseOnly(['runs'])).options).toEqual({ limit: '20' });
     expect((await parseOnly(['backfill', '--user', 'a', 'b', '--user', 'c'])).options.user).toEqual(['a', 'b', 'c']);
-    const globals = buildProgram(quietIo(), () => undefined);
+    const globals = (await buildProgram(quietIo(), () => undefined));
     await globals.parseAsync([], { from: 'user' }).catch(() => undefined);
     expect(globals.opts()).toEqual({ timeout: '30s', retries: '5', color: true });
   });
@@ -238,12 +238,11 @@ function available(command: string): boolean {
   return spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+const BACKFILL = (await buildProgram(quietIo(), () => undefined)).commands.find((c) => c.name() === 'backfill')!;
+
 describe('agg completion', () => {
   const subcommands = [...new Set(PATHS.map((path) => path.at(-1)!))];
-  const backfillOptions = (() => {
-    const backfill = buildProgram(quietIo(), () => undefined).commands.find((c) => c.name() === 'backfill')!;
-    return backfill.options.flatMap((o) => [o.long, o.short]).filter((n): n is string => n !== undefined);
-  })();
+  const backfillOptions = BACKFILL.options.flatMap((o) => [o.long, o.short]).filter((n): n is string => n !== undefined);
 
   it('bash: every subcommand and every option of backfill, and bash -n accepts it', async () => {
     const run = await scriptOf('bash');
