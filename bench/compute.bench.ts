@@ -208,7 +208,7 @@ async function breakdown(file: string): Promise<void> {
   };
   note('node started, nothing loaded');
   await import('../src/cli/main.js');
-  note('the CLI\'s modules loaded (every command, as `agg` loads them)');
+  note('the CLI entry loaded (each command\'s own code loads when it runs)');
   const { readFileBytes } = await import('../src/input/read-text.js');
   const { parseInput } = await import('../src/input/load-records.js');
   const { prepareDataset } = await import('../src/core/dataset.js');
