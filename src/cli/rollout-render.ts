@@ -44,7 +44,7 @@ export function statusJson(status: RolloutStatus) {
 export function renderStatus(status: RolloutStatus): string {
   const { state } = status;
   if (state === null) {
-    return `flag ${status.flag} does not exist yet: nobody is in (the app computes client-side).\ncreate it with agg rollout --flag ${status.flag} --percent P\n`;
+    return `${[...wrapSentence(`flag ${status.flag} does not exist yet: nobody is in (the app computes client-side).`), `create it with agg rollout --flag ${status.flag} --percent P`].join('\n')}\n`;
   }
   const lines = [
     `flag ${status.flag}: ${stateLine(state.basisPoints, state.rolledBack)}${state.rolledBack ? '' : ` (users with bucket < ${state.basisPoints} of 10,000 are in)`}`,
@@ -63,8 +63,23 @@ export function renderStatus(status: RolloutStatus): string {
       ? `eligibility: none required; all ${n(status.usersIn)} users in are served pre-computed results`
       : `eligibility: ${policy.join(' and ')}; ${n(status.usersServed)} users served, ${n(status.heldBack)} in but not eligible (the app computes for them)`,
   );
-  if (status.events.length > 0) lines.push('last changes:', historyTable(status.events));
-  return `${lines.join('\n')}\n`;
+  // Sentences wrap at 80 columns (continuations indented); the audit table below fits already.
+  const wrapped = lines.flatMap((line) => wrapSentence(line));
+  if (status.events.length > 0) wrapped.push('last changes:', historyTable(status.events));
+  return `${wrapped.join('\n')}\n`;
+}
+
+function wrapSentence(text: string, width = 80): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = `  ${word}`;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') out.push(line);
+  return out;
 }
 
 function fromTo(event: RolloutEvent): string {

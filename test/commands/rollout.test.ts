@@ -56,6 +56,7 @@ describe.each(HARNESSES)('agg rollout on the %s', (_name, make) => {
     const status = await agg([]);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('does not exist yet: nobody is in');
+    expect(status.stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
     const first = await agg(['--percent', '5', '--json']);
     expect(first.code).toBe(0);
     const outcome = jsonOf<PercentJson>(first);
