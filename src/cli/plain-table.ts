@@ -40,3 +40,8 @@ export function compactSpan(ms: number): string {
   if (days < 1000) return `${days}d`;
   return `${Math.floor(days / 365.25)}y`;
 }
+
+/** An instant to the minute, UTC, for a column: 2025-07-01 14:05 (--json keeps it whole). */
+export function utcMinute(instant: string): string {
+  return instant.slice(0, 16).replace('T', ' ');
+}

@@ -3,7 +3,8 @@ import { describeDecision, formatBasisPoints } from '../core/rollout.js';
 import type { OverrideOutcome, PercentOutcome, PercentSummary, RollbackOutcome } from '../rollout/change.js';
 import type { RolloutStatus, UserCheck } from '../rollout/report.js';
 import type { RolloutEvent } from '../store/types.js';
-import { plainTable } from './plain-table.js';
+import { plainTable, utcMinute } from './plain-table.js';
+import { wrapWords } from './wrap.js';
 
 // What `agg rollout` prints: the status, --check, --history and the outcome of each change, as text
 // and as the JSON documents of --json.
@@ -44,7 +45,7 @@ export function statusJson(status: RolloutStatus) {
 export function renderStatus(status: RolloutStatus): string {
   const { state } = status;
   if (state === null) {
-    return `${[...wrapSentence(`flag ${status.flag} does not exist yet: nobody is in (the app computes client-side).`), `create it with agg rollout --flag ${status.flag} --percent P`].join('\n')}\n`;
+    return `${[...wrapWords(`flag ${status.flag} does not exist yet: nobody is in (the app computes client-side).`), `create it with agg rollout --flag ${status.flag} --percent P`].join('\n')}\n`;
   }
   const lines = [
     `flag ${status.flag}: ${stateLine(state.basisPoints, state.rolledBack)}${state.rolledBack ? '' : ` (users with bucket < ${state.basisPoints} of 10,000 are in)`}`,
@@ -64,22 +65,9 @@ export function renderStatus(status: RolloutStatus): string {
       : `eligibility: ${policy.join(' and ')}; ${n(status.usersServed)} users served, ${n(status.heldBack)} in but not eligible (the app computes for them)`,
   );
   // Sentences wrap at 80 columns (continuations indented); the audit table below fits already.
-  const wrapped = lines.flatMap((line) => wrapSentence(line));
+  const wrapped = lines.flatMap((line) => wrapWords(line));
   if (status.events.length > 0) wrapped.push('last changes:', historyTable(status.events));
   return `${wrapped.join('\n')}\n`;
-}
-
-function wrapSentence(text: string, width = 80): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = `  ${word}`;
-    } else line = line === '' ? word : `${line} ${word}`;
-  }
-  if (line !== '') out.push(line);
-  return out;
 }
 
 function fromTo(event: RolloutEvent): string {
@@ -108,7 +96,7 @@ function historyTable(events: readonly RolloutEvent[]): string {
   // own; --json has everything whole.
   const lines = plainTable(
     [{ head: 'when (UTC)' }, { head: 'who', max: 16 }, { head: 'action', max: 16 }, { head: 'from → to' }],
-    events.map((event) => [event.at.slice(0, 16).replace('T', ' '), event.actor, event.action, fromTo(event)]),
+    events.map((event) => [utcMinute(event.at), event.actor, event.action, fromTo(event)]),
   ).split('\n');
   const out = [lines[0]!];
   events.forEach((event, i) => {

@@ -3,6 +3,7 @@ import { formatBytes, formatDuration } from './format.js';
 import type { StatusReport } from '../status/collect.js';
 import { type Paint, PLAIN } from './colour.js';
 import { compactSpan, plainTable } from './plain-table.js';
+import { wrapWords } from './wrap.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
 const pct = (part: number, whole: number): string => (whole === 0 ? '-' : `${((part / whole) * 100).toFixed(1)}%`);
@@ -12,27 +13,13 @@ function overall(report: StatusReport, paint: Paint): string {
   return report.alerts.length === 0 ? paint.good('OK') : paint.bad(`${report.alerts.length} alert${report.alerts.length === 1 ? '' : 's'}`);
 }
 
-/** A sentence as lines of at most 80 columns, continuation lines indented. */
-function wrap(text: string, width = 80): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = `  ${word}`;
-    } else line = line === '' ? word : `${line} ${word}`;
-  }
-  if (line !== '') out.push(line);
-  return out;
-}
-
 export function renderStatusTable(report: StatusReport, paint: Paint = PLAIN, now: number = Date.parse(report.generatedAt)): string {
   const a = report.aggregations;
   const ago = (instant: string | null) => (instant === null ? '-' : `${compactSpan(now - Date.parse(instant))} ago`);
-  const lines = [`agg status at ${report.generatedAt}: ${overall(report, paint)}`, ...wrap(`  ${report.store}`)];
-  for (const alert of report.alerts) lines.push(...wrap(`ALERT ${alert.name}: ${alert.message}`).map((line) => paint.bad(line)));
+  const lines = [`agg status at ${report.generatedAt}: ${overall(report, paint)}`, ...wrapWords(`  ${report.store}`)];
+  for (const alert of report.alerts) lines.push(...wrapWords(`ALERT ${alert.name}: ${alert.message}`).map((line) => paint.bad(line)));
 
-  lines.push('', ...wrap(`aggregations: ${n(a.total)} stored, ${formatBytes(a.bytes)}; ${n(a.fresh)} fresh, ${n(a.expiring)} expiring within ${formatDuration(report.refreshThresholdMs)}, ${n(a.expired)} expired (${pct(a.expired, a.total)}); ${n(a.olderVersion)} at an older algorithm version; oldest computed ${ago(a.oldestComputedAt)}`));
+  lines.push('', ...wrapWords(`aggregations: ${n(a.total)} stored, ${formatBytes(a.bytes)}; ${n(a.fresh)} fresh, ${n(a.expiring)} expiring within ${formatDuration(report.refreshThresholdMs)}, ${n(a.expired)} expired (${pct(a.expired, a.total)}); ${n(a.olderVersion)} at an older algorithm version; oldest computed ${ago(a.oldestComputedAt)}`));
   const typeRows: string[][] = [];
   for (const type of AGGREGATION_TYPES) {
     const t = a.byType[type];
@@ -45,7 +32,7 @@ export function renderStatusTable(report: StatusReport, paint: Paint = PLAIN, no
   }
 
   const u = report.users;
-  lines.push('', ...wrap(`users: ${n(u.total)} known, ${n(u.withRecords)} with records, ${n(u.withPendingChanges)} with unprocessed changes (backlog)${u.oldestPendingChangeAt ? `, oldest ${age(u.oldestPendingAgeMs)} old` : ''}`));
+  lines.push('', ...wrapWords(`users: ${n(u.total)} known, ${n(u.withRecords)} with records, ${n(u.withPendingChanges)} with unprocessed changes (backlog)${u.oldestPendingChangeAt ? `, oldest ${age(u.oldestPendingAgeMs)} old` : ''}`));
 
   lines.push('', report.rollout.length === 0 ? 'rollout: no flags' : 'rollout:');
   if (report.rollout.length > 0) {
@@ -69,23 +56,23 @@ export function renderStatusTable(report: StatusReport, paint: Paint = PLAIN, no
     );
   }
   for (const lease of report.runs.leases) {
-    lines.push(...wrap(`lease ${lease.name} held by run ${lease.runId ?? '?'} for ${age(lease.ageMs)} (until ${lease.expiresAt}${lease.maxRuntimeMs === null ? '' : `, --max-runtime ${formatDuration(lease.maxRuntimeMs)}`})`));
+    lines.push(...wrapWords(`lease ${lease.name} held by run ${lease.runId ?? '?'} for ${age(lease.ageMs)} (until ${lease.expiresAt}${lease.maxRuntimeMs === null ? '' : `, --max-runtime ${formatDuration(lease.maxRuntimeMs)}`})`));
   }
 
   const c = report.consistency;
   lines.push(
     '',
-    ...wrap(
+    ...wrapWords(
       c === null
         ? 'consistency: no finished validate run yet'
         : `consistency: ${c.matchShare === null ? 'nothing checked' : `${(c.matchShare * 100).toFixed(2)}% match`}${c.repaired > 0 ? ` (after ${n(c.repaired)} repaired)` : ''} of ${n(c.checked)} in validate run ${c.runId} (${c.scope}: ${n(c.usersValidated)} of ${n(c.usersKnown)} users), ${age(c.ageMs)} ago`,
     ),
   );
   if (report.served.users > 0) {
-    lines.push(...wrap(`served: ${n(report.served.users)} users, ${n(report.served.expired)} of ${n(report.served.results)} of their results expired (${n(report.served.usersWithExpired)} users)`));
+    lines.push(...wrapWords(`served: ${n(report.served.users)} users, ${n(report.served.expired)} of ${n(report.served.results)} of their results expired (${n(report.served.usersWithExpired)} users)`));
   }
   const ar = report.archives;
-  lines.push(...wrap(`archives: ${n(ar.count)}, ${n(ar.rows)} rows, ${formatBytes(ar.bytes)}; last verified ${ago(ar.lastVerifiedAt)}`));
+  lines.push(...wrapWords(`archives: ${n(ar.count)}, ${n(ar.rows)} rows, ${formatBytes(ar.bytes)}; last verified ${ago(ar.lastVerifiedAt)}`));
   return `${lines.join('\n')}\n`;
 }
 

@@ -3,7 +3,7 @@ import { CATEGORY_LABELS, type CategoryResult, type CleanupCategory, type Cleanu
 import { withStore } from '../cli/context.js';
 import { ExitCode } from '../cli/errors.js';
 import { formatBytes, formatDuration } from '../cli/format.js';
-import { plainTable } from '../cli/plain-table.js';
+import { plainTable, utcMinute } from '../cli/plain-table.js';
 import type { CommandIo } from '../cli/io.js';
 import { interruptedExitCode } from '../cli/interruption.js';
 import { numberError, parseInteger, readInteger } from '../text/numbers.js';
@@ -143,7 +143,7 @@ function cleanupCounts(results: readonly CategoryResult[]): Record<string, numbe
 }
 
 /** An instant as the table shows it: minutes, UTC (the JSON has it whole). */
-const minute = (instant: string | null | undefined): string => (instant ? `${instant.slice(0, 16).replace('T', ' ')}Z` : '-');
+const minute = (instant: string | null | undefined): string => (instant ? `${utcMinute(instant)}Z` : '-');
 const short = (hash: unknown): string => String(hash).slice(0, 12);
 
 const RULES: Readonly<Record<CleanupCategory, (cutoff: string) => string>> = {

@@ -124,8 +124,9 @@ export async function renewExpiring(policy: RenewalPolicy, env: RenewalEnvironme
   let gridRaised = 0;
   let staleGrids = 0;
   const floor = formatIsoInstant(Math.min(...cutoffs));
+  const wholeGrid = policy.types.length === Object.keys(policy.byType).length;
   const floors: GridFreshnessFloor[] = [...gridRenewed].filter((userId) => !recompute.has(userId)).map((userId) => ({ userId, atLeast: floor }));
-  if (!env.dryRun && floors.length > 0 && policy.types.length === Object.keys(policy.byType).length) {
+  if (!env.dryRun && floors.length > 0 && wholeGrid) {
     const outcome = await store.raiseGridFreshness(floors, formatIsoInstant(now));
     gridRaised = outcome.raised;
     // A user whose grid was already stale (a row missing or expired) gets an exact recomputation.
@@ -133,19 +134,31 @@ export async function renewExpiring(policy: RenewalPolicy, env: RenewalEnvironme
   }
   // The safety net: a user whose default grid is incomplete or goes stale before the next tick
   // (results deleted by a cleanup, a tick that did not run for hours, a partial backfill) is
-  // recomputed, whatever its rows said. One paged walk of the users, a call per thousand.
-  if (!env.dryRun && policy.types.length === Object.keys(policy.byType).length) {
+  // recomputed, whatever its rows said. One paged walk of the users, a call per thousand; it also
+  // tells which of the users to recompute still exist.
+  let existing: Set<string> | null = null;
+  if (!env.dryRun && wholeGrid) {
+    const seen = new Set<string>();
+    let complete = true;
     for await (const user of paginate((page) => store.listUsers(page))) {
-      if (env.stopped?.()) break;
-      if (!recompute.has(user.userId) && (user.gridFreshUntil === null || user.gridFreshUntil < floor)) {
+      if (env.stopped?.()) {
+        complete = false;
+        break;
+      }
+      if (recompute.has(user.userId)) seen.add(user.userId);
+      else if (user.gridFreshUntil === null || user.gridFreshUntil < floor) {
         recompute.add(user.userId);
+        seen.add(user.userId);
         staleGrids++;
       }
     }
+    if (complete) existing = seen;
   }
 
   // Results of users whose records are gone are orphans for cleanup, not users to recompute.
   const known: string[] = [];
-  for (const userId of [...recompute].sort(compareUserIds)) if ((await store.getUser(userId)) !== null) known.push(userId);
+  for (const userId of [...recompute].sort(compareUserIds)) {
+    if (existing ? existing.has(userId) : (await store.getUser(userId)) !== null) known.push(userId);
+  }
   return { due, renewed, recompute: known, gridRaised, staleGrids };
 }
