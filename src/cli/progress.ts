@@ -1,4 +1,4 @@
-import ora, { type Ora } from 'ora';
+import ora, { type Ora, spinners } from 'ora';
 import type { CommandIo } from './io.js';
 import { formatDuration } from './format.js';
 import { colourWanted } from './colour.js';
@@ -46,8 +46,10 @@ export function startProgress(io: CommandIo, label: string, options: { quiet?: b
   // A terminal that reports no width (a bare pseudo-terminal) or says it is dumb cannot hold a redrawn
   // line: plain lines. The decision is ours, not ora's: ora would also go silent whenever CI is set.
   if (io.stderr.isTTY && raw && (raw.columns ?? 0) > 0 && io.env.TERM !== 'dumb') {
-    const colour = colourWanted(io, io.stderr);
-    const spinner: Ora = ora({ text: label, stream: raw, discardStdin: false, isEnabled: true, color: colour ? 'cyan' : false }).start();
+    // The frames carry their own colour: ora's would follow chalk, which turns colour off whenever CI
+    // is set, and agg's rule (colour.ts) is the one every other line follows.
+    const frames = colourWanted(io, io.stderr) ? spinners.dots.frames.map((frame) => `\u001b[36m${frame}\u001b[39m`) : spinners.dots.frames;
+    const spinner: Ora = ora({ text: label, stream: raw, discardStdin: false, isEnabled: true, color: false, spinner: { interval: spinners.dots.interval, frames } }).start();
     let shown: ProgressState | null = null;
     const render = (): void => {
       if (shown) spinner.text = `${label}: ${describeProgress(shown, io.now() - started)}`;

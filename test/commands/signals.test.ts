@@ -197,7 +197,8 @@ describe('progress on a terminal', () => {
     const dir = await seededStore();
     const out = join(dir, 'terminal.txt');
     // script(1) gives the process a terminal; stty gives it a width, as a real one has.
-    execFileSync('script', ['-qfec', `stty cols 80 rows 24; ${process.execPath} ${bin} --local ${dir} backfill --all --concurrency 1`, out], { stdio: 'ignore', timeout: 60_000 });
+    // CI=1 as a CI runner sets it: colour on a terminal is agg's rule, not the spinner library's.
+    execFileSync('script', ['-qfec', `stty cols 80 rows 24; ${process.execPath} ${bin} --local ${dir} backfill --all --concurrency 1`, out], { stdio: 'ignore', timeout: 60_000, env: { ...process.env, CI: '1' } });
     const frames = execFileSync('cat', [out]).toString('utf8').split(/\r|\u001b\[[0-9;?]*[A-Za-z]/).filter((frame) => frame.includes('backfill all:'));
     const counts = new Set(frames.map((frame) => /(\d+)\/8 users/.exec(frame)?.[1]).filter(Boolean));
     expect(counts.size, frames.join('\n')).toBeGreaterThanOrEqual(3);
