@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { runCli } from '../src/cli/main.js';
-import { openStore } from '../src/store/connect.js';
+import { openStore } from '../src/store/open.js';
 import type { CliIo } from '../src/cli/io.js';
 import { AGGREGATION_TYPES } from '../src/core/aggregations/definition.js';
 import { generateUsers } from '../fixtures/generator.js';

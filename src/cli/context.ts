@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type AggConfig, loadConfig } from '../config/config.js';
-import { DEFAULT_COMPONENT, describeTarget, openStore, resolveStoreTarget } from '../store/connect.js';
+import { describeTarget, resolveStoreTarget } from '../config/target.js';
+import { DEFAULT_COMPONENT, openStore } from '../store/open.js';
 import { StoreNotFoundError } from '../store/errors.js';
 import { retryPolicy } from '../store/retry.js';
 import { withEventLoopTurns } from '../store/event-loop-turns.js';
@@ -86,7 +87,7 @@ export async function withStore<T>(command: Command, io: CommandIo, work: (sessi
     },
     io.env,
     io.cwd,
-    io.redactor,
+    (secret) => io.redactor.add(secret),
   );
   const connection = { timeoutMs: parseTimeoutOption(options.timeout), retries: parseRetriesOption(options.retries), component: parseComponentOption(options.component ?? io.env.AGG_COMPONENT) };
   const store = storeOptions.mustExist && target.kind === 'sqlite' ? openExistingEmbeddedStore(target.dir, connection.retries) : openStore(target, connection);

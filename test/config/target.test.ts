@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
 import { parseDotenv } from '../../src/config/dotenv.js';
 import { Redactor } from '../../src/cli/redact.js';
-import { AGG_PACKAGE_NAME, CONVEX_URL_VARIABLES, convexAppMarker, deploymentOfKey, describeTarget, resolveStoreTarget } from '../../src/store/connect.js';
+import { AGG_PACKAGE_NAME, CONVEX_URL_VARIABLES, convexAppMarker, deploymentOfKey, describeTarget, resolveStoreTarget } from '../../src/config/target.js';
 
 const DEV_KEY = 'dev:happy-animal-123|eyJ2MiI6ImZha2Uta2V5LWZvci10ZXN0cy1vbmx5In0=';
 const PROD_KEY = 'prod:serious-otter-456|eyJ2MiI6InByb2R1Y3Rpb24tc2VjcmV0In0=';
@@ -18,7 +18,7 @@ function dir(files: Record<string, string> = {}): string {
   return path;
 }
 
-const resolveIn = (cwd: string, options = {}, env: Record<string, string> = {}) => resolveStoreTarget(options, env, cwd, new Redactor());
+const resolveIn = (cwd: string, options = {}, env: Record<string, string> = {}) => resolveStoreTarget(options, env, cwd, () => undefined);
 
 describe('resolveStoreTarget', () => {
   it('uses the embedded store in ./.agg when nothing is configured', () => {
@@ -198,7 +198,7 @@ describe('finding the deployment as the Convex CLI does', () => {
     const redactor = new Redactor();
     let message = '';
     try {
-      resolveStoreTarget({}, {}, cwd, redactor);
+      resolveStoreTarget({}, {}, cwd, (secret) => redactor.add(secret));
     } catch (error) {
       message = (error as Error).message;
     }
@@ -219,15 +219,5 @@ describe('finding the deployment as the Convex CLI does', () => {
 describe('parseDotenv', () => {
   it('reads the lines the Convex CLI writes', () => {
     expect(parseDotenv('# comment\nexport A=1\nB = "two words" # c\nC=three # note\nD=\'q\'\nbad line\n')).toEqual({ A: '1', B: 'two words', C: 'three', D: 'q' });
-  });
-});
-
-describe('Redactor', () => {
-  it('removes whole keys and their secret halves from text and recorded arguments', () => {
-    const redactor = new Redactor();
-    redactor.add(DEV_KEY);
-    const secret = DEV_KEY.split('|')[1]!;
-    expect(redactor.apply(`key=${DEV_KEY} and ${secret}`)).toBe('key=[redacted] and [redacted]');
-    expect(redactor.args(['backfill', '--admin-key', DEV_KEY, `--admin-key=${DEV_KEY}`, '--all'])).toEqual(['backfill', '--admin-key', '[redacted]', '--admin-key=[redacted]', '--all']);
   });
 });

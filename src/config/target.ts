@@ -1,13 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { type DotenvSource, readDotenvSources } from '../config/dotenv.js';
-import { ConvexStore } from './convex/convex-store.js';
-import { createHttpCaller } from './convex/http-caller.js';
-import { retryPolicy } from './retry.js';
-import { withEventLoopTurns } from './event-loop-turns.js';
-import { SqliteStore } from './sqlite/sqlite-store.js';
-import type { Store } from './store.js';
+import { type DotenvSource, readDotenvSources } from './dotenv.js';
+
+// Where the data lives: flags, environment and dotenv files resolved to one target (no store is opened
+// here: src/store/open.ts opens a target).
 
 export interface StoreOptions {
   readonly url?: string;
@@ -175,6 +172,9 @@ export function convexAppMarker(dir: string): string | null {
   return null;
 }
 
+/** Told every secret the resolution finds (a deploy key), so the caller can keep it out of all output. */
+export type OnSecret = (secret: string | undefined) => void;
+
 /**
  * Decides where the data lives: an explicit local directory, else a configured deployment, else the
  * embedded store in ./.agg. Sources are layered flags > environment > dotenv files (--env-file, or
@@ -182,18 +182,13 @@ export function convexAppMarker(dir: string): string | null {
  * variable, else CONVEX_DEPLOYMENT) wins, and a deploy key alone names its own. A Convex app without a
  * deploy key is refused rather than silently served by the embedded store; a key and a URL of different
  * deployments are refused; a production deployment needs --prod. Every key found is handed to the
- * redactor before anything else.
+ * `onSecret` before anything else.
  */
-/** Told every secret the resolution finds (a deploy key), so the caller can keep it out of all output. */
-export interface SecretSink {
-  add(secret: string | undefined): void;
-}
-
-export function resolveStoreTarget(options: StoreOptions, env: Env, cwd: string, redactor: SecretSink): StoreTarget {
-  redactor.add(options.adminKey);
-  redactor.add(env.CONVEX_DEPLOY_KEY);
+export function resolveStoreTarget(options: StoreOptions, env: Env, cwd: string, onSecret: OnSecret): StoreTarget {
+  onSecret(options.adminKey);
+  onSecret(env.CONVEX_DEPLOY_KEY);
   const files = readDotenvSources(cwd, options.envFile);
-  for (const file of files) redactor.add(file.values.CONVEX_DEPLOY_KEY);
+  for (const file of files) onSecret(file.values.CONVEX_DEPLOY_KEY);
 
   if (options.local !== undefined && (options.url !== undefined || options.adminKey !== undefined)) {
     throw new UsageError('--local selects the embedded store; it cannot be combined with --url or --admin-key');
@@ -263,15 +258,3 @@ export function describeTarget(target: StoreTarget): string {
     : `Convex deployment ${target.deployment} (${hostName(target.url)})${target.production ? ' [production]' : ''}`;
 }
 
-/** The component path agg is mounted at when neither --component nor AGG_COMPONENT says otherwise. */
-export const DEFAULT_COMPONENT = 'agg';
-
-export function openStore(target: StoreTarget, options: { timeoutMs: number; retries: number; component?: string }): Store {
-  if (target.kind === 'sqlite') return withEventLoopTurns(SqliteStore.open(target.dir, { retry: retryPolicy(options.retries) }));
-  const componentPath = options.component ?? DEFAULT_COMPONENT;
-  const caller = createHttpCaller({ url: target.url, adminKey: target.adminKey, timeoutMs: options.timeoutMs, componentPath });
-  return new ConvexStore(caller, {
-    description: `${describeTarget(target)}, component ${componentPath}`,
-    retry: retryPolicy(options.retries),
-  });
-}
