@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type AggError, UsageError, fsFailure } from '../errors.js';
+import { writeFileAtomically } from '../runtime/write-file-atomically.js';
 
 /**
  * Where archives live. An archive is a named set of objects (chunks and a manifest) under its id.
@@ -60,21 +60,7 @@ export class LocalDirectoryDestination implements ArchiveDestination {
     } catch (error) {
       throw failure(dir, 'create the archive directory', error);
     }
-    const temporary = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
-    let handle: FileHandle | null = null;
-    try {
-      handle = await open(temporary, 'wx');
-      await handle.writeFile(bytes);
-      await handle.sync();
-      await handle.close();
-      handle = null;
-      await rename(temporary, path);
-      await syncDirectory(dir);
-    } catch (error) {
-      await handle?.close().catch(() => undefined);
-      await rm(temporary, { force: true }).catch(() => undefined);
-      throw failure(path, 'write', error);
-    }
+    await writeFileAtomically(path, bytes, { describeFailure: (error) => failure(path, 'write', error) });
   }
 
   async get(archiveId: string, name: string): Promise<Uint8Array | null> {
@@ -104,18 +90,5 @@ export class LocalDirectoryDestination implements ArchiveDestination {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw failure(this.root, 'list', error);
     }
-  }
-}
-
-/** Makes a rename durable; not every platform can open a directory, which is harmless. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | null = null;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // best effort
-  } finally {
-    await handle?.close().catch(() => undefined);
   }
 }

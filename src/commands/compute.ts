@@ -15,7 +15,7 @@ import { collect, parseInstant, parseProduct, parseTimeZone, parseTimeframe, par
 import { describeFilters, formatBytes } from '../cli/format.js';
 import { plainTable, truncate } from '../cli/plain-table.js';
 import { summarizeResult } from '../cli/summaries.js';
-import { writeFileAtomically } from '../cli/write-file-atomically.js';
+import { writeFileAtomically } from '../runtime/write-file-atomically.js';
 import { loadRecordsFile } from '../input/load-records.js';
 import type { TakeoutReport } from '../takeout/index.js';
 

@@ -6,7 +6,7 @@ import { makeTable } from '../cli/format.js';
 import { maxInputBytes } from '../cli/input-limit.js';
 import type { CliIo } from '../cli/io.js';
 import { parseTimeZone } from '../cli/options.js';
-import { writeFileAtomically } from '../cli/write-file-atomically.js';
+import { writeFileAtomically } from '../runtime/write-file-atomically.js';
 import { parseInput } from '../input/load-records.js';
 import { readFileBytes } from '../input/read-text.js';
 import { SKIP_KINDS, SKIP_KIND_LABELS, type TakeoutReport } from '../takeout/index.js';

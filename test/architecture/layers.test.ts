@@ -14,7 +14,7 @@ const SRC = resolve(import.meta.dirname, '../../src');
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   errors: [],
   core: [],
-  runtime: [],
+  runtime: ['errors'],
   text: ['errors'],
   takeout: ['core'],
   component: ['core'],
