@@ -4,7 +4,7 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import type { ArchiveManifestRow, ArchiveTable } from '../store/maintenance.js';
 import type { LeaseHolder } from '../jobs/lease.js';
 import type { ArchiveDestination } from './destination.js';
-import { type ArchiveEnvironment, ROWS_PER_CALL, checkSignal } from './environment.js';
+import { type ArchiveEnvironment, ROWS_PER_CALL, checkSignal, reportProgress } from './environment.js';
 import { type Manifest, RETAINED_FILE, encodeRetained, rowKey, sha256OfBytes } from './format.js';
 import { type Deletion, parseRowManifest, putRow } from './manifest-row.js';
 import { checkChunks, readRows } from './verify.js';
@@ -24,7 +24,7 @@ export async function deleteRows(env: ArchiveEnvironment, destination: ArchiveDe
       `archive ${manifest.manifestId} cannot be completed: ${problems[0]!.problem}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}; no row was deleted in this run, and rows of this archive not yet deleted are still in the store; restore the chunk files, then run again`,
     );
   }
-  const at = formatIsoInstant(env.now());
+  const at = formatIsoInstant(env.context.now());
   const change = { manifestId: manifest.manifestId, at };
   const totals = { deleted: 0, alreadyGone: 0, bytesFreed: 0 };
   const retained: { table: ArchiveTable; key: string[] }[] = [];
@@ -38,7 +38,7 @@ export async function deleteRows(env: ArchiveEnvironment, destination: ArchiveDe
       totals.alreadyGone += outcome.missing;
       totals.bytesFreed += outcome.bytesFreed;
       for (const index of outcome.changedRows) retained.push({ table: entry.table, key: rowKey(entry.table, batch[index]!) });
-      env.onProgress?.('deleted', totals.deleted + totals.alreadyGone + retained.length);
+      reportProgress(env, 'deleted', totals.deleted + totals.alreadyGone + retained.length);
       await lease.renewIfDue();
     }
   }

@@ -5,7 +5,7 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import type { ArchiveManifestRow, ArchiveTable } from '../store/maintenance.js';
 import type { LeaseHolder } from '../jobs/lease.js';
 import type { ArchiveDestination } from './destination.js';
-import { type ArchiveEnvironment, checkSignal } from './environment.js';
+import { type ArchiveEnvironment, checkSignal, reportProgress } from './environment.js';
 import { eligibleRows } from './eligible.js';
 import {
   ARCHIVE_FORMAT,
@@ -64,8 +64,8 @@ async function exportUnverified(
   maxChunks: number,
 ): Promise<{ row: ArchiveManifestRow; manifest: Manifest; more: boolean } | null> {
   const { store } = env;
-  const createdAt = formatIsoInstant(env.now());
-  const manifestId = newManifestId(env.now());
+  const createdAt = formatIsoInstant(env.context.now());
+  const manifestId = newManifestId(env.context.now());
   const started: ArchiveManifestRow = {
     manifestId,
     createdAt,
@@ -104,7 +104,7 @@ async function exportUnverified(
     lines = [];
     keys = null;
     size = 0;
-    env.onProgress?.('exported', exported);
+    reportProgress(env, 'exported', exported);
     await lease.renewIfDue();
     checkSignal(env, `archive ${manifestId} was being exported (nothing was deleted; the partial export is discarded)`);
   };
@@ -166,7 +166,7 @@ async function exportUnverified(
     rowCount: manifest.rowCount,
     bytes: manifest.bytes,
     status: 'verified',
-    verifiedAt: formatIsoInstant(env.now()),
+    verifiedAt: formatIsoInstant(env.context.now()),
     manifest: { selection, file: manifest, manifestSha256: sha256OfBytes(text) } as unknown as JsonValue,
   };
   await putRow(store, verified, 'exporting');

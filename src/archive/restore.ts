@@ -1,7 +1,7 @@
 import { FindingsError, UsageError } from '../errors.js';
 import type { JsonValue } from '../core/json.js';
 import { formatIsoInstant } from '../core/time/iso.js';
-import { type ArchiveEnvironment, ROWS_PER_CALL, checkSignal, takeLease } from './environment.js';
+import { type ArchiveEnvironment, ROWS_PER_CALL, checkSignal, reportProgress, takeLease } from './environment.js';
 import { RETAINED_FILE, decodeRetained, keyText, rowKey, sha256OfBytes } from './format.js';
 import { type RestoreRecord, parseRowManifest, putRow } from './manifest-row.js';
 import { type LoadedArchive, checkChunks, readRows } from './verify.js';
@@ -38,7 +38,7 @@ export async function restoreArchive(env: ArchiveEnvironment, archive: LoadedArc
 
   const lease = options.dryRun ? null : await takeLease(env);
   try {
-    const at = formatIsoInstant(env.now());
+    const at = formatIsoInstant(env.context.now());
     const totals: RestoreTotals = { inserted: 0, identical: 0, conflicting: 0, skippedRetained: 0 };
     const byTable: Record<string, RestoreTotals> = {};
     for (const entry of manifest.chunks) {
@@ -55,7 +55,7 @@ export async function restoreArchive(env: ArchiveEnvironment, archive: LoadedArc
           target.identical += outcome.identical;
           target.conflicting += outcome.conflicting;
         }
-        env.onProgress?.(options.dryRun ? 'checked' : 'restored', totals.inserted + totals.identical + totals.conflicting);
+        reportProgress(env, options.dryRun ? 'checked' : 'restored', totals.inserted + totals.identical + totals.conflicting);
         await lease?.renewIfDue();
       }
     }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { runArchive } from '../archive/archiver.js';
 import { LocalDirectoryDestination } from '../archive/destination.js';
 import { countEligible } from '../archive/eligible.js';
-import type { ArchiveEnvironment } from '../archive/environment.js';
+import { type ArchiveEnvironment, withProgress } from '../archive/environment.js';
 import { locate } from '../archive/locate.js';
 import { restoreArchive } from '../archive/restore.js';
 import { checkChunks } from '../archive/verify.js';
@@ -11,7 +11,7 @@ import { archiveListDocument, renderArchiveList, renderArchiveRun, renderDryRun,
 import { withStore } from '../cli/context.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
-import { startProgress } from '../cli/progress.js';
+import { jobContextFor } from '../cli/job-events.js';
 import type { AggConfig } from '../config/config.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { LeaseHeldError } from '../jobs/lease.js';
@@ -23,15 +23,8 @@ import { configDefault, helpFooter, option } from '../cli/help.js';
 // `agg archive`: which mode (src/cli/archive-options.ts), the run (src/archive/), what it prints
 // (src/cli/archive-render.ts).
 
-function environment(store: Store, io: CommandIo, onProgress?: ArchiveEnvironment['onProgress']): ArchiveEnvironment {
-  return {
-    store,
-    now: io.now,
-    ...(io.signal ? { signal: io.signal } : {}),
-    open: (location) => LocalDirectoryDestination.fromLocation(location),
-    ...(onProgress ? { onProgress } : {}),
-    onTakeover: (line) => io.stderr.write(`agg: ${line}\n`),
-  };
+function environment(store: Store, io: CommandIo, quiet: boolean, total: number | null = null): ArchiveEnvironment {
+  return { store, context: jobContextFor(io, { quiet }), open: (location) => LocalDirectoryDestination.fromLocation(location), total };
 }
 
 export async function runArchiveCommand(command: Command, options: ArchiveOptions, io: CommandIo): Promise<number> {
@@ -80,15 +73,8 @@ async function archive(store: Store, config: AggConfig, options: ArchiveOptions,
     out(renderDryRun(selection, tables, eligible, unfinished, destination.root));
     return ExitCode.ok;
   }
-  const progress = startProgress(io, 'archive', { quiet });
-  const result = await runArchive(
-    environment(store, io, (phase, done) => progress.update({ done, total: null, unit: `rows ${phase}` })),
-    destination,
-    selection,
-    tables,
-    config.archive.rowsPerChunk,
-  );
-  progress.stop();
+  const env = environment(store, io, quiet);
+  const result = await withProgress(env, 'archive', () => runArchive(env, destination, selection, tables, config.archive.rowsPerChunk));
   if (options.json) {
     out(JSON.stringify({ dryRun: false, selection, ...result, ms: io.now() - started }));
     return ExitCode.ok;
@@ -125,9 +111,8 @@ async function verify(store: Store, argument: string, io: CommandIo, json: boole
 async function restore(store: Store, argument: string, io: CommandIo, dryRun: boolean, quiet: boolean, json: boolean, out: (text: string) => void): Promise<number> {
   const archive = await locate(store, argument, io.cwd);
   const started = io.now();
-  const progress = startProgress(io, dryRun ? 'restore (dry run)' : 'restore', { quiet });
-  const result = await restoreArchive(environment(store, io, (phase, done) => progress.update({ done, total: archive.manifest?.rowCount ?? null, unit: `rows ${phase}` })), archive, { dryRun });
-  progress.stop();
+  const env = environment(store, io, quiet, archive.manifest?.rowCount ?? null);
+  const result = await withProgress(env, dryRun ? 'restore (dry run)' : 'restore', () => restoreArchive(env, archive, { dryRun }));
   if (json) {
     out(JSON.stringify({ manifestId: archive.manifestId, dryRun, ...result, ms: io.now() - started }));
     return ExitCode.ok;

@@ -8,12 +8,10 @@ import type { CommandIo } from '../cli/io.js';
 import { interruptedExitCode } from '../cli/interruption.js';
 import { numberError, parseInteger, readInteger } from '../text/numbers.js';
 import { parseInstant } from '../cli/options.js';
-import { startProgress } from '../cli/progress.js';
 import { MAX_DURATION_MS, formatDuration as formatAge, parseDuration } from '../core/duration.js';
 import { formatIsoInstant } from '../core/time/iso.js';
-import { LeaseHolder, describeTakeover } from '../jobs/lease.js';
-import { withLedgerRow } from '../jobs/operation-ledger.js';
-import { newRunId } from '../jobs/task.js';
+import { jobContextFor } from '../cli/job-events.js';
+import { runOperation } from '../jobs/operation.js';
 import { commandLine } from './job-command.js';
 import { reportLeaseHeld } from './lease-held.js';
 import { configDefault, helpFooter, option } from '../cli/help.js';
@@ -68,24 +66,9 @@ export async function runCleanupCommand(command: Command, options: CleanupOption
     const changeLogBefore = before('--change-log', options.changeLog, defaults.changeLogMs);
     const runsBefore = before('--runs', options.runs, defaults.runsMs);
     const batchSize = parseBatchSize(options.batchSize, defaults.batchSize);
-    const started = io.now();
     const target = [...categories].join(',');
-    const runId = newRunId('cleanup', started);
-    // A real cleanup holds the lease cleanup:<categories> (as backfill and validate hold theirs), so
-    // two never overlap; a killed one's lease is taken over at once on the same host.
-    const leaseName = `cleanup:${target}`;
-    const lost = new AbortController();
-    let lease: LeaseHolder | null = null;
-    if (options.dryRun !== true) {
-      const acquired = await LeaseHolder.acquire(store, { name: leaseName, runId, now: io.now, force: false, onLost: () => lost.abort() });
-      if ('heldBy' in acquired) {
-        return reportLeaseHeld(io, { command: 'cleanup', leaseName, heldBy: acquired.heldBy, resuming: null, skipIfRunning: options.skipIfRunning === true, canForce: false });
-      }
-      lease = acquired.lease;
-      if (acquired.tookOver) io.stderr.write(`agg: ${describeTakeover(leaseName, acquired.tookOver)}\n`);
-    }
-    const progress = startProgress(io, options.dryRun ? 'cleanup (dry run)' : 'cleanup', { quiet });
-    const request: CleanupRequest = {
+    const dryRun = options.dryRun === true;
+    const request: Omit<CleanupRequest, 'onProgress' | 'signal'> = {
       store,
       categories,
       asOf,
@@ -94,34 +77,38 @@ export async function runCleanupCommand(command: Command, options: CleanupOption
       runsBefore,
       chunkGraceMs: defaults.chunkGraceMs,
       batchSize,
-      dryRun: options.dryRun === true,
+      dryRun,
       sampleSize: 5,
-      onProgress: (category, matched) => progress.update({ done: matched, total: null, unit: CATEGORY_LABELS[category] }),
-      // Ctrl-C, or another cleanup taking the lease over: stop after the current batch.
-      signal: io.signal ? AbortSignal.any([io.signal, lost.signal]) : lost.signal,
     };
-    const spec = { asOf, categories: [...categories], staleFiltersBefore, changeLogBefore, runsBefore, batchSize };
-    // A dry run leaves no trace; a real one is recorded in the run ledger with what it deleted.
-    let results: CategoryResult[];
-    try {
-      results = request.dryRun
-        ? await runCleanup(request)
-        : await withLedgerRow(store, { runId, command: 'cleanup', args: io.redactor.args(commandLine(command)), target, spec }, io.now, async () => {
-            const value = await runCleanup(request);
-            return { value, status: io.signal?.aborted ? 'interrupted' : lost.signal.aborted ? 'partial' : 'succeeded', counts: cleanupCounts(value) };
-          });
-    } finally {
-      await lease?.release();
+    // A real cleanup holds the lease cleanup:<categories> (as backfill and validate hold theirs), so two
+    // never overlap, and is recorded in the run ledger with what it deleted; a dry run leaves no trace.
+    const ran = await runOperation(
+      {
+        command: 'cleanup',
+        leaseName: `cleanup:${target}`,
+        target,
+        spec: { asOf, categories: [...categories], staleFiltersBefore, changeLogBefore, runsBefore, batchSize },
+        label: dryRun ? 'cleanup (dry run)' : 'cleanup',
+        run: async (steps) => {
+          // Ctrl-C, or another cleanup taking the lease over: stop after the current batch.
+          const value = await runCleanup({ ...request, signal: steps.signal, onProgress: (category, matched) => steps.progress(matched, CATEGORY_LABELS[category]) });
+          return { value, counts: cleanupCounts(value), complete: !steps.signal.aborted };
+        },
+      },
+      { store, context: jobContextFor(io, { quiet }), args: io.redactor.args(commandLine(command)), dryRun },
+    );
+    if (ran.kind === 'lease-held') {
+      return reportLeaseHeld(io, { command: 'cleanup', leaseName: ran.leaseName, heldBy: ran.heldBy, resuming: null, skipIfRunning: options.skipIfRunning === true, canForce: false });
     }
-    progress.stop();
+    const results = ran.value;
     const totals = results.reduce((sum, r) => ({ matched: sum.matched + r.matched, deleted: sum.deleted + r.deleted, kept: sum.kept + r.kept, bytes: sum.bytes + r.bytes }), { matched: 0, deleted: 0, kept: 0, bytes: 0 });
-    const summary = { asOf, dryRun: options.dryRun === true, batchSize, categories: results, totals, storeCalls: store.stats.calls, ms: io.now() - started };
+    const summary = { asOf, dryRun, batchSize, categories: results, totals, storeCalls: store.stats.calls, ms: ran.ms };
     io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : render(summary));
-    if (io.signal?.aborted) {
+    if (ran.stoppedBy === 'interrupted') {
       io.stderr.write('agg: interrupted: stopped after a complete batch; run the same command again to go on\n');
       return interruptedExitCode(io.signal);
     }
-    if (lost.signal.aborted) {
+    if (ran.stoppedBy === 'lease-lost') {
       io.stderr.write('agg: another cleanup took over the lease; stopped after a complete batch; run the same command again to go on\n');
       return ExitCode.findings;
     }

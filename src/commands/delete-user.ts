@@ -4,12 +4,10 @@ import { ExitCode, UsageError } from '../cli/errors.js';
 import { formatDuration, makeTable } from '../cli/format.js';
 import { interruptedExitCode } from '../cli/interruption.js';
 import type { CommandIo } from '../cli/io.js';
-import { startProgress } from '../cli/progress.js';
 import { parseUserId } from '../cli/user-id.js';
-import { LeaseHolder, describeTakeover } from '../jobs/lease.js';
-import { withLedgerRow } from '../jobs/operation-ledger.js';
-import { newRunId } from '../jobs/task.js';
 import type { Store } from '../store/store.js';
+import { jobContextFor } from '../cli/job-events.js';
+import { runOperation } from '../jobs/operation.js';
 import { commandLine } from './job-command.js';
 import { reportLeaseHeld } from './lease-held.js';
 import { helpFooter } from '../cli/help.js';
@@ -54,35 +52,38 @@ export async function runDeleteUser(command: Command, rawUserId: string, options
       }
       return ExitCode.ok;
     }
-    const started = io.now();
-    const runId = newRunId('delete-user', started);
-    const leaseName = `delete-user:${userId}`;
-    const acquired = await LeaseHolder.acquire(store, { name: leaseName, runId, now: io.now, force: false, onLost: () => undefined });
-    if ('heldBy' in acquired) return reportLeaseHeld(io, { command: 'delete-user', leaseName, heldBy: acquired.heldBy, resuming: null, skipIfRunning: options.skipIfRunning === true, canForce: false });
-    if (acquired.tookOver) io.stderr.write(`agg: ${describeTakeover(leaseName, acquired.tookOver)}\n`);
-    const progress = startProgress(io, `deleting ${userId}`, { quiet: quiet || options.json === true });
     const byTable: Record<string, number> = {};
-    let deleted = 0;
-    let finished = false;
-    try {
-      await withLedgerRow(store, { runId, command: 'delete-user', args: io.redactor.args(commandLine(command)), target: userId, spec: { userId } }, io.now, async () => {
-        while (!io.signal?.aborted) {
-          const step = await store.deleteUserStep(userId);
-          if (step.done) {
-            finished = true;
-            break;
+    const ran = await runOperation(
+      {
+        command: 'delete-user',
+        leaseName: `delete-user:${userId}`,
+        target: userId,
+        spec: { userId },
+        label: `deleting ${userId}`,
+        run: async (steps) => {
+          let deleted = 0;
+          let finished = false;
+          while (!steps.signal.aborted) {
+            const step = await store.deleteUserStep(userId);
+            if (step.done) {
+              finished = true;
+              break;
+            }
+            deleted += step.deleted;
+            byTable[step.table!] = (byTable[step.table!] ?? 0) + step.deleted;
+            steps.progress(deleted, 'rows deleted');
           }
-          deleted += step.deleted;
-          byTable[step.table!] = (byTable[step.table!] ?? 0) + step.deleted;
-          progress.update({ done: deleted, total: null, unit: 'rows deleted' });
-        }
-        return { value: null, status: finished ? 'succeeded' : 'interrupted', counts: { deleted, ...Object.fromEntries(Object.entries(byTable).map(([table, n]) => [`deleted:${table}`, n])) } };
-      });
-    } finally {
-      progress.stop();
-      await acquired.lease.release();
+          return { value: { deleted, finished }, counts: { deleted, ...Object.fromEntries(Object.entries(byTable).map(([table, n]) => [`deleted:${table}`, n])) }, complete: finished };
+        },
+      },
+      { store, context: jobContextFor(io, { quiet: quiet || options.json === true }), args: io.redactor.args(commandLine(command)), dryRun: false },
+    );
+    if (ran.kind === 'lease-held') {
+      return reportLeaseHeld(io, { command: 'delete-user', leaseName: ran.leaseName, heldBy: ran.heldBy, resuming: null, skipIfRunning: options.skipIfRunning === true, canForce: false });
     }
-    const summary = { userId, runId, dryRun: false, deleted, byTable, finished, ms: io.now() - started };
+    const { runId } = ran;
+    const { deleted, finished } = ran.value;
+    const summary = { userId, runId, dryRun: false, deleted, byTable, finished, ms: ran.ms };
     if (options.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
       const table = makeTable(['table', 'rows deleted'], { colAligns: ['left', 'right'] });
@@ -90,6 +91,10 @@ export async function runDeleteUser(command: Command, rawUserId: string, options
       // Nothing left to delete is not an error: the request may have run before.
       if (finished && deleted === 0) io.stdout.write(`agg held nothing for ${userId}: nothing to delete (run ${runId})\n`);
       else io.stdout.write(`${finished ? 'deleted' : 'partly deleted'} everything agg held for ${userId} in ${formatDuration(summary.ms)} (run ${runId})\n${table.toString()}\n`);
+    }
+    if (ran.stoppedBy === 'lease-lost') {
+      io.stderr.write(`agg: another delete-user of ${userId} took over the lease; stopped after a complete step; run the same command again to finish\n`);
+      return ExitCode.findings;
     }
     if (!finished) {
       io.stderr.write(`agg: interrupted; run the same command again to finish deleting ${userId}\n`);

@@ -4,8 +4,8 @@
 export type JobEvent =
   /** The job began working on `total` items (after its lease and its user list). */
   | { readonly kind: 'started'; readonly label: string }
-  /** An item settled: `done` of `total` in this run, with an optional second measure. */
-  | { readonly kind: 'progress'; readonly done: number; readonly total: number; readonly unit: string; readonly detail?: string }
+  /** An item settled: `done` of `total` (null: not known ahead) in this run, with an optional second measure. */
+  | { readonly kind: 'progress'; readonly done: number; readonly total: number | null; readonly unit: string; readonly detail?: string }
   /** A dead holder's lease was taken over: one line saying whose and why. */
   | { readonly kind: 'notice'; readonly message: string }
   /** The job stopped (whatever the outcome); renderers clean up. */

@@ -513,7 +513,7 @@ describe('runArchive', () => {
     const destination = LocalDirectoryDestination.at('archive', harness.cwd);
     const asOf = new Date(NOW).toISOString();
     const selection = selectionOf({ asOf, tables: [...ARCHIVE_TABLES], watchedBefore: '2024-07-01T00:00:00.000Z', expiredBefore: { kpi: '2025-06-24T00:00:00.000Z', top_channels: '2025-06-24T00:00:00.000Z', monthly_trend: '2025-06-01T00:00:00.000Z' }, changesBefore: '2025-04-02T00:00:00.000Z', runsBefore: '2025-01-02T00:00:00.000Z' });
-    const result = await runArchive({ store, now: () => NOW, open: (location) => LocalDirectoryDestination.fromLocation(location) }, destination, selection, [...ARCHIVE_TABLES], 2, 3);
+    const result = await runArchive({ store, context: { now: () => NOW, emit: () => undefined }, open: (location) => LocalDirectoryDestination.fromLocation(location) }, destination, selection, [...ARCHIVE_TABLES], 2, 3);
     await store.close();
     // 22 eligible rows, 2 per chunk, at most 3 chunks per archive.
     expect(result.archives.map((a) => a.chunks)).toEqual([3, 3, 3, 2]);
