@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import type { InputRecord } from '../core/record.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { withStore } from '../cli/context.js';
 import { UsageError } from '../cli/errors.js';
@@ -8,12 +7,11 @@ import { maxInputBytes } from '../cli/input-limit.js';
 import type { CommandIo } from '../cli/io.js';
 import { interruptedExitCode } from '../cli/interruption.js';
 import { parseTimeZone } from '../cli/options.js';
-import { startProgress } from '../cli/progress.js';
+import { jobContextFor } from '../cli/job-events.js';
 import { parseUserId } from '../cli/user-id.js';
 import { formatDuration, makeTable } from '../cli/format.js';
 import { loadRecordsFile } from '../input/load-records.js';
-import { storedRecordText, toStoredRecord } from '../store/record-codec.js';
-import type { Store } from '../store/store.js';
+import { importRecords, planImport } from '../jobs/import-records.js';
 import { helpFooter } from '../cli/help.js';
 
 interface ImportOptions {
@@ -23,9 +21,6 @@ interface ImportOptions {
   json?: boolean;
   replace?: boolean;
 }
-
-/** Records per store call from the command's point of view: the unit of progress. */
-const IMPORT_BATCH = 2000;
 
 interface ImportSummary {
   file: string;
@@ -41,47 +36,6 @@ interface ImportSummary {
   changeId: string | null;
   storeCalls: number;
   ms: number;
-}
-
-/** The user's stored records as their texts, by id. */
-async function storedTexts(store: Store, userId: string): Promise<Map<string, string>> {
-  const stored = new Map<string, string>();
-  let cursor: string | null = null;
-  for (;;) {
-    const page = await store.pageRecords(userId, { cursor });
-    for (const record of page.items) stored.set(record.id, storedRecordText(toStoredRecord(record)));
-    if (page.isDone) break;
-    cursor = page.cursor;
-  }
-  return stored;
-}
-
-/** What an import would do, without writing: compares the file with the user's stored records. */
-async function plan(store: Store, userId: string, records: readonly InputRecord[], replace: boolean): Promise<{ inserted: number; updated: number; unchanged: number; deleted: number }> {
-  const stored = await storedTexts(store, userId);
-  const counts = { inserted: 0, updated: 0, unchanged: 0, deleted: 0 };
-  for (const record of records) {
-    const existing = stored.get(record.id);
-    if (existing === undefined) counts.inserted++;
-    else if (existing === storedRecordText(toStoredRecord(record))) counts.unchanged++;
-    else counts.updated++;
-    stored.delete(record.id);
-  }
-  if (replace) counts.deleted = stored.size;
-  return counts;
-}
-
-/**
- * --replace: deletes the stored records the file does not have, under the import's own change-log
- * entry. Runs after the file's records are written, so the user is never without the records both
- * versions share.
- */
-async function deleteMissing(store: Store, userId: string, records: readonly InputRecord[], change: { changeId: string; at: string }): Promise<number> {
-  const inFile = new Set(records.map((record) => record.id));
-  const stored = await storedTexts(store, userId);
-  const missing = [...stored.keys()].filter((id) => !inFile.has(id));
-  if (missing.length === 0) return 0;
-  return store.deleteRecords(userId, missing, { changeId: change.changeId, changeType: 'import', at: change.at }, (id) => Buffer.byteLength(stored.get(id) ?? '', 'utf8'));
 }
 
 export async function runImport(command: Command, file: string, options: ImportOptions, io: CommandIo): Promise<number> {
@@ -103,34 +57,12 @@ export async function runImport(command: Command, file: string, options: ImportO
     );
   }
   return withStore(command, io, async ({ store }) => {
-    let counts = { inserted: 0, updated: 0, unchanged: 0, deleted: 0 };
-    let interruptedAt: number | null = null;
     // One change-log entry per import run: every batch (and any retry of one) extends the same entry.
     const changeId = `import:${userId}:${formatIsoInstant(started)}:${randomUUID().slice(0, 8)}`;
-    if (options.dryRun) {
-      counts = await plan(store, userId, loaded.records, options.replace === true);
-    } else {
-      const progress = startProgress(io, `importing into ${userId}`, { quiet: quiet || options.json === true });
-      for (let i = 0; i < loaded.records.length; i += IMPORT_BATCH) {
-        // A signal stops the import between batches: what is written stays (with its change-log
-        // entry), and the same command again finishes it (records are keyed by id).
-        if (io.signal?.aborted) {
-          interruptedAt = i;
-          break;
-        }
-        const outcome = await store.putRecords({
-          userId,
-          records: loaded.records.slice(i, i + IMPORT_BATCH),
-          change: { changeId, changeType: 'import', at: formatIsoInstant(io.now()) },
-        });
-        counts.inserted += outcome.inserted;
-        counts.updated += outcome.updated;
-        counts.unchanged += outcome.unchanged;
-        progress.update({ done: Math.min(i + IMPORT_BATCH, loaded.records.length), total: loaded.records.length, unit: 'records' });
-      }
-      if (options.replace && interruptedAt === null) counts.deleted = await deleteMissing(store, userId, loaded.records, { changeId, at: formatIsoInstant(io.now()) });
-      progress.stop();
-    }
+    const replace = options.replace === true;
+    const { counts, interruptedAt } = options.dryRun
+      ? { counts: await planImport(store, userId, loaded.records, replace), interruptedAt: null }
+      : await importRecords({ store, context: jobContextFor(io, { quiet: quiet || options.json === true }), userId, records: loaded.records, changeId, replace }, `importing into ${userId}`);
     const changed = counts.inserted + counts.updated + counts.deleted > 0;
     const summary: ImportSummary = {
       file,
