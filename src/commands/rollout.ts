@@ -199,6 +199,5 @@ export function registerRollout(program: Command, io: CommandIo, setExit: (code:
     ['agg rollout --percent 25 --plan', 'who would enter; changes nothing'],
     ['agg rollout --percent 25 --require-validated --reason "canary"', ''],
     ['agg rollout --rollback --reason "drift"', 'kill switch: 0 % at once'],
-    ['agg rollout --history --format markdown', 'the audit log for a CI job summary'],
   ]);
 }

@@ -173,7 +173,7 @@ function parseXy(lines: readonly string[]): XyChart {
   const series = lines.slice(4).map((text, i) => {
     const line = new Line(text, `line ${i + 5}`);
     line.literal(INDENT);
-    const kind = line.peek('bar ') ? 'bar' : line.peek('line ') ? 'line' : line.fail('expected "bar" or "line"');
+    const kind: 'bar' | 'line' = line.peek('bar ') ? 'bar' : line.peek('line ') ? 'line' : line.fail('expected "bar" or "line"');
     line.literal(`${kind} `);
     const values = line.list(() => line.number());
     line.end();
