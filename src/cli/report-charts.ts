@@ -97,8 +97,9 @@ export function instantLabels(instants: readonly string[]): string[] {
 export function rolloutCharts(flag: string, events: readonly RolloutEvent[]): string[] {
   if (events.length === 0) return [];
   const shown = events.slice(0, MAX_POINTS).reverse();
-  const values: number[] = [];
-  for (const event of shown) values.push((event.toBasisPoints ?? values.at(-1) ?? event.fromBasisPoints ?? 0) / 100);
+  const basisPoints: number[] = [];
+  for (const event of shown) basisPoints.push(event.toBasisPoints ?? basisPoints.at(-1) ?? event.fromBasisPoints ?? 0);
+  const values = basisPoints.map((points) => points / 100);
   const title = `Rollout percent of ${flag}${events.length > MAX_POINTS ? `, the latest ${MAX_POINTS} changes` : ''}`;
   return [mermaidBlock(xyChart({ title, xTitle: 'change (UTC)', categories: instantLabels(shown.map((event) => event.at)), yTitle: 'percent', yMax: 100, series: 'line', values }))];
 }
