@@ -2,12 +2,14 @@ import { makeTable } from './format.js';
 import { describeDecision, formatBasisPoints } from '../core/rollout.js';
 import type { OverrideOutcome, PercentOutcome, PercentSummary, RollbackOutcome } from '../rollout/change.js';
 import type { RolloutStatus, UserCheck } from '../rollout/report.js';
-import type { RolloutEvent } from '../store/types.js';
+import type { RolloutEvent, RolloutFlag } from '../store/types.js';
+import { escapeCell } from './markdown-cell.js';
+import { rolloutCharts } from './report-charts.js';
 import { plainTable, utcMinute } from './plain-table.js';
 import { wrapWords } from './wrap.js';
 
 // What `agg rollout` prints: the status, --check, --history and the outcome of each change, as text
-// and as the JSON documents of --json.
+// and as the JSON documents of --json; --history also as Markdown.
 
 const n = (value: number): string => value.toLocaleString('en-US');
 const table = (head: string[]) => makeTable(head, { colAligns: head.map(() => 'left' as const) });
@@ -110,6 +112,23 @@ function historyTable(events: readonly RolloutEvent[]): string {
 export function renderHistory(flag: string, events: readonly RolloutEvent[]): string {
   if (events.length === 0) return `flag ${flag} has no recorded changes\n`;
   return `audit log of flag ${flag}, newest first:\n${historyTable(events)}\n`;
+}
+
+/** --history --format markdown, for a CI job summary: the flag now, the percent over time, the log. */
+export function renderHistoryMarkdown(flag: string, state: RolloutFlag | null, events: readonly RolloutEvent[]): string {
+  const now = state === null ? 'no such flag' : state.rolledBack ? 'rolled back (0.00%)' : formatBasisPoints(state.basisPoints);
+  const lines = [`## agg rollout history of \`${flag}\`: ${now}`, ''];
+  if (events.length === 0) return `${[...lines, `Flag \`${flag}\` has no recorded changes.`].join('\n')}\n`;
+  const latest = events[0]!;
+  lines.push(
+    `${n(events.length)} change${events.length === 1 ? '' : 's'} shown, newest first; the latest: ${latest.action} ${fromTo(latest)} by ${escapeCell(latest.actor)} at ${latest.at}.`,
+    '',
+    ...rolloutCharts(flag, events).flatMap((chart) => [chart, '']),
+    '| when (UTC) | who | action | from → to | reason | details |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...events.map((event) => `| ${utcMinute(event.at)} | ${escapeCell(event.actor)} | ${event.action} | ${fromTo(event)} | ${escapeCell(event.reason ?? '')} | ${escapeCell(detailText(event))} |`),
+  );
+  return `${lines.join('\n')}\n`;
 }
 
 export function checkJson(check: UserCheck) {

@@ -4,6 +4,7 @@ import type { StatusReport } from '../status/collect.js';
 import { type Paint, PLAIN } from './colour.js';
 import { compactSpan, plainTable } from './plain-table.js';
 import { wrapWords } from './wrap.js';
+import { statusCharts } from './report-charts.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
 const pct = (part: number, whole: number): string => (whole === 0 ? '-' : `${((part / whole) * 100).toFixed(1)}%`);
@@ -82,6 +83,8 @@ export function renderStatusMarkdown(report: StatusReport): string {
   const c = report.consistency;
   const lines = [`## agg status: ${overall(report, PLAIN)}`, '', `${report.store}, at ${report.generatedAt}.`];
   if (report.alerts.length > 0) lines.push('', ...report.alerts.map((alert) => `- **${alert.name}**: ${alert.message}`));
+  // The picture under the verdict (and its alerts), the figures after it.
+  lines.push('', ...statusCharts(report).flatMap((chart, i) => (i === 0 ? [chart] : ['', chart])));
   lines.push(
     '',
     '| | |',

@@ -7,6 +7,8 @@ import { VALIDATION_STATUSES, type ValidationStatus } from '../store/types.js';
 import { describeFailures, describeFilters, formatDuration, makeTable } from './format.js';
 import { type Paint, PLAIN } from './colour.js';
 import type { RepairOutcome } from '../jobs/repair.js';
+import { escapeCell } from './markdown-cell.js';
+import { validateCharts } from './report-charts.js';
 
 /**
  * The report of a validate run. Its JSON form is a stable, documented schema ("agg.validate/v1",
@@ -135,10 +137,6 @@ function renderRepair(repair: RepairSummary): string {
   return `${head}\nrepaired: ${repair.written} written, ${repair.refreshed} refreshed (equal data), ${repair.deleted} deleted${failed}`;
 }
 
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
 export function renderMarkdown(report: ValidateReport): string {
   const clean = report.exitCode === 0;
   const lines = [
@@ -146,6 +144,8 @@ export function renderMarkdown(report: ValidateReport): string {
     '',
     `${report.users.validated} of ${report.users.total} users validated, ${report.users.clean} clean, in ${formatDuration(report.ms)}. Run \`${report.runId ?? 'dry run'}\`${report.seed ? `, sample seed \`${report.seed}\`` : ''}, fail on **${report.options.failOn}**.`,
     '',
+    // The picture under the verdict, the figures after it.
+    ...validateCharts(report).flatMap((chart) => [chart, '']),
     `| type | ${VALIDATION_STATUSES.join(' | ')} |`,
     `| --- | ${VALIDATION_STATUSES.map(() => '---:').join(' | ')} |`,
     ...typesWithData(report).map((type) => `| ${type} | ${VALIDATION_STATUSES.map((status) => report.byType[type]![status]).join(' | ')} |`),

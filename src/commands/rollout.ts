@@ -3,8 +3,9 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import { withStore } from '../cli/context.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
+import { appendToStepSummary } from '../cli/step-summary.js';
 import { parseInteger } from '../text/numbers.js';
-import { checkJson, renderCheck, renderHistory, renderOverrides, renderPercent, renderRollback, renderStatus, statusJson } from '../cli/rollout-render.js';
+import { checkJson, renderCheck, renderHistory, renderHistoryMarkdown, renderOverrides, renderPercent, renderRollback, renderStatus, statusJson } from '../cli/rollout-render.js';
 import { parseUserId } from '../cli/user-id.js';
 import { DEFAULT_FLAG } from '../core/rollout-plan.js';
 import { resolveActor } from '../rollout/actor.js';
@@ -31,6 +32,21 @@ interface RolloutOptions {
   check?: string;
   allowUnknown?: boolean;
   json?: boolean;
+  format?: string;
+}
+
+const FORMATS = ['table', 'json', 'markdown'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** --json is --format json; markdown (a CI job summary) is of the audit log only. */
+function formatOf(options: RolloutOptions, action: Action): Format {
+  if (options.format !== undefined && !(FORMATS as readonly string[]).includes(options.format)) {
+    throw new UsageError(`--format "${options.format}" is not valid (expected one of: ${FORMATS.join(', ')})`);
+  }
+  if (options.json && options.format !== undefined && options.format !== 'json') throw new UsageError(`--json conflicts with --format ${options.format}`);
+  const format = options.json ? 'json' : ((options.format as Format | undefined) ?? 'table');
+  if (format === 'markdown' && action.kind !== 'history') throw new UsageError('--format markdown only goes with --history');
+  return format;
 }
 
 type Action =
@@ -94,10 +110,18 @@ export async function runRollout(command: Command, options: RolloutOptions, io: 
   const reason = parseReason(options.reason);
   const actorOption = parseActor(options.actor);
   const out = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  const json = options.json === true;
+  const format = formatOf(options, action);
+  const json = format === 'json';
   return withStore(command, io, async ({ store, config }) => {
     const { actor } = resolveActor(actorOption, io.env);
     const context: RolloutContext = { store, flag, actor, now: io.now, policy: config.eligibility };
+    if (action.kind === 'history' && format === 'markdown') {
+      const markdown = renderHistoryMarkdown(flag, await store.getFlag(flag), await store.listFlagEvents(flag, action.limit));
+      io.stdout.write(markdown);
+      await appendToStepSummary(io, markdown);
+      return ExitCode.ok;
+    }
+
     switch (action.kind) {
       case 'status': {
         const status = await readStatus(store, flag, 5, formatIsoInstant(io.now()));
@@ -167,7 +191,8 @@ export function registerRollout(program: Command, io: CommandIo, setExit: (code:
     .option('--allow-unknown', 'with --enable-user/--disable-user or --check: accept users the store has no records or results for yet')
     .option('--reason <text>', 'why, for the audit log')
     .addOption(option('--actor <name>', 'who, for the audit log', { shown: 'the OS user, else the CI environment' }))
-    .option('--json', 'print one JSON document on stdout')
+    .option('--json', 'print one JSON document on stdout (same as --format json)')
+    .addOption(option('--format <format>', 'table, json, or with --history markdown (CI job summary: also appended to $GITHUB_STEP_SUMMARY)', { shown: 'table', words: FORMATS }))
     .action(async (options: RolloutOptions, command: Command) => setExit(await runRollout(command, options, io)));
   helpFooter(command, [
     ['agg rollout', 'status: percent, overrides, last changes'],

@@ -163,6 +163,8 @@ const CASES: Case[] = [
   c('--resume of a run that is not there', fixed('backfill', '--resume', 'bf-20990101-000000-abcdef'), /no backfill run bf-20990101-000000-abcdef in the ledger \(see agg runs\)/),
   c('--percent with --rollback', fixed('rollout', '--percent', '5', '--rollback'), /choose one of --percent, --rollback per run/),
   c('--history with --percent', fixed('rollout', '--history', '--percent', '5'), /choose one of .*--percent.*--history|--history.*--percent/),
+  c('rollout --format markdown without --history', fixed('rollout', '--percent', '10', '--format', 'markdown'), /^agg: --format markdown only goes with --history$/),
+  c('rollout --format xml', fixed('rollout', '--history', '--format', 'xml'), /^agg: --format "xml" is not valid \(expected one of: table, json, markdown\)$/),
   c('one user enabled and disabled', fixed('rollout', '--enable-user', 'u1', '--disable-user', 'u1'), /user u1 is named by more than one of --enable-user, --disable-user and --clear-user/),
   c('a rollback of a flag that does not exist', fixed('rollout', '--flag', 'no_such_flag', '--rollback'), /no_such_flag.*(does not exist|no flag)/),
   c('a flag name with spaces', fixed('rollout', '--flag', 'my flag', '--percent', '5'), /--flag "my flag" is not a flag name/),

@@ -35,6 +35,7 @@ describe('the GitHub Actions recipes', () => {
     expect(workflows['agg-backfill-changed.yml']).toMatch(/npx agg --prod backfill --changed --max-runtime 10m .*--skip-if-running/);
     expect(workflows['agg-validate-nightly.yml']).toMatch(/npx agg --prod validate --sample 5% --format markdown .*--rollback-on-drift 0\.5%/);
     expect(workflows['agg-validate-nightly.yml']).toMatch(/run: npx agg --prod status --format markdown/);
+    expect(workflows['agg-validate-nightly.yml']).toMatch(/run: npx agg --prod rollout --history --format markdown/);
     expect(workflows['agg-backfill-sharded.yml']).toMatch(/shard: \[1, 2, 3, 4, 5, 6, 7, 8\]/);
     expect(workflows['agg-backfill-sharded.yml']).toMatch(/--shard \$\{\{ matrix\.shard \}\}\/8/);
   });
@@ -76,7 +77,7 @@ describe('the GitHub Actions recipes', () => {
     }
     expect(users).toBe(12);
 
-    const [nightly, status] = aggCommands(workflows['agg-validate-nightly.yml']!, { shard: 1 }, false);
+    const [nightly, status, history] = aggCommands(workflows['agg-validate-nightly.yml']!, { shard: 1 }, false);
     const validate = await run(nightly!);
     expect(validate.code, validate.stderr).toBe(0);
     expect(validate.stdout).toMatch(/^#/m);
@@ -85,5 +86,9 @@ describe('the GitHub Actions recipes', () => {
     const health = await run(status!);
     expect(health.code, health.stderr).toBe(0);
     expect(health.stdout).toMatch(/^## agg status: OK/);
+    const log = await run(history!);
+    expect(log.code, log.stderr).toBe(0);
+    expect(log.stdout).toMatch(/^## agg rollout history of `precomputed_aggregations`: no such flag/);
+    expect(readFileSync(summary, 'utf8').endsWith(`${health.stdout}${log.stdout}`)).toBe(true);
   });
 });
