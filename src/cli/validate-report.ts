@@ -9,6 +9,7 @@ import { type Paint, PLAIN } from './colour.js';
 import type { RepairOutcome } from '../jobs/repair.js';
 import { escapeCell } from './markdown-cell.js';
 import { validateCharts } from './report-charts.js';
+import { DEFAULT_MAX_FINDINGS, foldedLine, planListing, remedy, verdictLine } from './findings-listing.js';
 
 /**
  * The report of a validate run. Its JSON form is a stable, documented schema ("agg.validate/v1",
@@ -76,22 +77,7 @@ function typesWithData(report: ValidateReport): string[] {
   return AGGREGATION_TYPES.filter((type) => report.byType[type] && VALIDATION_STATUSES.some((status) => report.byType[type]![status] > 0));
 }
 
-/** Most severe first: what the app serves wrong, then what it cannot serve, then housekeeping. */
-const SEVERITY: readonly ValidationStatus[] = ['drift', 'outdated', 'stale', 'missing', 'orphan', 'expired'];
-
-/** What to do about a user's findings of one status, said once for all of them. */
-const REMEDY: Readonly<Partial<Record<ValidationStatus, (userId: string) => string>>> = {
-  outdated: (userId) => `older algorithm version: agg backfill --user ${userId}`,
-  stale: (userId) => `records changed since: agg backfill --user ${userId} (or the next tick)`,
-  missing: (userId) => `never stored: agg backfill --user ${userId}`,
-  orphan: () => 'no longer expected: agg cleanup --orphans deletes them',
-  expired: () => 'past expiresAt: the next backfill --changed renews them',
-};
-
-/** A user's findings of one status beyond this many are one line (drift is always listed in full). */
-const LISTED_PER_USER = 3;
-
-export function renderTable(report: ValidateReport, paint: Paint = PLAIN): string {
+export function renderTable(report: ValidateReport, paint: Paint = PLAIN, maxFindings = DEFAULT_MAX_FINDINGS): string {
   const lines: string[] = [];
   lines.push(`validate ${report.target}${report.runId ? ` (run ${report.runId})` : ''}: ${report.users.validated} of ${report.users.total} users, ${report.users.clean} clean, in ${formatDuration(report.ms)}${report.seed ? `; sample seed ${report.seed}` : ''}`);
   // Only the statuses something has: the table fits 80 columns and the eye goes to what was found.
@@ -100,28 +86,23 @@ export function renderTable(report: ValidateReport, paint: Paint = PLAIN): strin
   for (const type of typesWithData(report)) table.push([type, ...shown.map((status) => String(report.byType[type]![status]))]);
   table.push(['total', ...shown.map((status) => String(report.totals[status]))]);
   lines.push(table.toString());
-  for (const status of SEVERITY) {
-    const byUser = new Map<string, ReportFinding[]>();
-    for (const finding of report.findings) if (finding.status === status) byUser.set(finding.userId, [...(byUser.get(finding.userId) ?? []), finding]);
-    for (const [userId, found] of byUser) {
-      if (status !== 'drift' && found.length > LISTED_PER_USER) {
-        const types = new Set(found.map((finding) => finding.type)).size;
-        const sets = new Set(found.map((finding) => finding.filterHash)).size;
-        lines.push(paint.warn(`${userId}: ${found.length} ${status} (${types} type${types === 1 ? '' : 's'} × ${sets} filter set${sets === 1 ? '' : 's'})`), `  ${REMEDY[status]!(userId)}`);
-        continue;
-      }
-      for (const finding of found) {
-        lines.push(status === 'drift' ? paint.bad(findingLine(finding)) : paint.warn(findingLine(finding)));
-        for (const diff of finding.diffs) lines.push(`  ${diffLine(finding, diff)}`);
-        if (finding.diffCount > finding.diffs.length) lines.push(`  … ${finding.diffCount - finding.diffs.length} more differences (--max-diffs)`);
-      }
+  for (const entry of planListing(report, maxFindings)) {
+    if (entry.kind === 'folded') {
+      lines.push(entry.status === 'drift' ? paint.bad(foldedLine(entry)) : paint.warn(foldedLine(entry)), `  ${remedy(entry)}`);
+      continue;
     }
+    const { finding } = entry;
+    lines.push(finding.status === 'drift' ? paint.bad(findingLine(finding)) : paint.warn(findingLine(finding)));
+    for (const diff of finding.diffs) lines.push(`  ${diffLine(finding, diff)}`);
+    if (finding.diffCount > finding.diffs.length) lines.push(`  … ${finding.diffCount - finding.diffs.length} more differences (--max-diffs)`);
   }
   if (report.findingsOmitted > 0) lines.push(`… ${report.findingsOmitted} more findings not listed (see --format json)`);
   if (report.failures.length > 0) lines.push(`could not validate: ${failuresLine(report)}`);
   for (const failure of report.failures) lines.push(`could not validate ${failure.userId}: ${failure.error}`);
   if (report.repair) lines.push(renderRepair(report.repair));
   if (report.guardrail) lines.push(`guardrail: ${report.guardrail.message}`);
+  const verdict = verdictLine(report);
+  lines.push(report.exitCode === 0 ? verdict : paint.bad(verdict));
   return `${lines.join('\n')}\n`;
 }
 
@@ -137,7 +118,7 @@ function renderRepair(repair: RepairSummary): string {
   return `${head}\nrepaired: ${repair.written} written, ${repair.refreshed} refreshed (equal data), ${repair.deleted} deleted${failed}`;
 }
 
-export function renderMarkdown(report: ValidateReport): string {
+export function renderMarkdown(report: ValidateReport, maxFindings = DEFAULT_MAX_FINDINGS): string {
   const clean = report.exitCode === 0;
   const lines = [
     `## agg validate: ${clean ? 'clean' : 'findings'} (${report.target})`,
@@ -151,10 +132,15 @@ export function renderMarkdown(report: ValidateReport): string {
     ...typesWithData(report).map((type) => `| ${type} | ${VALIDATION_STATUSES.map((status) => report.byType[type]![status]).join(' | ')} |`),
     `| **total** | ${VALIDATION_STATUSES.map((status) => `**${report.totals[status]}**`).join(' | ')} |`,
   ];
-  const listed = report.findings.filter((finding) => finding.status !== 'match');
+  const listed = planListing(report, maxFindings);
   if (listed.length > 0) {
     lines.push('', '### Findings', '');
-    for (const finding of listed) {
+    for (const entry of listed) {
+      if (entry.kind === 'folded') {
+        lines.push(`- ${escapeCell(foldedLine(entry))}: ${escapeCell(remedy(entry))}`);
+        continue;
+      }
+      const { finding } = entry;
       lines.push(`- ${escapeCell(findingLine(finding))}`);
       for (const diff of finding.diffs) lines.push(`  - \`${escapeCell(diffLine(finding, diff))}\``);
       if (finding.diffCount > finding.diffs.length) lines.push(`  - … ${finding.diffCount - finding.diffs.length} more differences`);
@@ -167,6 +153,7 @@ export function renderMarkdown(report: ValidateReport): string {
   }
   if (report.repair) lines.push('', '### Repair', '', escapeCell(renderRepair(report.repair)).replace(/ repair/g, '\n\nrepair'));
   if (report.guardrail) lines.push('', '### Guardrail', '', `${report.guardrail.rolledBack ? '**Rolled back:** ' : ''}${escapeCell(report.guardrail.message)}`);
+  lines.push('', `**${escapeCell(verdictLine(report))}**`);
   return `${lines.join('\n')}\n`;
 }
 

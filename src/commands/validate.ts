@@ -6,6 +6,7 @@ import { canonicalFilters, filtersSchema } from '../core/filters.js';
 import type { JsonValue } from '../core/json.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
+import { DEFAULT_MAX_FINDINGS } from '../cli/findings-listing.js';
 import { withStore } from '../cli/context.js';
 import type { CommandIo } from '../cli/io.js';
 import { appendToStepSummary } from '../cli/step-summary.js';
@@ -47,6 +48,7 @@ interface ValidateOptions {
   tolerance: string;
   format?: string;
   maxDiffs: string;
+  maxFindings?: string;
   failOn: string;
   repair?: boolean;
   dryRun?: boolean;
@@ -143,6 +145,8 @@ function failsOn(failOn: FailOn, totals: Record<ValidationStatus, number>): bool
 /** What --repair will do for one user. */
 export async function runValidate(command: Command, options: ValidateOptions, io: CommandIo): Promise<number> {
   const format = formatOf(options);
+  // Display only (the JSON lists every finding up to its cap): checked before any work.
+  const maxFindings = options.maxFindings === undefined ? DEFAULT_MAX_FINDINGS : parseInteger(options.maxFindings, { option: '--max-findings', min: 0, max: MAX_REPORTED_FINDINGS, hint: '(findings listed one by one; the rest fold into one line per user)' });
   const concurrency = parseConcurrency(options.concurrency);
   const maxRuntimeMs = parseMaxRuntime(options.maxRuntime);
   if (options.resume !== undefined) {
@@ -261,7 +265,7 @@ export async function runValidate(command: Command, options: ValidateOptions, io
       ms: result.ms,
       exitCode,
     };
-    const rendered = format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderTable(report, paintFor(io, io.stdout));
+    const rendered = format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report, maxFindings) : renderTable(report, paintFor(io, io.stdout), maxFindings);
     io.stdout.write(rendered);
     if (format === 'markdown') await appendToStepSummary(io, rendered);
     return exitCode;
@@ -281,6 +285,7 @@ export function registerValidate(program: Command, io: CommandIo, setExit: (code
     .option('--tolerance <x>', 'relative tolerance for numbers', '1e-9')
     .addOption(option('--format <format>', 'table, json or markdown (markdown also goes to $GITHUB_STEP_SUMMARY)', { shown: 'table', words: FORMATS }))
     .option('--max-diffs <n>', 'differences listed per aggregation', '20')
+    .addOption(option('--max-findings <n>', 'findings the table and Markdown list one by one, worst first; the rest fold into one line per user and status', { shown: String(DEFAULT_MAX_FINDINGS) }))
     .addOption(option('--fail-on <what>', 'exit 1 when this is found: drift, missing or any', { value: 'drift', words: FAIL_ON }))
     .option('--repair', 'rewrite drifted, stale, missing and outdated aggregations and delete orphans, after printing the plan')
     .option('--dry-run', 'with --repair: print the plan only')

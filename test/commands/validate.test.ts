@@ -82,6 +82,24 @@ describe.each(ADAPTER_FACTORIES)('agg validate on the %s', (_name, make) => {
     expect(drift).toBeGreaterThan(0);
     expect(missing).toBeGreaterThan(drift); // drift first, the summary of the missing after it
     expect(lines.filter((line) => line.includes(': missing'))).toEqual([]);
+    // The verdict is the last line: what was found, and what it means for the exit code.
+    expect(lines.at(-1)).toBe('verdict: 1 drift, 180 missing; fails (--fail-on drift); exit 1');
+    expect(run.code).toBe(1);
+  });
+
+  it('--max-findings lists more one by one (table and Markdown), folds what does not fit, and is checked', async () => {
+    const harness = make();
+    await withOpen(harness, (store) => seedUsers(store, 2, 40, 'grouped'));
+    expect((await agg(harness, ['backfill', '--user', 'user-001'])).code).toBe(0);
+    const all = await agg(harness, ['validate', '--max-findings', '180']);
+    expect(all.stdout.split('\n').filter((line) => /^user-002 · .*: missing$/.test(line))).toHaveLength(180);
+    const few = await agg(harness, ['validate', '--max-findings', '179', '--format', 'markdown']);
+    expect(few.stdout).toContain('- user-002: 180 missing (10 types × 18 filter sets): never stored: agg backfill --user user-002');
+    expect(few.stdout).not.toContain(': missing\n');
+    expect(few.stdout.trimEnd().split('\n').at(-1)).toBe('**verdict: 180 missing; passes (--fail-on drift); exit 0**');
+    const bad = await agg(harness, ['validate', '--max-findings', '-1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--max-findings "-1" must be a whole number from 0 to 2000/);
   });
 
   it('is clean after a backfill, and records each user\'s outcome', async () => {
