@@ -209,24 +209,20 @@ async function breakdown(file: string): Promise<void> {
   note('node started, nothing loaded');
   await import('../src/cli/main.js');
   note('the CLI entry loaded (each command\'s own code loads when it runs)');
-  const { readFileBytes } = await import('../src/input/read-text.js');
-  const { parseInput } = await import('../src/input/load-records.js');
+  const { loadRecordsFile } = await import('../src/input/load-records.js');
   const { prepareDataset } = await import('../src/core/dataset.js');
   const { iterateAggregations } = await import('../src/core/compute.js');
   const { DEFAULT_GRID } = await import('../src/core/filters.js');
   const { newestWatchedAt } = await import('../src/core/newest-watch.js');
   // What is let go is held only inside functions that have returned (or in `held`): a value left in a
   // live frame's registers would stay reachable however the variable is cleared.
-  type Records = ReturnType<typeof parseInput>['records'];
+  type Records = Awaited<ReturnType<typeof loadRecordsFile>>['records'];
   const held: { records: Records | null } = { records: null };
   const read = async (): Promise<void> => {
-    const bytes = await readFileBytes(file);
-    note('the file read (one buffer of its size)');
-    held.records = parseInput(bytes, file).records;
-    note('records parsed and validated, the buffer still held');
+    held.records = (await loadRecordsFile(file)).records;
+    note('records read through a window of the file, parsed and validated');
   };
   await read();
-  note('the buffer let go');
   const prepare = (): ReturnType<typeof prepareDataset> => {
     const records = held.records!;
     const prepared = prepareDataset(records, { asOf: newestWatchedAt(records)!, timeZone: 'UTC' });

@@ -5,7 +5,9 @@ import { deriveTopicMask, topicsOfMask } from './topics.js';
 
 /**
  * A record as every aggregation reads it (spec §1.2b, §1.3): parsed once, defaults applied, derived
- * fields computed in the context's zone. Local fields are -1 when the record is undated.
+ * fields computed in the context's zone. Local fields are -1 when the record is undated. The video's
+ * id, title and URL are not kept: no aggregation reads them (the title only derives topics, below), and
+ * on a large history they would be a third of what the computation holds.
  */
 export interface NormalizedRecord {
   readonly id: string;
@@ -13,9 +15,6 @@ export interface NormalizedRecord {
   readonly t: number;
   /** Canonical ISO instant, or null when undated. */
   readonly watchedAt: string | null;
-  readonly videoId: string | null;
-  readonly videoTitle: string;
-  readonly videoUrl: string | null;
   readonly channelTitle: string;
   readonly channelUrl: string | null;
   readonly product: Product;
@@ -40,7 +39,6 @@ export interface NormalizedRecord {
   readonly msOfDay: number;
 }
 
-export const UNKNOWN_VIDEO = 'Unknown Video';
 export const UNKNOWN_CHANNEL = 'Unknown Channel';
 
 export class DuplicateRecordIdError extends Error {
@@ -85,9 +83,6 @@ export function normalizeRecords(input: readonly InputRecord[], context: Resolve
       id: raw.id,
       t: t ?? NaN,
       watchedAt,
-      videoId: raw.videoId || null,
-      videoTitle: title || UNKNOWN_VIDEO,
-      videoUrl: raw.videoUrl || null,
       channelTitle: channel || UNKNOWN_CHANNEL,
       channelUrl: raw.channelUrl || null,
       product: raw.product === 'YouTube Music' ? 'YouTube Music' : 'YouTube',
