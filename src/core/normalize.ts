@@ -2,6 +2,7 @@ import type { ResolvedContext } from './context.js';
 import type { InputRecord, Product } from './record.js';
 import { formatIsoInstant, parseIsoInstant } from './time/iso.js';
 import { deriveTopicMask, topicsOfMask } from './topics.js';
+import type { ZoneClock } from './time/zone.js';
 
 /**
  * A record as every aggregation reads it (spec §1.2b, §1.3): parsed once, defaults applied, derived
@@ -55,9 +56,30 @@ export interface NormalizedInput {
 
 /** Normalizes every record once. Ads are counted and left out: no v1 aggregation reads them. */
 export function normalizeRecords(input: readonly InputRecord[], context: ResolvedContext): NormalizedInput {
-  const { clock } = context;
-  const records: NormalizedRecord[] = [];
-  const seen = new Set<string>();
+  const normalizer = new RecordNormalizer(context.clock);
+  normalizer.add(input);
+  return normalizer;
+}
+
+/**
+ * Normalizes records given in pieces (pages from a store, say), so the input records need not all be
+ * held at once: only their normalized form accumulates. Ids must be unique across all pieces.
+ */
+export class RecordNormalizer implements NormalizedInput {
+  readonly records: NormalizedRecord[] = [];
+  adCount = 0;
+  readonly #seen = new Set<string>();
+
+  constructor(readonly clock: ZoneClock) {}
+
+  add(input: readonly InputRecord[]): void {
+    const ads = normalizeInto(input, this.clock, this.#seen, this.records);
+    this.adCount += ads;
+  }
+}
+
+/** Appends the normalized form of each record that is not an ad to `records`; answers how many were ads. */
+function normalizeInto(input: readonly InputRecord[], clock: ZoneClock, seen: Set<string>, records: NormalizedRecord[]): number {
   let adCount = 0;
   for (const raw of input) {
     if (seen.has(raw.id)) throw new DuplicateRecordIdError(raw.id);
@@ -100,5 +122,5 @@ export function normalizeRecords(input: readonly InputRecord[], context: Resolve
       msOfDay,
     });
   }
-  return { records, adCount };
+  return adCount;
 }
