@@ -1,5 +1,5 @@
 import { AGGREGATION_TYPES } from '../core/aggregations/definition.js';
-import { VALIDATION_STATUSES } from '../store/types.js';
+import { VALIDATION_STATUSES, type ValidationStatus } from '../store/types.js';
 import type { RunRecord } from '../store/types.js';
 
 // A run's counts as machine output shows them (agg runs --json, agg runs show --json, agg status
@@ -32,7 +32,7 @@ type PlainKey = (typeof PLAIN_COUNT_KEYS)[number];
 export type ReadableCounts = { -readonly [K in PlainKey]?: number } & {
   users?: { total: number; done: number; failed: number };
   /** backfill: results computed; validate: results by status, and by type and status where any did not match. */
-  results?: number | { byStatus: Record<string, number>; byType: Record<string, Record<string, number>> };
+  results?: number | { byStatus: Record<ValidationStatus, number>; byType: Record<string, Record<ValidationStatus, number>> };
   /** cleanup: rows deleted per category; delete-user: per table. */
   deletedBy?: Record<string, number>;
   /** validate --rollback-on-drift: served users validated, and those with drift. */
@@ -59,11 +59,11 @@ export function readableCounts(run: Pick<RunRecord, 'counts'>): ReadableCounts {
   }
   if ([...USER_KEYS].some((key) => key in counts)) out.users = { total: counts.usersTotal ?? 0, done: counts.usersDone ?? 0, failed: counts.usersFailed ?? 0 };
   if (VALIDATION_STATUSES.some((status) => `status:${status}` in counts)) {
-    const byStatus = Object.fromEntries(VALIDATION_STATUSES.map((status) => [status, counts[`status:${status}`] ?? 0]));
-    const byType: Record<string, Record<string, number>> = {};
+    const byStatus = Object.fromEntries(VALIDATION_STATUSES.map((status) => [status, counts[`status:${status}`] ?? 0])) as Record<ValidationStatus, number>;
+    const byType: Record<string, Record<ValidationStatus, number>> = {};
     for (const type of AGGREGATION_TYPES) {
-      const row = Object.fromEntries(VALIDATION_STATUSES.map((status) => [status, counts[`type:${type}:${status}`] ?? 0]));
-      if (VALIDATION_STATUSES.some((status) => status !== 'match' && row[status]! > 0)) byType[type] = row;
+      const row = Object.fromEntries(VALIDATION_STATUSES.map((status) => [status, counts[`type:${type}:${status}`] ?? 0])) as Record<ValidationStatus, number>;
+      if (VALIDATION_STATUSES.some((status) => status !== 'match' && row[status] > 0)) byType[type] = row;
     }
     out.results = { byStatus, byType };
     // A ledger key "results" beside validate's statuses is not one this agg writes.

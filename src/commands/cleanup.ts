@@ -15,6 +15,8 @@ import { runOperation } from '../jobs/operation.js';
 import { commandLine } from './job-command.js';
 import { reportLeaseHeld } from './lease-held.js';
 import { configDefault, helpFooter, option } from '../cli/help.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { cleanupDocument } from '../cli/json-schemas/cleanup.js';
 
 interface CleanupOptions {
   expired?: boolean;
@@ -103,7 +105,7 @@ export async function runCleanupCommand(command: Command, options: CleanupOption
     const results = ran.value;
     const totals = results.reduce((sum, r) => ({ matched: sum.matched + r.matched, deleted: sum.deleted + r.deleted, kept: sum.kept + r.kept, bytes: sum.bytes + r.bytes }), { matched: 0, deleted: 0, kept: 0, bytes: 0 });
     const summary = { asOf, dryRun, batchSize, categories: results, totals, storeCalls: store.stats.calls, ms: ran.ms };
-    io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : render(summary));
+    io.stdout.write(options.json ? jsonLine(cleanupDocument, { schema: 'agg.cleanup/v1', ...summary }) : render(summary));
     if (ran.stoppedBy === 'interrupted') {
       io.stderr.write('agg: interrupted: stopped after a complete batch; run the same command again to go on\n');
       return interruptedExitCode(io.signal);

@@ -35,12 +35,20 @@ export function jsonDocument<const Id extends string, Shape extends z.ZodRawShap
   return z.strictObject({ schema: z.literal(id).describe(`always ${id} for this layout`), ...shape }).meta({ title: id, description });
 }
 
-type Frozen<T> = T extends readonly (infer U)[] ? readonly Frozen<U>[] : T extends object ? { readonly [K in keyof T]: Frozen<T[K]> } : T;
+export type Frozen<T> = T extends readonly (infer U)[] ? readonly Frozen<U>[] : T extends object ? { readonly [K in keyof T]: Frozen<T[K]> } : T;
+
+/** A document's value as the code builds it (read-only lists and objects welcome). */
+export type DocumentOf<S extends z.ZodType> = Frozen<z.input<S>>;
 
 /**
  * A document as one line of JSON, its value typed by its schema: the command's code and the documented
  * shape cannot drift apart unnoticed (the compiler checks the one, tests check real outputs against the other).
  */
-export function jsonLine<S extends z.ZodType>(_schema: S, value: Frozen<z.input<S>>): string {
-  return `${JSON.stringify(value)}\n`;
+export function jsonText<S extends z.ZodType>(_schema: S, value: Frozen<z.input<S>>): string {
+  return JSON.stringify(value);
+}
+
+/** The document and a newline, as a command writes it to stdout. */
+export function jsonLine<S extends z.ZodType>(schema: S, value: Frozen<z.input<S>>): string {
+  return `${jsonText(schema, value)}\n`;
 }
