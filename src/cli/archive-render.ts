@@ -48,7 +48,7 @@ export function renderArchiveRun(result: { leftovers: Leftovers; archives: Archi
   return lines.join('\n');
 }
 
-function ruleOf(selection: Selection, t: ArchiveTable): string {
+export function ruleOf(selection: Selection, t: ArchiveTable): string {
   const s = selection.tables;
   switch (t) {
     case 'watch_records':

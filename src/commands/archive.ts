@@ -8,6 +8,8 @@ import { restoreArchive } from '../archive/restore.js';
 import { checkChunks } from '../archive/verify.js';
 import { type ArchiveOptions, archiveMode, planArchive } from '../cli/archive-options.js';
 import { archiveListDocument, renderArchiveList, renderArchiveRun, renderDryRun, renderRestore, renderVerify, watchRecordsWarning } from '../cli/archive-render.js';
+import { archivePlanMarkdown, archiveRestoreMarkdown, archiveRunMarkdown, archiveVerifyMarkdown } from '../cli/archive-markdown.js';
+import { appendToStepSummary } from '../cli/step-summary.js';
 import { withStore } from '../cli/context.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
@@ -67,6 +69,7 @@ async function archive(store: Store, config: AggConfig, options: ArchiveOptions,
   if (options.dryRun) {
     const eligible = await countEligible(store, selection, tables);
     const unfinished = (await store.maintenance.listArchiveManifests()).filter((row) => row.status === 'exporting' || row.status === 'verified');
+    await appendToStepSummary(io, archivePlanMarkdown(selection, tables, eligible, destination.root));
     if (options.json) {
       out(jsonLine(archivePlanDocument, { schema: 'agg.archive.plan/v1', dryRun: true, destination: destination.location, selection, eligible, unfinished: unfinished.map((row) => ({ manifestId: row.manifestId, status: row.status })) }));
       return ExitCode.ok;
@@ -76,6 +79,7 @@ async function archive(store: Store, config: AggConfig, options: ArchiveOptions,
   }
   const env = environment(store, io, quiet);
   const result = await withProgress(env, 'archive', () => runArchive(env, destination, selection, tables, config.archive.rowsPerChunk));
+  await appendToStepSummary(io, archiveRunMarkdown(result, selection, tables, io.now() - started));
   if (options.json) {
     out(jsonLine(archiveDocument, { schema: 'agg.archive/v1', dryRun: false, selection, ...result, ms: io.now() - started }));
     return ExitCode.ok;
@@ -101,6 +105,7 @@ async function verify(store: Store, argument: string, io: CommandIo, json: boole
     await store.maintenance.putArchiveManifest({ ...archive.row, verifiedAt: at }, archive.row.status);
   }
   const rows = checks.reduce((sum, c) => sum + c.rows, 0);
+  await appendToStepSummary(io, archiveVerifyMarkdown(archive.manifestId, ok, problems, checks, rows));
   if (json) {
     out(jsonLine(archiveVerifyDocument, { schema: 'agg.archive.verify/v1', manifestId: archive.manifestId, ok, problems, rows, chunks: checks, verifiedAt: ok ? at : null }));
   } else {
@@ -114,6 +119,7 @@ async function restore(store: Store, argument: string, io: CommandIo, dryRun: bo
   const started = io.now();
   const env = environment(store, io, quiet, archive.manifest?.rowCount ?? null);
   const result = await withProgress(env, dryRun ? 'restore (dry run)' : 'restore', () => restoreArchive(env, archive, { dryRun }));
+  await appendToStepSummary(io, archiveRestoreMarkdown(archive.manifestId, result, dryRun, io.now() - started));
   if (json) {
     out(jsonLine(archiveRestoreDocument, { schema: 'agg.archive.restore/v1', manifestId: archive.manifestId, dryRun, ...result, ms: io.now() - started }));
     return ExitCode.ok;
