@@ -62,10 +62,12 @@ describe('every --json output against its schema', () => {
     await run('agg.show.result/v1', ['show', 'alice', 'kpi', '--json']);
     await run('agg.validate/v1', ['validate', '--user', 'alice', '--json']);
     await run('agg.validate/v1', ['validate', '--all', '--format', 'json', '--repair', '--dry-run']);
+    // Created at 0 %: both users enter next, and bob has no validation yet, so that grow is refused.
+    await run('agg.rollout.percent/v1', ['rollout', '--percent', '0', '--actor', 'ops', '--json']);
+    await run('agg.rollout.percent/v1', ['rollout', '--percent', '100', '--require-validated', '--actor', 'ops', '--json'], T0, 1);
     await run('agg.rollout.percent/v1', ['rollout', '--percent', '50', '--actor', 'ops', '--json']);
     await run('agg.rollout.percent/v1', ['rollout', '--percent', '50', '--actor', 'ops', '--json']);
     await run('agg.rollout.percent/v1', ['rollout', '--percent', '100', '--plan', '--json']);
-    await run('agg.rollout.percent/v1', ['rollout', '--percent', '100', '--require-validated', '--actor', 'ops', '--json'], T0, 1);
     await run('agg.rollout.overrides/v1', ['rollout', '--enable-user', 'bob', '--actor', 'ops', '--json']);
     await run('agg.rollout.overrides/v1', ['rollout', '--enable-user', 'bob', '--actor', 'ops', '--json']);
     await run('agg.rollout/v1', ['rollout', '--json']);
@@ -119,6 +121,11 @@ describe('every --json output against its schema', () => {
   it('checks every documented schema against at least one real output', () => {
     const seen = new Set(outputs.map((output) => output.expected));
     expect(JSON_OUTPUTS.map((output) => output.id).filter((id) => !seen.has(id))).toEqual([]);
+    // And every variant of the documents that have several.
+    const kinds = (id: string) => [...new Set(outputs.filter((output) => output.expected === id).map((output) => JSON.parse(output.stdout).kind as string))].sort();
+    expect(kinds('agg.rollout.percent/v1')).toEqual(['applied', 'planned', 'refused', 'unchanged']);
+    expect(kinds('agg.rollout.rollback/v1')).toEqual(['applied', 'unchanged']);
+    expect(kinds('agg.rollout.overrides/v1')).toEqual(['applied', 'unchanged']);
   });
 
   it('names every count: no ledger key ("status:match", "deleted:expired") in any document', () => {
