@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JSON_OUTPUTS, jsonOutput } from '../../src/cli/json-schemas/index.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runAgg } from '../support/cli.js';
-import { type AdapterHarness, withOpen } from '../support/store-fixtures.js';
+import { ADAPTER_FACTORIES, withOpen } from '../support/store-fixtures.js';
 
-// Every --json document agg prints, from real commands run against the embedded store, checked
+// Every --json document agg prints, from real commands run against each store, checked
 // against its zod schema (strict: an undocumented key fails) and its schema id (the first key).
 
 const T0 = Date.parse('2025-07-01T00:00:00.000Z');
@@ -37,10 +36,10 @@ function keysOf(value: unknown, path = ''): string[] {
   return Object.entries(value).flatMap(([key, inner]) => (['data', 'details', 'checkpoint', 'sample', 'diffs', 'args'].includes(key) ? [`${path}.${key}`] : [`${path}.${key}`, ...keysOf(inner, `${path}.${key}`)]));
 }
 
-describe('every --json output against its schema', () => {
+describe.each(ADAPTER_FACTORIES)('every --json output against its schema, on the %s', (_name, make) => {
   const outputs: Output[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'agg-json-output-'));
-  const harness: AdapterHarness = { name: 'embedded store', dir, openStore: () => SqliteStore.open(join(dir, 'store')) };
+  const harness = make();
 
   beforeAll(async () => {
     const run = async (expected: string, args: string[], now = T0, expectCode = 0) => {
