@@ -42,8 +42,8 @@ describe.each(ADAPTER_FACTORIES)('every --json output against its schema, on the
   const harness = make();
 
   beforeAll(async () => {
-    const run = async (expected: string, args: string[], now = T0, expectCode = 0) => {
-      const result = await runAgg([...args], { openStore: () => harness.openStore(), now: () => now, cwd: dir });
+    const run = async (expected: string, args: string[], now = T0, expectCode = 0, signal?: AbortSignal) => {
+      const result = await runAgg([...args], { openStore: () => harness.openStore(), now: () => now, cwd: dir, ...(signal ? { signal } : {}) });
       outputs.push({ label: `agg ${args.join(' ')}`, expected, ...result });
       expect(result.code, `agg ${args.join(' ')}: ${result.stderr}`).toBe(expectCode);
       return JSON.parse(result.stdout) as Record<string, unknown>;
@@ -102,6 +102,11 @@ describe.each(ADAPTER_FACTORIES)('every --json output against its schema, on the
     await run('agg.runs/v1', ['runs', '--command', 'delete-user', '--json']);
     await run('agg.parse/v1', ['parse', join(SAMPLES, 'demo-takeout.json'), '--json']);
     await run('agg.parse/v1', ['parse', join(SAMPLES, 'demo-takeout.html'), '--out', join(dir, 'records.jsonl'), '--json']);
+    // Ctrl-C before the first batch: the import says how far it got (exit 130).
+    const stop = new AbortController();
+    stop.abort('SIGINT');
+    const stopped = await run('agg.import/v1', ['import', alice, '--user', 'carol', '--json'], T0, 130, stop.signal);
+    expect(stopped).toMatchObject({ interrupted: true, recordsWritten: 0 });
     await run('agg.compute/v1', ['compute', join(SAMPLES, 'demo-takeout.json'), '--type', 'kpi', '--type', 'top_channels', '--grid', '--json']);
   }, 120_000);
 
