@@ -16,9 +16,11 @@ import { renewExpiring } from '../jobs/renewal.js';
 import { collectUsers, inShard, type Selection, type Shard } from '../jobs/selection.js';
 import type { Task, TaskResult } from '../jobs/task.js';
 import { finishCode, loadRunToResume, refuseDefiningFlags, runCommandTask } from './job-command.js';
-import type { RunRecord } from '../store/types.js';
+import type { RunRecord, RunStatus } from '../store/types.js';
 import { requireKnownUsers } from '../users/known-users.js';
 import { helpFooter, option, repeatable } from '../cli/help.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { backfillDocument } from '../cli/json-schemas/backfill.js';
 
 interface BackfillOptions {
   user: string[];
@@ -92,7 +94,7 @@ const DEFINING_OPTIONS = ['user', 'all', 'changed', 'expiring', 'type', 'grid', 
 
 interface BackfillSummary {
   runId: string | null;
-  status: string;
+  status: RunStatus;
   target: string;
   dryRun: boolean;
   resumable: boolean;
@@ -225,7 +227,7 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
     const result = await runCommandTask(command, task, { store, io, concurrency, maxRuntimeMs, forceLease: options.forceLease === true, skipIfRunning: options.skipIfRunning === true, quiet, dryRun, resume });
     if (typeof result === 'number') return result;
     const summary = summarize(result, dryRun, spec.renew);
-    io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : readable(summary));
+    io.stdout.write(options.json ? jsonLine(backfillDocument, { schema: 'agg.backfill/v1', ...summary }) : readable(summary));
     return finishCode('backfill', result, io);
   });
 }

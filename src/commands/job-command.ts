@@ -8,6 +8,8 @@ import { findRunToResume, runTask, type Task, type TaskOptions, type TaskResult 
 import type { Store } from '../store/store.js';
 import type { RunRecord } from '../store/types.js';
 import { reportLeaseHeld } from './lease-held.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { nothingToResumeDocument } from '../cli/json-schemas/backfill.js';
 
 // What backfill and validate share as commands over src/jobs: running the task with the command's
 // options, what to say when another run holds the lease, and the exit code at the end.
@@ -28,7 +30,7 @@ export async function loadRunToResume<S>(
   if (run.command !== request.command || !parsed.success) throw new UsageError(`run ${run.runId} is not a resumable ${request.command} run`);
   // A run stopped by a store failure is 'failed' with no failed user: exactly what --resume is for.
   if (run.status === 'succeeded') {
-    io.stdout.write(request.json ? `${JSON.stringify({ runId: run.runId, status: 'succeeded', resumed: false })}\n` : `run ${run.runId} already succeeded; nothing to resume\n`);
+    io.stdout.write(request.json ? jsonLine(nothingToResumeDocument, { schema: 'agg.nothing-to-resume/v1', command: request.command, runId: run.runId, status: 'succeeded', resumed: false }) : `run ${run.runId} already succeeded; nothing to resume\n`);
     return { exitCode: ExitCode.ok };
   }
   return { run, spec: parsed.data };
