@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { findRunToResume, runTask, type Task, type TaskOptions, type TaskResult } from '../jobs/task.js';
 import type { Store } from '../store/store.js';
 import type { RunRecord } from '../store/types.js';
+import { requireKnownUsers } from '../users/known-users.js';
 import { reportLeaseHeld } from './lease-held.js';
 import { jsonLine } from '../cli/json-schemas/common.js';
 import { nothingToResumeDocument } from '../cli/json-schemas/backfill.js';
@@ -18,7 +19,7 @@ import { nothingToResumeDocument } from '../cli/json-schemas/backfill.js';
  * `--resume RUN_ID|last`: the run and the spec it was started with, from the ledger; or, when that run
  * already succeeded, the exit code after saying so (as JSON with --json): nothing is left to do.
  */
-export async function loadRunToResume<S>(
+async function loadRunToResume<S>(
   store: Store,
   io: CommandIo,
   request: { readonly command: 'backfill' | 'validate'; readonly reference: string; readonly json: boolean },
@@ -34,6 +35,26 @@ export async function loadRunToResume<S>(
     return { exitCode: ExitCode.ok };
   }
   return { run, spec: parsed.data };
+}
+
+/**
+ * The spec a backfill or validate runs with: the resumed run's (`--resume`), or the fresh one from the
+ * options, whose named users must be known (results computed for, or a clean validation recorded of, a
+ * user the store does not know would be a typo's doing). An exit code when there is nothing to resume.
+ */
+export async function runSpec<S extends { readonly selection: { readonly kind: string; readonly users?: readonly string[] } }>(
+  store: Store,
+  io: CommandIo,
+  request: { readonly command: 'backfill' | 'validate'; readonly resume: string | undefined; readonly json: boolean; readonly fresh: S | null },
+  specSchema: z.ZodType<S>,
+): Promise<{ readonly resume: RunRecord | null; readonly spec: S } | { readonly exitCode: number }> {
+  if (request.resume !== undefined) {
+    const loaded = await loadRunToResume(store, io, { command: request.command, reference: request.resume, json: request.json }, specSchema);
+    return 'exitCode' in loaded ? loaded : { resume: loaded.run, spec: loaded.spec };
+  }
+  const spec = request.fresh!;
+  if (spec.selection.kind === 'users') await requireKnownUsers(store, spec.selection.users ?? [], { label: '--user' });
+  return { resume: null, spec };
 }
 
 /** Refuses flags that would change a resumed run (it continues exactly as it was started). */
