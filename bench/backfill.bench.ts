@@ -26,6 +26,8 @@ interface Summary {
   users: { done: number };
 }
 
+const EMPTY_DIR = mkdtempSync(join(tmpdir(), 'agg-bench-cwd-'));
+
 async function backfill(openStore: () => Store): Promise<{ summary: Summary; ms: number }> {
   let out = '';
   let err = '';
@@ -33,9 +35,10 @@ async function backfill(openStore: () => Store): Promise<{ summary: Summary; ms:
     stdout: { write: (t: string) => (out += t) },
     stderr: { write: (t: string) => (err += t) },
     env: {},
-    cwd: process.cwd(),
+    // Resolution runs for real: in an empty directory it finds no deployment, and connect opens the bench's store.
+    cwd: EMPTY_DIR,
     now: () => Date.now(),
-    openStore,
+    connect: openStore,
   };
   const started = performance.now();
   const elu = performance.eventLoopUtilization();
