@@ -131,5 +131,6 @@ async function convex(): Promise<void> {
 }
 
 console.log(`backfill bench: ${USERS} users, ${recordCount} records, 10 types × 18-set grid, node ${process.version}`);
+console.log('every figure is in-process: `agg backfill --all` run through the CLI entry (runCli) in this process, store included; no node start-up');
 if (process.env.AGG_BENCH_ONLY !== 'convex') await embedded();
 if (process.env.AGG_BENCH_ONLY !== 'embedded') await convex();
