@@ -9,28 +9,11 @@ import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { parseDurationOption } from './durations.js';
 import { UsageError } from './errors.js';
+import { globalOptions } from './global-options.js';
 import type { CommandIo } from './io.js';
 import { parseInteger } from '../text/numbers.js';
 
-/** Options every command accepts (declared on the program, read with optsWithGlobals). */
-export interface GlobalOptions {
-  url?: string;
-  adminKey?: string;
-  local?: string;
-  prod?: boolean;
-  envFile?: string;
-  component?: string;
-  timeout: string;
-  retries: string;
-  config?: string;
-  maxInputSize?: string;
-  quiet?: boolean;
-  debug?: boolean;
-}
 
-export function globalOptions(command: Command): GlobalOptions {
-  return command.optsWithGlobals() as GlobalOptions;
-}
 
 /** A timer: at most 2^31−1 ms, which is all setTimeout can wait. */
 export function parseTimeoutOption(text: string): number {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { globalOptions } from './global-options.js';
 import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_CEILING } from '../input/bounded-read.js';
 import { numberError } from '../text/numbers.js';
 import { formatSize, readSize } from '../text/sizes.js';
@@ -8,7 +9,7 @@ import { formatSize, readSize } from '../text/sizes.js';
  * AGG_MAX_INPUT_BYTES, else 1 GiB. Either is a size ("4GiB", "500MB") or a number of bytes.
  */
 export function maxInputBytes(command: Command, env: Readonly<Record<string, string | undefined>>): number {
-  const option = (command.optsWithGlobals() as { maxInputSize?: string }).maxInputSize;
+  const option = globalOptions(command).maxInputSize;
   if (option !== undefined) return parseInputLimit('--max-input-size', option);
   const variable = env.AGG_MAX_INPUT_BYTES;
   if (variable !== undefined && variable !== '') return parseInputLimit('AGG_MAX_INPUT_BYTES', variable);

@@ -11,6 +11,7 @@ import { archiveListDocument, renderArchiveList, renderArchiveRun, renderDryRun,
 import { archivePlanMarkdown, archiveRestoreMarkdown, archiveRunMarkdown, archiveVerifyMarkdown } from '../cli/archive-markdown.js';
 import { appendToStepSummary } from '../cli/step-summary.js';
 import { withStore } from '../cli/context.js';
+import { globalOptions } from '../cli/global-options.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
 import { jobContextFor } from '../cli/job-events.js';
@@ -33,7 +34,7 @@ function environment(store: Store, io: CommandIo, quiet: boolean, total: number 
 
 export async function runArchiveCommand(command: Command, options: ArchiveOptions, io: CommandIo): Promise<number> {
   const mode = archiveMode(options);
-  const quiet = (command.optsWithGlobals() as { quiet?: boolean }).quiet === true || options.json === true;
+  const quiet = globalOptions(command).quiet === true || options.json === true;
   const out = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   return withStore(command, io, async ({ store, config }) => {
     try {

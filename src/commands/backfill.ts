@@ -5,6 +5,7 @@ import { filtersSchema, canonicalFilters } from '../core/filters.js';
 import type { JsonValue } from '../core/json.js';
 import { UsageError } from '../cli/errors.js';
 import { withStore } from '../cli/context.js';
+import { globalOptions } from '../cli/global-options.js';
 import { describeFailures, formatBytes, formatDuration, makeTable } from '../cli/format.js';
 import type { CommandIo } from '../cli/io.js';
 import { parseConcurrency, parseMaxRuntime, parseShard } from '../cli/job-options.js';
@@ -182,7 +183,7 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
   const maxRuntimeMs = parseMaxRuntime(options.maxRuntime);
   if (options.resume !== undefined) refuseDefiningFlags(command, DEFINING_OPTIONS);
   const fresh = options.resume === undefined ? await specFromOptions(options) : null;
-  const quiet = (command.optsWithGlobals() as { quiet?: boolean }).quiet === true || options.json === true;
+  const quiet = globalOptions(command).quiet === true || options.json === true;
 
   return withStore(command, io, async ({ store, config }) => {
     const resolved = await runSpec(store, io, { command: 'backfill', resume: options.resume, json: options.json === true, fresh }, backfillRunSpecSchema);

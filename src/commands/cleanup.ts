@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CATEGORY_LABELS, type CategoryResult, type CleanupCategory, type CleanupRequest, type CleanupSample, runCleanup } from '../cleanup/cleanup.js';
 import { withStore } from '../cli/context.js';
+import { globalOptions } from '../cli/global-options.js';
 import { ExitCode } from '../cli/errors.js';
 import { formatBytes, formatDuration } from '../cli/format.js';
 import { plainTable, utcMinute } from '../cli/plain-table.js';
@@ -55,7 +56,7 @@ function parseBatchSize(text: string | undefined, fallback: number): number {
 export async function runCleanupCommand(command: Command, options: CleanupOptions, io: CommandIo): Promise<number> {
   const asOfMs = options.asOf === undefined ? io.now() : Date.parse(parseInstant('--as-of', options.asOf));
   const asOf = formatIsoInstant(asOfMs);
-  const quiet = (command.optsWithGlobals() as { quiet?: boolean }).quiet === true || options.json === true;
+  const quiet = globalOptions(command).quiet === true || options.json === true;
   return withStore(command, io, async ({ store, config }) => {
     const defaults = config.cleanup;
     const explicit = options.expired === true || options.orphans === true || options.staleFilters !== undefined || options.changeLog !== undefined || options.runs !== undefined;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withStore } from '../cli/context.js';
+import { globalOptions } from '../cli/global-options.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { formatDuration, makeTable } from '../cli/format.js';
 import { interruptedExitCode } from '../cli/interruption.js';
@@ -41,7 +42,7 @@ export async function runDeleteUser(command: Command, rawUserId: string, options
   if (options.dryRun !== true && options.yes !== true) {
     throw new UsageError(`delete-user removes everything agg holds for ${userId} (records, results, filter sets, change log, overrides, validations); pass --yes, or --dry-run to see what it holds`);
   }
-  const quiet = (command.optsWithGlobals() as { quiet?: boolean }).quiet === true;
+  const quiet = globalOptions(command).quiet === true;
   return withStore(command, io, async ({ store }) => {
     const held = await holdings(store, userId);
     if (options.dryRun) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { withStore } from '../cli/context.js';
+import { globalOptions } from '../cli/global-options.js';
 import { UsageError } from '../cli/errors.js';
 import { maxInputBytes } from '../cli/input-limit.js';
 import type { CommandIo } from '../cli/io.js';
@@ -90,7 +91,7 @@ export async function runImport(command: Command, file: string, options: ImportO
 }
 
 function globalQuiet(command: Command): boolean {
-  return (command.optsWithGlobals() as { quiet?: boolean }).quiet === true;
+  return globalOptions(command).quiet === true;
 }
 
 function readable(summary: ImportSummary): string {

@@ -8,6 +8,7 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { DEFAULT_MAX_FINDINGS } from '../cli/findings-listing.js';
 import { withStore } from '../cli/context.js';
+import { globalOptions } from '../cli/global-options.js';
 import type { CommandIo } from '../cli/io.js';
 import { appendToStepSummary } from '../cli/step-summary.js';
 import { paintFor } from '../cli/colour.js';
@@ -158,7 +159,7 @@ export async function runValidate(command: Command, options: ValidateOptions, io
   if (driftThreshold !== null && options.dryRun) throw new UsageError('--rollback-on-drift cannot be combined with --dry-run');
   const flag = options.flag === undefined ? DEFAULT_FLAG : parseFlagName(options.flag);
   const fresh = options.resume === undefined ? await specFromOptions(options) : null;
-  const quiet = (command.optsWithGlobals() as { quiet?: boolean }).quiet === true || format !== 'table';
+  const quiet = globalOptions(command).quiet === true || format !== 'table';
 
   return withStore(command, io, async ({ store, config }) => {
     const resolved = await runSpec(store, io, { command: 'validate', resume: options.resume, json: format === 'json', fresh }, validateRunSpecSchema);
