@@ -1,13 +1,15 @@
 import { paginationOptsValidator } from 'convex/server';
 import { type Infer, v } from 'convex/values';
-import { type MutationCtx, internalMutation, internalQuery } from './_generated/server.js';
+import { type MutationCtx, type QueryCtx, internalMutation, internalQuery } from './_generated/server.js';
 import { type AggregationDoc, digestOf, findAggregation } from './lib/aggregationRows.js';
+import { type StaleContent, acquireContent, contentChunks, contentReferenced, findContent, ownsChunks, releaseContent, releaseDeleted } from './lib/contentRows.js';
 import {
   aggregationHeaderFields,
   aggregationKeyFields,
   batchDeletionValidator,
   chunkKeyValidator,
   chunkTextValidator,
+  contentKeyValidator,
   deletionWithChunksValidator,
   digestValidator,
   pageOf,
@@ -27,7 +29,26 @@ export const digests = internalQuery({
   },
 });
 
-/** A user's aggregations with inline data; chunked ones come with `data: null` and a chunkCount. */
+/** Shared data that comes along with its header when it fits one string value, up to this much per call. */
+const SHARED_ALONG_MAX_BYTES = 4 * 1024 * 1024;
+const SHARED_ALONG_ITEM_MAX_BYTES = 1000 * 1024;
+
+/**
+ * A header as read back. Shared data comes as its JSON text while `budget` lasts (the caller reads the
+ * rest with readContent); chunked data of the old layout never does (readChunks).
+ */
+async function storedOf(ctx: QueryCtx, doc: AggregationDoc, budget: { bytes: number }) {
+  const stored = { ...digestOf(doc), filters: doc.filters, data: doc.data ?? null };
+  if (doc.shared !== true) return stored;
+  if (doc.metadata.bytes > SHARED_ALONG_ITEM_MAX_BYTES || doc.metadata.bytes > budget.bytes) return { ...stored, shared: true };
+  const chunks = await contentChunks(ctx, doc, doc.chunkCount + 1);
+  budget.bytes -= doc.metadata.bytes;
+  // A count that does not match is left to the caller's check against dataHash.
+  if (chunks.length !== doc.chunkCount) return { ...stored, shared: true };
+  return { ...stored, shared: true, json: chunks.map((chunk) => chunk.text).join('') };
+}
+
+/** A user's aggregations with inline data; chunked ones come with `data: null` and a chunkCount, shared ones with their `json` while it fits. */
 export const forUser = internalQuery({
   args: { userId: v.string(), paginationOpts: paginationOptsValidator },
   returns: pageOf(storedAggregationValidator),
@@ -36,11 +57,10 @@ export const forUser = internalQuery({
       .query('precomputed_aggregations')
       .withIndex('by_key', (q) => q.eq('userId', userId))
       .paginate(paginationOpts);
-    return {
-      page: result.page.map((doc) => ({ ...digestOf(doc), filters: doc.filters, data: doc.data ?? null })),
-      isDone: result.isDone,
-      continueCursor: result.continueCursor,
-    };
+    const budget = { bytes: SHARED_ALONG_MAX_BYTES };
+    const page = [];
+    for (const doc of result.page) page.push(await storedOf(ctx, doc, budget));
+    return { page, isDone: result.isDone, continueCursor: result.continueCursor };
   },
 });
 
@@ -50,7 +70,83 @@ export const read = internalQuery({
   handler: async (ctx, key) => {
     const doc = await findAggregation(ctx, key);
     if (!doc) return null;
-    return { ...digestOf(doc), filters: doc.filters, data: doc.data ?? null };
+    return storedOf(ctx, doc, { bytes: SHARED_ALONG_MAX_BYTES });
+  },
+});
+
+/** The pieces of one user's shared content, in order. */
+export const readContent = internalQuery({
+  args: { userId: v.string(), dataHash: v.string(), paginationOpts: paginationOptsValidator },
+  returns: pageOf(chunkTextValidator),
+  handler: async (ctx, { userId, dataHash, paginationOpts }) => {
+    const result = await ctx.db
+      .query('aggregation_content_chunks')
+      .withIndex('by_content', (q) => q.eq('userId', userId).eq('dataHash', dataHash))
+      .paginate(paginationOpts);
+    return { page: result.page.map((chunk) => ({ seq: chunk.seq, text: chunk.text })), isDone: result.isDone, continueCursor: result.continueCursor };
+  },
+});
+
+/**
+ * Puts pieces of shared contents (idempotent: keyed by user, dataHash and seq). Called for the contents
+ * an upsert or restore reported as needed: their heads exist then, `writing`.
+ */
+export const putContentChunks = internalMutation({
+  args: { chunks: v.array(v.object({ userId: v.string(), dataHash: v.string(), seq: v.number(), text: v.string() })) },
+  /** How many chunks the call carried. */
+  returns: v.number(),
+  handler: async (ctx, { chunks }) => {
+    for (const chunk of chunks) {
+      const existing = await ctx.db
+        .query('aggregation_content_chunks')
+        .withIndex('by_content', (q) => q.eq('userId', chunk.userId).eq('dataHash', chunk.dataHash).eq('seq', chunk.seq))
+        .unique();
+      if (existing) {
+        if (existing.text !== chunk.text) await ctx.db.patch(existing._id, { text: chunk.text });
+      } else {
+        await ctx.db.insert('aggregation_content_chunks', chunk);
+      }
+    }
+    return chunks.length;
+  },
+});
+
+/**
+ * Deletes the pieces of deleted contents (heads `deleting`), up to `limit` pieces in all, each head
+ * after its last piece; a content written again meanwhile (head no longer `deleting`) is left alone.
+ * With `orphanAfterMs` (cleanup), a head that no header refers to and whose state is at least that old
+ * is deleted first. Returns the keys not finished: call again with them.
+ */
+export const deleteContents = internalMutation({
+  args: { keys: v.array(contentKeyValidator), limit: v.number(), orphanAfterMs: v.optional(v.number()) },
+  returns: v.object({ deleted: v.number(), bytesFreed: v.number(), pending: v.array(contentKeyValidator) }),
+  handler: async (ctx, { keys, limit, orphanAfterMs }) => {
+    let deleted = 0;
+    let bytesFreed = 0;
+    const pending: StaleContent[] = [];
+    const nowMs = Date.now();
+    for (const key of keys) {
+      const head = await findContent(ctx, key);
+      if (!head) continue;
+      if (head.state !== 'deleting') {
+        if (orphanAfterMs === undefined || nowMs - Date.parse(head.since) < orphanAfterMs || (await contentReferenced(ctx, key))) continue;
+        await ctx.db.patch(head._id, { state: 'deleting', since: new Date(nowMs).toISOString() });
+      }
+      const left = limit - deleted;
+      if (left <= 0) {
+        pending.push(key);
+        continue;
+      }
+      const chunks = await contentChunks(ctx, key, left + 1);
+      for (const chunk of chunks.slice(0, left)) {
+        await ctx.db.delete(chunk._id);
+        bytesFreed += new TextEncoder().encode(chunk.text).length;
+        deleted++;
+      }
+      if (chunks.length <= left) await ctx.db.delete(head._id);
+      else pending.push(key);
+    }
+    return { deleted, bytesFreed, pending };
   },
 });
 
@@ -118,11 +214,17 @@ export const deleteChunks = internalMutation({
 // Inline data comes as its canonical JSON text (`dataJson`): a string crosses the wire for a fraction
 // of what encoding the value costs the client, and the text is the one the dataHash was taken of.
 // Inline data is at most 768 KiB (value-limits.ts), so the string stays under Convex's 1 MiB per value.
-const upsertItem = v.object({ ...aggregationHeaderFields, data: v.optional(v.any()), dataJson: v.optional(v.string()) });
+// Shared data (`shared`) goes as pieces of the user's content for its dataHash: an item whose content is
+// not there yet is reported in `needsContent`; the caller puts its pieces and sends the item again with
+// `contentWritten`.
+const upsertItem = v.object({ ...aggregationHeaderFields, data: v.optional(v.any()), dataJson: v.optional(v.string()), contentWritten: v.optional(v.boolean()) });
 
 /** The document an upsert item stores: `dataJson` parsed into `data`. */
 function aggregationDocOf(item: Infer<typeof upsertItem>): Omit<AggregationDoc, '_id' | '_creationTime'> {
-  const { dataJson, ...doc } = item;
+  const { dataJson, contentWritten: _written, ...doc } = item;
+  if (doc.shared === true && (dataJson !== undefined || doc.data !== undefined)) {
+    throw new Error(`${item.aggregationType} for user ${item.userId}: an item carries its data once, as data, dataJson, chunks or shared content`);
+  }
   if (dataJson === undefined) return doc;
   if (doc.data !== undefined || doc.chunkCount > 0) {
     throw new Error(`${item.aggregationType} for user ${item.userId}: an item carries its data once, as data, dataJson or chunks`);
@@ -135,18 +237,30 @@ function aggregationDocOf(item: Infer<typeof upsertItem>): Omit<AggregationDoc, 
 }
 
 /**
- * Writes a batch of aggregation headers (with inline data, or pointing at chunks already written).
- * An item whose version and dataHash equal the stored ones only refreshes expiresAt, unless `force`.
- * Returns the chunk sets that the new headers no longer reference, for the client to delete.
+ * Writes a batch of aggregation headers (with inline data, pointing at chunks already written, or at
+ * the user's shared content for the dataHash). An item whose version and dataHash equal the stored
+ * ones only refreshes expiresAt, unless `force`. Returns the items whose shared content must be put
+ * first (`needsContent`, not written), and the chunk sets and contents that no header references any
+ * more, for the client to delete (the contents are deleted already: their heads turned `deleting`).
  */
 export const upsert = internalMutation({
   args: { items: v.array(upsertItem), force: v.boolean() },
-  returns: v.object({ written: v.number(), unchanged: v.number(), bytesWritten: v.number(), staleChunks: v.array(chunkKeyValidator) }),
+  returns: v.object({
+    written: v.number(),
+    unchanged: v.number(),
+    bytesWritten: v.number(),
+    staleChunks: v.array(chunkKeyValidator),
+    staleContents: v.array(contentKeyValidator),
+    needsContent: v.array(v.object(aggregationKeyFields)),
+  }),
   handler: async (ctx, { items, force }) => {
     let written = 0;
     let unchanged = 0;
     let bytesWritten = 0;
     const staleChunks: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string }[] = [];
+    const staleContents: StaleContent[] = [];
+    const needsContent: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string }[] = [];
+    const now = new Date().toISOString();
     for (const item of items) {
       const existing = await findAggregation(ctx, item);
       if (existing && !force && existing.dataHash === item.dataHash && existing.version === item.version) {
@@ -159,20 +273,38 @@ export const upsert = internalMutation({
         unchanged++;
         continue;
       }
+      const doc = aggregationDocOf(item);
+      if (item.shared === true) {
+        const content = await acquireContent(ctx, { userId: item.userId, dataHash: item.dataHash, chunkCount: item.chunkCount, bytes: item.metadata.bytes, written: item.contentWritten === true }, now);
+        if (!content.ready) {
+          needsContent.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash });
+          continue;
+        }
+        doc.chunkCount = content.chunkCount;
+      }
       if (existing) {
-        if (existing.chunkCount > 0 && existing.dataHash !== item.dataHash) {
+        await ctx.db.replace(existing._id, doc);
+        staleContents.push(...(await releaseReplaced(ctx, existing, doc, now)));
+        if (ownsChunks(existing) && !(ownsChunks(doc) && existing.dataHash === doc.dataHash)) {
           staleChunks.push({ userId: existing.userId, aggregationType: existing.aggregationType, filterHash: existing.filterHash, dataHash: existing.dataHash });
         }
-        await ctx.db.replace(existing._id, aggregationDocOf(item));
       } else {
-        await ctx.db.insert('precomputed_aggregations', aggregationDocOf(item));
+        await ctx.db.insert('precomputed_aggregations', doc);
       }
       written++;
       bytesWritten += item.metadata.bytes;
     }
-    return { written, unchanged, bytesWritten, staleChunks };
+    return { written, unchanged, bytesWritten, staleChunks, staleContents, needsContent };
   },
 });
+
+/** The shared content a replaced header referred to, when the new one does not and nobody else does. */
+async function releaseReplaced(ctx: MutationCtx, existing: AggregationDoc, doc: { shared?: boolean; dataHash: string }, now: string): Promise<StaleContent[]> {
+  if (existing.shared !== true || (doc.shared === true && doc.dataHash === existing.dataHash)) return [];
+  const stale = await releaseContent(ctx, existing, now);
+  return stale ? [stale] : [];
+}
+
 
 const refreshItem = v.object({
   ...aggregationKeyFields,
@@ -258,7 +390,8 @@ async function removeAggregations(
   let deleted = 0;
   let missing = 0;
   let bytesFreed = 0;
-  const staleChunks: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string }[] = [];
+  const stale = { staleChunks: [] as { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string }[], staleContents: [] as StaleContent[] };
+  const now = new Date().toISOString();
   for (const key of keys) {
     const doc = await findAggregation(ctx, key);
     if (!doc) {
@@ -268,11 +401,11 @@ async function removeAggregations(
     if (key.onlyIfExpiresBefore !== undefined && !(doc.expiresAt < key.onlyIfExpiresBefore)) continue;
     if (key.onlyIfDataHash !== undefined && doc.dataHash !== key.onlyIfDataHash) continue;
     await ctx.db.delete(doc._id);
-    if (doc.chunkCount > 0) staleChunks.push({ userId: doc.userId, aggregationType: doc.aggregationType, filterHash: doc.filterHash, dataHash: doc.dataHash });
+    await releaseDeleted(ctx, doc, now, stale);
     deleted++;
     bytesFreed += doc.metadata.bytes;
   }
-  return { deleted, missing, bytesFreed, staleChunks };
+  return { deleted, missing, bytesFreed, ...stale };
 }
 
 /** Aggregations whose expiresAt is before `before`, oldest first. */

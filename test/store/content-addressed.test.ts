@@ -15,6 +15,7 @@ import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import type { AggregationKey, AggregationWrite, Page, PageRequest, StoredAggregation } from '../../src/store/types.js';
+import { type TestConvex, assertDocumentLimits, makeConvexTestStore, makeTestConvex } from '../support/convex-test-store.js';
 
 // Content-addressed results: identical data under several filter sets of one user is stored once and
 // referenced by dataHash; what the readers return does not change.
@@ -96,7 +97,36 @@ export function sqliteHarness(): CasHarness {
   };
 }
 
-export const CAS_ADAPTERS: ReadonlyArray<[string, () => CasHarness]> = [['SqliteStore', sqliteHarness]];
+/**
+ * The component: shared content is its heads and pieces; tiny data stays inline in headers (counted
+ * here with the content, as each header's own copy, so both adapters hold one figure to the same rule).
+ */
+export function convexHarness(): CasHarness {
+  const t: TestConvex = makeTestConvex();
+  const store = makeConvexTestStore(t);
+  return {
+    store,
+    contents: async (userId) => {
+      await assertDocumentLimits(t);
+      return t.run(async (ctx) => {
+        const heads = await ctx.db.query('aggregation_contents').withIndex('by_user_data', (q) => q.eq('userId', userId)).collect();
+        expect(heads.every((head) => head.state === 'complete')).toBe(true);
+        const chunks = await ctx.db.query('aggregation_content_chunks').withIndex('by_content', (q) => q.eq('userId', userId)).collect();
+        expect(chunks.every((chunk) => heads.some((head) => head.dataHash === chunk.dataHash))).toBe(true);
+        const inline = await ctx.db.query('precomputed_aggregations').withIndex('by_key', (q) => q.eq('userId', userId)).collect();
+        const tiny = new Map(inline.filter((h) => h.shared !== true).map((h) => [h.dataHash, utf8Length(canonicalJson(h.data))]));
+        const contentBytes = sum(chunks.map((chunk) => utf8Length(chunk.text)));
+        return { contents: heads.length + [...tiny.keys()].filter((hash) => !heads.some((head) => head.dataHash === hash)).length, bytes: contentBytes + sum(tiny.values()) };
+      });
+    },
+    close: async () => undefined,
+  };
+}
+
+export const CAS_ADAPTERS: ReadonlyArray<[string, () => CasHarness]> = [
+  ['SqliteStore', sqliteHarness],
+  ['ConvexStore (convex-test, transaction limits on)', convexHarness],
+];
 
 describe.each(CAS_ADAPTERS)('content-addressed results: %s', (_name, make) => {
   let harness: CasHarness;
@@ -135,8 +165,8 @@ describe.each(CAS_ADAPTERS)('content-addressed results: %s', (_name, make) => {
   it('keeps shared content while one header still refers to it, and removes it with the last', async () => {
     const all = writes();
     await store.upsertAggregations(all);
-    const kpiAll = all.find((w) => w.aggregationType === 'kpi' && w.filters.product === 'All' && w.filters.timeframe === 'All')!;
-    const kpiYouTube = all.find((w) => w.aggregationType === 'kpi' && w.filters.product === 'YouTube')!;
+    const kpiAll = all.find((w) => w.aggregationType === 'session_analysis' && w.filters.product === 'All' && w.filters.timeframe === 'All')!;
+    const kpiYouTube = all.find((w) => w.aggregationType === 'session_analysis' && w.filters.product === 'YouTube')!;
     const sharers = all.filter((w) => w.dataHash === kpiAll.dataHash);
     expect(sharers.length).toBeGreaterThanOrEqual(2);
     const before = await harness.contents('u1');

@@ -16,6 +16,7 @@ import type * as ingest from "../ingest.js";
 import type * as lib_aggregationRows from "../lib/aggregationRows.js";
 import type * as lib_archiveRestores from "../lib/archiveRestores.js";
 import type * as lib_archiveRows from "../lib/archiveRows.js";
+import type * as lib_contentRows from "../lib/contentRows.js";
 import type * as limits from "../limits.js";
 import type * as maintenance from "../maintenance.js";
 import type * as records from "../records.js";
@@ -41,6 +42,7 @@ const fullApi: ApiFromModules<{
   "lib/aggregationRows": typeof lib_aggregationRows;
   "lib/archiveRestores": typeof lib_archiveRestores;
   "lib/archiveRows": typeof lib_archiveRows;
+  "lib/contentRows": typeof lib_contentRows;
   limits: typeof limits;
   maintenance: typeof maintenance;
   records: typeof records;
