@@ -14,9 +14,13 @@ import type { InputRecord } from '../src/core/record.js';
 import { toAggregationWrite } from '../src/store/aggregation-write.js';
 import { LOCAL_DB_FILE, SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { AggregationWrite } from '../src/store/types.js';
+import { SHARED_MIN_BYTES } from '../src/store/value-limits.js';
 import { parseTakeout } from '../src/takeout/index.js';
 import { generateUser } from '../fixtures/generator.js';
 import { convexStoredBytes } from './support/convex-stored-bytes.js';
+
+/** Fields besides the text of a content head and one piece (user id, dataHash twice, counts, state, system fields). */
+const CONTENT_DOCS_FIELD_BYTES = 300;
 
 const REAL = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/real');
 const REAL_FILES = ['keira-watch-history.json', 'flowstate-watch-history.html'];
@@ -93,6 +97,15 @@ async function main(): Promise<void> {
     console.log(
       `  after, Convex component (inline + content)  ${kib(convex.inlineBytes + convex.contentBytes).padStart(14)}  ` +
         `${convex.inline} inline (${kib(convex.inlineBytes)}), ${convex.contents} contents (${kib(convex.contentBytes)}), ${ratio(convex.inlineBytes + convex.contentBytes, before)}`,
+    );
+    // The line between inline and shared (SHARED_MIN_BYTES): what the tiny results would cost shared instead.
+    const tiny = new Map(writes.filter((w) => w.metadata.bytes < SHARED_MIN_BYTES).map((w) => [w.dataHash, w.metadata.bytes]));
+    const tinyCount = writes.filter((w) => w.metadata.bytes < SHARED_MIN_BYTES).length;
+    const tinyBytes = writes.filter((w) => w.metadata.bytes < SHARED_MIN_BYTES).reduce((n, w) => n + w.metadata.bytes, 0);
+    const sharedTiny = [...tiny.values()].reduce((n, b) => n + b, 0);
+    console.log(
+      `  results under ${SHARED_MIN_BYTES} B inline: ${tinyCount} (${kib(tinyBytes)}); shared they would save ${kib(tinyBytes - sharedTiny)} ` +
+        `and add ${tiny.size} heads + ${tiny.size} pieces (~${kib(tiny.size * CONTENT_DOCS_FIELD_BYTES)} of fields)`,
     );
     console.log('');
   }
