@@ -314,3 +314,134 @@ describe('the embedded store migrates old-layout results (data inline in every r
     }
   });
 });
+
+describe('the component: shared content, the old layout, and writers meeting deleters', () => {
+  const FLAG = { flag: 'precomputed_aggregations', basisPoints: 10_000, salt: 's', rolledBack: false, updatedAt: '2026-01-01T00:00:00.000Z', updatedBy: 'test' };
+  const input = records(240);
+  /** Fresh by the wall clock, as the serving path checks. */
+  const fresh = (writes: AggregationWrite[]) => writes.map((w) => ({ ...w, expiresAt: new Date(Date.now() + 3_600_000).toISOString() }));
+  const heads = (t: TestConvex) => t.run((ctx) => ctx.db.query('aggregation_contents').collect());
+  const pieces = (t: TestConvex) => t.run((ctx) => ctx.db.query('aggregation_content_chunks').collect());
+
+  it('serves shared data under every filter set that has it, and still after the others are gone', async () => {
+    const t = makeTestConvex();
+    const store = makeConvexTestStore(t);
+    await t.run((ctx) => ctx.db.insert('rollout_flags', FLAG));
+    const all = fresh(writesFor('u1', input, [ALL, YOUTUBE]));
+    await store.upsertAggregations(all);
+    const session = (filters: Filters) => all.find((w) => w.aggregationType === 'session_analysis' && w.filterHash === filterHash(filters))!;
+    expect(session(ALL).dataHash).toBe(session(YOUTUBE).dataHash);
+    const serve = (filters: Filters) => t.query('serving:getAggregation', { userId: 'u1', type: 'session_analysis', filters });
+    const fromAll = await serve(ALL);
+    const fromYouTube = await serve(YOUTUBE);
+    expect(canonicalJson(fromAll.data)).toBe(session(ALL).json);
+    expect(fromYouTube).toEqual(fromAll);
+    // One head and its pieces for the two headers.
+    expect((await heads(t)).filter((head) => head.dataHash === session(ALL).dataHash)).toHaveLength(1);
+    await store.deleteAggregations([keyOf(session(ALL))]);
+    expect(await serve(ALL)).toBeNull();
+    expect(canonicalJson((await serve(YOUTUBE)).data)).toBe(session(ALL).json);
+  });
+
+  it('reads old-layout rows (inline data, chunks of their own) as before, and a rewrite moves them to shared content', async () => {
+    const t = makeTestConvex();
+    const store = makeConvexTestStore(t);
+    const [small, large] = [writesFor('u1', input, [ALL]).find((w) => w.aggregationType === 'top_channels')!, writesFor('u1', input, [YOUTUBE]).find((w) => w.aggregationType === 'session_analysis')!];
+    // As agg wrote them before shared content: top_channels inline, session_analysis in three chunks of its own.
+    const header = (w: AggregationWrite) => ({
+      userId: w.userId,
+      aggregationType: w.aggregationType,
+      filterHash: w.filterHash,
+      version: w.version,
+      filters: { timeframe: w.filters.timeframe, product: w.filters.product, topics: [...w.filters.topics], channels: [...w.filters.channels] },
+      dataHash: w.dataHash,
+      asOf: w.asOf,
+      timeZone: w.timeZone,
+      computedAt: w.computedAt,
+      expiresAt: w.expiresAt,
+      metadata: w.metadata,
+    });
+    const third = Math.ceil(large.json.length / 3);
+    await t.run(async (ctx) => {
+      await ctx.db.insert('precomputed_aggregations', { ...header(small), chunkCount: 0, data: JSON.parse(small.json) });
+      await ctx.db.insert('precomputed_aggregations', { ...header(large), chunkCount: 3 });
+      for (let seq = 0; seq < 3; seq++) {
+        await ctx.db.insert('aggregation_chunks', { ...keyOf(large), dataHash: large.dataHash, seq, text: large.json.slice(seq * third, (seq + 1) * third) });
+      }
+    });
+    expect(dataOf(await store.readAggregation(keyOf(small)))).toBe(small.json);
+    expect(dataOf(await store.readAggregation(keyOf(large)))).toBe(large.json);
+    const paged = await collect((page) => store.pageUserAggregations('u1', page));
+    expect(new Map(paged.map((row) => [row.aggregationType, canonicalJson(row.data)]))).toEqual(
+      new Map([
+        ['top_channels', small.json],
+        ['session_analysis', large.json],
+      ]),
+    );
+    // Same data again: unchanged, the rows stay as they are.
+    expect(await store.upsertAggregations([small, large])).toMatchObject({ written: 0, unchanged: 2 });
+    expect(await heads(t)).toEqual([]);
+    // A forced rewrite moves both to shared content; the old chunks go.
+    expect(await store.upsertAggregations([small, large], { force: true })).toMatchObject({ written: 2 });
+    expect((await heads(t)).map((head) => [head.dataHash, head.state]).sort()).toEqual([[large.dataHash, 'complete'], [small.dataHash, 'complete']].sort());
+    expect(await t.run((ctx) => ctx.db.query('aggregation_chunks').collect())).toEqual([]);
+    expect(dataOf(await store.readAggregation(keyOf(small)))).toBe(small.json);
+    expect(dataOf(await store.readAggregation(keyOf(large)))).toBe(large.json);
+  });
+
+  it('a writer that meets a content being deleted writes it again whole, and the deleter leaves it alone', async () => {
+    const t = makeTestConvex();
+    const store = makeConvexTestStore(t);
+    const all = writesFor('u1', input, [ALL]);
+    const large = all.find((w) => w.aggregationType === 'session_analysis')!;
+    // A deletion under way: the head is deleting, one of its pieces gone already.
+    await store.upsertAggregations([large]);
+    const [head] = await heads(t);
+    expect(head).toMatchObject({ dataHash: large.dataHash, state: 'complete' });
+    await t.run(async (ctx) => {
+      const doc = await ctx.db.query('precomputed_aggregations').first();
+      await ctx.db.delete(doc!._id);
+      await ctx.db.patch(head!._id, { state: 'deleting' });
+      const piece = await ctx.db.query('aggregation_content_chunks').first();
+      await ctx.db.patch(piece!._id, { text: 'damaged' });
+    });
+    // The same data under another filter set: the head is revived and every piece put again.
+    const twin = writesFor('u1', input, [YOUTUBE]).find((w) => w.aggregationType === 'session_analysis')!;
+    expect(twin.dataHash).toBe(large.dataHash);
+    expect(await store.upsertAggregations([twin])).toMatchObject({ written: 1 });
+    expect((await heads(t)).map((h) => h.state)).toEqual(['complete']);
+    expect(dataOf(await store.readAggregation(keyOf(twin)))).toBe(twin.json);
+    // The deleter's next call finds the head no longer deleting and deletes nothing.
+    const left = await t.mutation('aggregations:deleteContents', { keys: [{ userId: 'u1', dataHash: large.dataHash, bytes: large.metadata.bytes, chunkCount: head!.chunkCount }], limit: 100 });
+    expect(left).toEqual({ deleted: 0, bytesFreed: 0, pending: [] });
+    expect(dataOf(await store.readAggregation(keyOf(twin)))).toBe(twin.json);
+  });
+
+  it('cleanup finds contents no header refers to (a dead writer, an unfinished deletion) and deletes them, never one in use', async () => {
+    const t = makeTestConvex();
+    const store = makeConvexTestStore(t);
+    const used = writesFor('u1', input, [ALL]).find((w) => w.aggregationType === 'session_analysis')!;
+    await store.upsertAggregations([used]);
+    await t.run(async (ctx) => {
+      const since = new Date().toISOString();
+      await ctx.db.insert('aggregation_contents', { userId: 'u1', dataHash: 'd'.repeat(64), chunkCount: 2, bytes: 2000, state: 'writing', since });
+      await ctx.db.insert('aggregation_content_chunks', { userId: 'u1', dataHash: 'd'.repeat(64), seq: 0, text: 'x'.repeat(1000) });
+      await ctx.db.insert('aggregation_content_chunks', { userId: 'u1', dataHash: 'd'.repeat(64), seq: 1, text: 'y'.repeat(1000) });
+      await ctx.db.insert('aggregation_contents', { userId: 'u2', dataHash: 'e'.repeat(64), chunkCount: 1, bytes: 10, state: 'deleting', since });
+      await ctx.db.insert('aggregation_content_chunks', { userId: 'u2', dataHash: 'e'.repeat(64), seq: 0, text: 'z'.repeat(10) });
+    });
+    const found = (grace: number) => collect((page) => store.maintenance.pageOrphanChunkSets(grace, page));
+    // Within the grace only the unfinished deletion: the writer may still be at work.
+    expect((await found(3_600_000)).map((set) => [set.userId, set.dataHash[0], set.chunks])).toEqual([['u2', 'e', 1]]);
+    const sets = await found(0);
+    expect(sets.map((set) => [set.userId, set.dataHash[0], set.chunks, set.aggregationType ?? null])).toEqual([
+      ['u1', 'd', 2, null],
+      ['u2', 'e', 1, null],
+    ]);
+    expect(await store.maintenance.deleteOrphanChunkSets(sets, 0)).toMatchObject({ deleted: 3, bytesFreed: 2010 });
+    expect((await heads(t)).map((head) => head.dataHash)).toEqual([used.dataHash]);
+    expect((await pieces(t)).every((piece) => piece.dataHash === used.dataHash)).toBe(true);
+    expect(await found(0)).toEqual([]);
+    expect(dataOf(await store.readAggregation(keyOf(used)))).toBe(used.json);
+  });
+});
