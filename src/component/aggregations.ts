@@ -2,7 +2,7 @@ import { paginationOptsValidator } from 'convex/server';
 import { type Infer, v } from 'convex/values';
 import { type MutationCtx, type QueryCtx, internalMutation, internalQuery } from './_generated/server.js';
 import { type AggregationDoc, digestOf, findAggregation } from './lib/aggregationRows.js';
-import { type StaleContent, acquireContent, contentChunks, contentReferenced, findContent, ownsChunks, releaseContent, releaseDeleted } from './lib/contentRows.js';
+import { type StaleContent, acquireContent, contentChunks, ownsChunks, releaseContent, releaseDeleted } from './lib/contentRows.js';
 import {
   aggregationHeaderFields,
   aggregationKeyFields,
@@ -71,82 +71,6 @@ export const read = internalQuery({
     const doc = await findAggregation(ctx, key);
     if (!doc) return null;
     return storedOf(ctx, doc, { bytes: SHARED_ALONG_MAX_BYTES });
-  },
-});
-
-/** The pieces of one user's shared content, in order. */
-export const readContent = internalQuery({
-  args: { userId: v.string(), dataHash: v.string(), paginationOpts: paginationOptsValidator },
-  returns: pageOf(chunkTextValidator),
-  handler: async (ctx, { userId, dataHash, paginationOpts }) => {
-    const result = await ctx.db
-      .query('aggregation_content_chunks')
-      .withIndex('by_content', (q) => q.eq('userId', userId).eq('dataHash', dataHash))
-      .paginate(paginationOpts);
-    return { page: result.page.map((chunk) => ({ seq: chunk.seq, text: chunk.text })), isDone: result.isDone, continueCursor: result.continueCursor };
-  },
-});
-
-/**
- * Puts pieces of shared contents (idempotent: keyed by user, dataHash and seq). Called for the contents
- * an upsert or restore reported as needed: their heads exist then, `writing`.
- */
-export const putContentChunks = internalMutation({
-  args: { chunks: v.array(v.object({ userId: v.string(), dataHash: v.string(), seq: v.number(), text: v.string() })) },
-  /** How many chunks the call carried. */
-  returns: v.number(),
-  handler: async (ctx, { chunks }) => {
-    for (const chunk of chunks) {
-      const existing = await ctx.db
-        .query('aggregation_content_chunks')
-        .withIndex('by_content', (q) => q.eq('userId', chunk.userId).eq('dataHash', chunk.dataHash).eq('seq', chunk.seq))
-        .unique();
-      if (existing) {
-        if (existing.text !== chunk.text) await ctx.db.patch(existing._id, { text: chunk.text });
-      } else {
-        await ctx.db.insert('aggregation_content_chunks', chunk);
-      }
-    }
-    return chunks.length;
-  },
-});
-
-/**
- * Deletes the pieces of deleted contents (heads `deleting`), up to `limit` pieces in all, each head
- * after its last piece; a content written again meanwhile (head no longer `deleting`) is left alone.
- * With `orphanAfterMs` (cleanup), a head that no header refers to and whose state is at least that old
- * is deleted first. Returns the keys not finished: call again with them.
- */
-export const deleteContents = internalMutation({
-  args: { keys: v.array(contentKeyValidator), limit: v.number(), orphanAfterMs: v.optional(v.number()) },
-  returns: v.object({ deleted: v.number(), bytesFreed: v.number(), pending: v.array(contentKeyValidator) }),
-  handler: async (ctx, { keys, limit, orphanAfterMs }) => {
-    let deleted = 0;
-    let bytesFreed = 0;
-    const pending: StaleContent[] = [];
-    const nowMs = Date.now();
-    for (const key of keys) {
-      const head = await findContent(ctx, key);
-      if (!head) continue;
-      if (head.state !== 'deleting') {
-        if (orphanAfterMs === undefined || nowMs - Date.parse(head.since) < orphanAfterMs || (await contentReferenced(ctx, key))) continue;
-        await ctx.db.patch(head._id, { state: 'deleting', since: new Date(nowMs).toISOString() });
-      }
-      const left = limit - deleted;
-      if (left <= 0) {
-        pending.push(key);
-        continue;
-      }
-      const chunks = await contentChunks(ctx, key, left + 1);
-      for (const chunk of chunks.slice(0, left)) {
-        await ctx.db.delete(chunk._id);
-        bytesFreed += new TextEncoder().encode(chunk.text).length;
-        deleted++;
-      }
-      if (chunks.length <= left) await ctx.db.delete(head._id);
-      else pending.push(key);
-    }
-    return { deleted, bytesFreed, pending };
   },
 });
 
@@ -260,7 +184,6 @@ export const upsert = internalMutation({
     const staleChunks: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string }[] = [];
     const staleContents: StaleContent[] = [];
     const needsContent: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string }[] = [];
-    const now = new Date().toISOString();
     for (const item of items) {
       const existing = await findAggregation(ctx, item);
       if (existing && !force && existing.dataHash === item.dataHash && existing.version === item.version) {
@@ -275,7 +198,7 @@ export const upsert = internalMutation({
       }
       const doc = aggregationDocOf(item);
       if (item.shared === true) {
-        const content = await acquireContent(ctx, { userId: item.userId, dataHash: item.dataHash, chunkCount: item.chunkCount, bytes: item.metadata.bytes, written: item.contentWritten === true }, now);
+        const content = await acquireContent(ctx, { userId: item.userId, dataHash: item.dataHash, chunkCount: item.chunkCount, bytes: item.metadata.bytes, written: item.contentWritten === true });
         if (!content.ready) {
           needsContent.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash });
           continue;
@@ -284,7 +207,7 @@ export const upsert = internalMutation({
       }
       if (existing) {
         await ctx.db.replace(existing._id, doc);
-        staleContents.push(...(await releaseReplaced(ctx, existing, doc, now)));
+        staleContents.push(...(await releaseReplaced(ctx, existing, doc)));
         if (ownsChunks(existing) && !(ownsChunks(doc) && existing.dataHash === doc.dataHash)) {
           staleChunks.push({ userId: existing.userId, aggregationType: existing.aggregationType, filterHash: existing.filterHash, dataHash: existing.dataHash });
         }
@@ -299,9 +222,9 @@ export const upsert = internalMutation({
 });
 
 /** The shared content a replaced header referred to, when the new one does not and nobody else does. */
-async function releaseReplaced(ctx: MutationCtx, existing: AggregationDoc, doc: { shared?: boolean; dataHash: string }, now: string): Promise<StaleContent[]> {
+async function releaseReplaced(ctx: MutationCtx, existing: AggregationDoc, doc: { shared?: boolean; dataHash: string }): Promise<StaleContent[]> {
   if (existing.shared !== true || (doc.shared === true && doc.dataHash === existing.dataHash)) return [];
-  const stale = await releaseContent(ctx, existing, now);
+  const stale = await releaseContent(ctx, existing);
   return stale ? [stale] : [];
 }
 
@@ -391,7 +314,6 @@ async function removeAggregations(
   let missing = 0;
   let bytesFreed = 0;
   const stale = { staleChunks: [] as { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string }[], staleContents: [] as StaleContent[] };
-  const now = new Date().toISOString();
   for (const key of keys) {
     const doc = await findAggregation(ctx, key);
     if (!doc) {
@@ -401,7 +323,7 @@ async function removeAggregations(
     if (key.onlyIfExpiresBefore !== undefined && !(doc.expiresAt < key.onlyIfExpiresBefore)) continue;
     if (key.onlyIfDataHash !== undefined && doc.dataHash !== key.onlyIfDataHash) continue;
     await ctx.db.delete(doc._id);
-    await releaseDeleted(ctx, doc, now, stale);
+    await releaseDeleted(ctx, doc, stale);
     deleted++;
     bytesFreed += doc.metadata.bytes;
   }

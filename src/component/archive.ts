@@ -119,14 +119,13 @@ export const deleteAggregations = internalMutation({
     let bytesFreed = 0;
     const changed: number[] = [];
     const stale = { staleChunks: [] as ChunkKey[], staleContents: [] as StaleContent[] };
-    const now = new Date().toISOString();
     for (const [index, header] of headers.entries()) {
       const doc = await findAggregation(ctx, header);
       if (!doc) missing++;
       else if (headerText(doc) !== headerText(header)) changed.push(index);
       else {
         await ctx.db.delete(doc._id);
-        await releaseDeleted(ctx, doc, now, stale);
+        await releaseDeleted(ctx, doc, stale);
         deleted++;
         bytesFreed += doc.metadata.bytes;
       }

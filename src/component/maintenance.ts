@@ -86,7 +86,6 @@ export const deleteOrphanAggregations = internalMutation({
     let missing = 0;
     let bytesFreed = 0;
     const stale = { staleChunks: [] as ChunkKey[], staleContents: [] as StaleContent[] };
-    const now = new Date().toISOString();
     const users = new Map<string, boolean>();
     for (const key of keys) {
       const doc = await findAggregation(ctx, key);
@@ -103,7 +102,7 @@ export const deleteOrphanAggregations = internalMutation({
           .unique()) !== null;
       if (orphanReason({ userExists: exists, filterHash: key.filterHash, combinationHashes: new Set(used ? [key.filterHash] : []) }) === null) continue;
       await ctx.db.delete(doc._id);
-      await releaseDeleted(ctx, doc, now, stale);
+      await releaseDeleted(ctx, doc, stale);
       deleted++;
       bytesFreed += doc.metadata.bytes;
     }
@@ -247,7 +246,7 @@ export const deleteOrphanChunks = internalMutation({
 /**
  * Shared contents no header refers to (heads `deleting`, whose pieces a client left behind, or heads
  * in any state unreferenced for at least `minAgeMs`: a writer that died before its header). Heads are
- * small; deleting goes through aggregations:deleteContents with `orphanAfterMs`.
+ * small; deleting goes through contents:deleteContents with `orphanAfterMs`.
  */
 export const orphanContents = internalQuery({
   args: { minAgeMs: v.number(), paginationOpts: paginationOptsValidator },
@@ -257,7 +256,7 @@ export const orphanContents = internalQuery({
     const result = await ctx.db.query('aggregation_contents').withIndex('by_user_data').paginate(paginationOpts);
     const page = [];
     for (const head of result.page) {
-      const orphan = head.state === 'deleting' || (now - Date.parse(head.since) >= minAgeMs && !(await contentReferenced(ctx, head)));
+      const orphan = head.state === 'deleting' || (now - head._creationTime >= minAgeMs && !(await contentReferenced(ctx, head)));
       if (orphan) page.push({ userId: head.userId, dataHash: head.dataHash, chunkCount: head.chunkCount, bytes: head.bytes });
     }
     return { page, isDone: result.isDone, continueCursor: result.continueCursor };

@@ -85,9 +85,8 @@ export const contentHeadFields = {
   chunkCount: v.number(),
   /** UTF-8 bytes of the canonical JSON. */
   bytes: v.number(),
+  /** A `writing` or unreferenced head older than the cleanup grace (by its _creationTime) is an orphan. */
   state: contentStateValidator,
-  /** When the state last changed (ISO): a `writing` or unreferenced head older than the cleanup grace is an orphan. */
-  since: v.string(),
 };
 
 /** Names one user's shared content, with what its deletion will read. */

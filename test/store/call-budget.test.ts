@@ -225,7 +225,7 @@ describe('ConvexStore sizes every batched call by the bytes it reads and writes'
     await store.deleteAggregations(second.map((w) => ({ userId: w.userId, aggregationType: w.aggregationType, filterHash: w.filterHash, storedBytes: w.metadata.bytes })));
     expect(await store.readAggregation(second[0]!)).toBeNull();
     const largest = expectWithinBudget(calls);
-    expect(calls.filter((c) => c.name === 'aggregations:deleteContents').length).toBeGreaterThanOrEqual(4);
+    expect(calls.filter((c) => c.name === 'contents:deleteContents').length).toBeGreaterThanOrEqual(4);
     expect(largest.bytesRead + largest.bytesWritten).toBeGreaterThan(4 * MiB);
     expect(await collect((page) => store.maintenance.pageOrphanChunkSets(0, page))).toEqual([]);
   }, 120_000);

@@ -412,7 +412,7 @@ describe('the component: shared content, the old layout, and writers meeting del
     expect((await heads(t)).map((h) => h.state)).toEqual(['complete']);
     expect(dataOf(await store.readAggregation(keyOf(twin)))).toBe(twin.json);
     // The deleter's next call finds the head no longer deleting and deletes nothing.
-    const left = await t.mutation('aggregations:deleteContents', { keys: [{ userId: 'u1', dataHash: large.dataHash, bytes: large.metadata.bytes, chunkCount: head!.chunkCount }], limit: 100 });
+    const left = await t.mutation('contents:deleteContents', { keys: [{ userId: 'u1', dataHash: large.dataHash, bytes: large.metadata.bytes, chunkCount: head!.chunkCount }], limit: 100 });
     expect(left).toEqual({ deleted: 0, bytesFreed: 0, pending: [] });
     expect(dataOf(await store.readAggregation(keyOf(twin)))).toBe(twin.json);
   });
@@ -423,11 +423,10 @@ describe('the component: shared content, the old layout, and writers meeting del
     const used = writesFor('u1', input, [ALL]).find((w) => w.aggregationType === 'session_analysis')!;
     await store.upsertAggregations([used]);
     await t.run(async (ctx) => {
-      const since = new Date().toISOString();
-      await ctx.db.insert('aggregation_contents', { userId: 'u1', dataHash: 'd'.repeat(64), chunkCount: 2, bytes: 2000, state: 'writing', since });
+      await ctx.db.insert('aggregation_contents', { userId: 'u1', dataHash: 'd'.repeat(64), chunkCount: 2, bytes: 2000, state: 'writing' });
       await ctx.db.insert('aggregation_content_chunks', { userId: 'u1', dataHash: 'd'.repeat(64), seq: 0, text: 'x'.repeat(1000) });
       await ctx.db.insert('aggregation_content_chunks', { userId: 'u1', dataHash: 'd'.repeat(64), seq: 1, text: 'y'.repeat(1000) });
-      await ctx.db.insert('aggregation_contents', { userId: 'u2', dataHash: 'e'.repeat(64), chunkCount: 1, bytes: 10, state: 'deleting', since });
+      await ctx.db.insert('aggregation_contents', { userId: 'u2', dataHash: 'e'.repeat(64), chunkCount: 1, bytes: 10, state: 'deleting' });
       await ctx.db.insert('aggregation_content_chunks', { userId: 'u2', dataHash: 'e'.repeat(64), seq: 0, text: 'z'.repeat(10) });
     });
     const found = (grace: number) => collect((page) => store.maintenance.pageOrphanChunkSets(grace, page));

@@ -11,6 +11,7 @@
 import type * as aggregations from "../aggregations.js";
 import type * as archive from "../archive.js";
 import type * as changes from "../changes.js";
+import type * as contents from "../contents.js";
 import type * as filterCombinations from "../filterCombinations.js";
 import type * as ingest from "../ingest.js";
 import type * as lib_aggregationRows from "../lib/aggregationRows.js";
@@ -37,6 +38,7 @@ const fullApi: ApiFromModules<{
   aggregations: typeof aggregations;
   archive: typeof archive;
   changes: typeof changes;
+  contents: typeof contents;
   filterCombinations: typeof filterCombinations;
   ingest: typeof ingest;
   "lib/aggregationRows": typeof lib_aggregationRows;

@@ -57,14 +57,13 @@ export async function restoreAggregationsIn(ctx: QueryCtx, items: RestoreItem[],
   /** Chunk sets written for items that were not inserted and that no header references. */
   const unusedChunks: ChunkKey[] = [];
   const needsContent: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string }[] = [];
-  const now = new Date().toISOString();
   for (const item of items) {
     const doc = await findAggregation(ctx, item);
     if (!doc) {
       const { contentWritten, ...fields } = item;
       const row = { ...fields, chunkCount: item.chunkCount ?? 0 };
       if (write && item.shared === true) {
-        const content = await acquireContent(write, { userId: item.userId, dataHash: item.dataHash, chunkCount: row.chunkCount, bytes: item.metadata.bytes, written: contentWritten === true }, now);
+        const content = await acquireContent(write, { userId: item.userId, dataHash: item.dataHash, chunkCount: row.chunkCount, bytes: item.metadata.bytes, written: contentWritten === true });
         if (!content.ready) {
           needsContent.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash });
           continue;

@@ -51,13 +51,13 @@ export function contentChunks(ctx: QueryCtx, key: ContentKey, limit: number) {
 /**
  * After a header referring to the content was deleted or replaced (in this transaction): when no
  * header of the user refers to it any more, the content is deleted (its head turns `deleting`) and
- * returned, for the caller to remove its pieces with aggregations:deleteContents.
+ * returned, for the caller to remove its pieces with contents:deleteContents.
  */
-export async function releaseContent(ctx: MutationCtx, key: ContentKey, now: string): Promise<StaleContent | null> {
+export async function releaseContent(ctx: MutationCtx, key: ContentKey): Promise<StaleContent | null> {
   if (await contentReferenced(ctx, key)) return null;
   const head = await findContent(ctx, key);
   if (!head) return null;
-  if (head.state !== 'deleting') await ctx.db.patch(head._id, { state: 'deleting', since: now });
+  if (head.state !== 'deleting') await ctx.db.patch(head._id, { state: 'deleting' });
   return { userId: head.userId, dataHash: head.dataHash, bytes: head.bytes, chunkCount: head.chunkCount };
 }
 
@@ -66,22 +66,17 @@ export async function releaseContent(ctx: MutationCtx, key: ContentKey, now: str
  * when its pieces must be put first (the head is created or revived as `writing` here). A writer that
  * put every piece after the head existed says so with `written`, and its header completes the head.
  */
-export async function acquireContent(
-  ctx: MutationCtx,
-  item: ContentKey & { chunkCount: number; bytes: number; written: boolean },
-  now: string,
-): Promise<{ ready: true; chunkCount: number } | { ready: false }> {
+export async function acquireContent(ctx: MutationCtx, item: ContentKey & { chunkCount: number; bytes: number; written: boolean }): Promise<{ ready: true; chunkCount: number } | { ready: false }> {
   const head = await findContent(ctx, item);
   if (head?.state === 'complete') return { ready: true, chunkCount: head.chunkCount };
   if (head?.state === 'writing' && item.written) {
-    await ctx.db.patch(head._id, { state: 'complete', since: now, chunkCount: item.chunkCount, bytes: item.bytes });
+    await ctx.db.patch(head._id, { state: 'complete', chunkCount: item.chunkCount, bytes: item.bytes });
     return { ready: true, chunkCount: item.chunkCount };
   }
-  if (!head) {
-    await ctx.db.insert('aggregation_contents', { userId: item.userId, dataHash: item.dataHash, chunkCount: item.chunkCount, bytes: item.bytes, state: 'writing', since: now });
-  } else if (head.state === 'deleting') {
-    await ctx.db.patch(head._id, { state: 'writing', since: now, chunkCount: item.chunkCount, bytes: item.bytes });
-  }
+  if (head?.state === 'writing') return { ready: false };
+  // A new head, or a deleting one replaced by a new head: its _creationTime starts the writer's grace.
+  if (head) await ctx.db.delete(head._id);
+  await ctx.db.insert('aggregation_contents', { userId: item.userId, dataHash: item.dataHash, chunkCount: item.chunkCount, bytes: item.bytes, state: 'writing' });
   return { ready: false };
 }
 
@@ -94,12 +89,11 @@ export function ownsChunks(doc: { chunkCount: number; shared?: boolean }): boole
 export async function releaseDeleted(
   ctx: MutationCtx,
   doc: Doc<'precomputed_aggregations'>,
-  now: string,
   stale: { staleChunks: { userId: string; aggregationType: Doc<'precomputed_aggregations'>['aggregationType']; filterHash: string; dataHash: string }[]; staleContents: StaleContent[] },
 ): Promise<void> {
   if (ownsChunks(doc)) stale.staleChunks.push({ userId: doc.userId, aggregationType: doc.aggregationType, filterHash: doc.filterHash, dataHash: doc.dataHash });
   if (doc.shared === true) {
-    const content = await releaseContent(ctx, doc, now);
+    const content = await releaseContent(ctx, doc);
     if (content) stale.staleContents.push(content);
   }
 }

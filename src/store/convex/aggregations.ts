@@ -133,7 +133,7 @@ async function assemble(calls: ConvexCalls, answer: NonNullable<z.infer<typeof r
   if (text === undefined) {
     const chunks =
       shared === true
-        ? await calls.all('aggregations:readContent', { userId: answer.userId, dataHash: answer.dataHash }, chunkTextAnswer, 64)
+        ? await calls.all('contents:readContent', { userId: answer.userId, dataHash: answer.dataHash }, chunkTextAnswer, 64)
         : await calls.all(
             'aggregations:readChunks',
             { userId: answer.userId, aggregationType: answer.aggregationType, filterHash: answer.filterHash, dataHash: answer.dataHash },

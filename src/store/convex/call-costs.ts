@@ -97,7 +97,7 @@ const CONTENT_HEAD_DOC_BYTES = 512;
 export const SHARED_ITEM_EXTRA_COST = 3 * CONTENT_HEAD_DOC_BYTES + AGGREGATION_HEADER_BYTES + SYSTEM_FIELDS_BYTES;
 
 /**
- * aggregations:deleteContents for one content: its head (looked up, maybe patched, deleted), the
+ * contents:deleteContents for one content: its head (looked up, maybe patched, deleted), the
  * reference probe, and each piece read twice (taken, deleted).
  */
 export function contentDeleteCost(key: { readonly bytes: number; readonly chunkCount: number }): number {

@@ -72,7 +72,7 @@ export async function putContents(calls: ConvexCalls, contents: readonly { userI
     splitText(content.json, CHUNK_CHARS).forEach((text, seq) => chunks.push({ userId: content.userId, dataHash: content.dataHash, seq, text }));
   }
   for (const batch of batchBySize(chunks, 64, ITEMS_BYTES_BUDGET, (chunk) => putChunkCost(chunk.text))) {
-    await calls.mutation('aggregations:putContentChunks', { chunks: batch }, countAnswer);
+    await calls.mutation('contents:putContentChunks', { chunks: batch }, countAnswer);
   }
 }
 
@@ -90,14 +90,14 @@ export async function deleteContents(calls: ConvexCalls, keys: readonly ContentK
       const fits = pending.reduce((n, key) => n + contentDeleteCost(key), 0) <= ITEMS_BYTES_BUDGET;
       const limit = fits ? pending.reduce((n, key) => n + key.chunkCount, 0) + 1 : CHUNKS_PER_DELETE;
       const outcome = await calls.mutation(
-        'aggregations:deleteContents',
+        'contents:deleteContents',
         { keys: pending, limit, ...(orphanAfterMs !== undefined ? { orphanAfterMs } : {}) },
         deleteContentsAnswer,
       );
       total.deleted += outcome.deleted;
       total.bytesFreed += outcome.bytesFreed;
       if (outcome.pending.length >= pending.length && outcome.deleted === 0) {
-        throw new StoreError('aggregations:deleteContents made no progress', 'permanent');
+        throw new StoreError('contents:deleteContents made no progress', 'permanent');
       }
       pending = outcome.pending;
     }
