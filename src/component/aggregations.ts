@@ -57,7 +57,9 @@ export const forUser = internalQuery({
       .query('precomputed_aggregations')
       .withIndex('by_key', (q) => q.eq('userId', userId))
       .paginate(paginationOpts);
-    const budget = { bytes: SHARED_ALONG_MAX_BYTES };
+    // Inline data the page read already counts against what shared data may add.
+    const inlineBytes = result.page.reduce((n, doc) => n + (doc.data !== undefined ? doc.metadata.bytes : 0), 0);
+    const budget = { bytes: Math.max(0, SHARED_ALONG_MAX_BYTES - inlineBytes) };
     const page = [];
     for (const doc of result.page) page.push(await storedOf(ctx, doc, budget));
     return { page, isDone: result.isDone, continueCursor: result.continueCursor };

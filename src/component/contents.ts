@@ -21,15 +21,24 @@ export const readContent = internalQuery({
 });
 
 /**
- * Puts pieces of shared contents (idempotent: keyed by user, dataHash and seq). Called for the contents
- * an upsert or restore reported as needed: their heads exist then, `writing`.
+ * Puts pieces of shared contents (idempotent: keyed by user, dataHash and seq). Only under a head that
+ * is not being deleted (the contents an upsert or restore reported as needed have one, `writing`; a
+ * forced rewrite repairs a complete one): no piece is ever left without a head to find it by.
+ * Returns how many pieces were written or found in place.
  */
 export const putContentChunks = internalMutation({
   args: { chunks: v.array(v.object({ userId: v.string(), dataHash: v.string(), seq: v.number(), text: v.string() })) },
-  /** How many chunks the call carried. */
   returns: v.number(),
   handler: async (ctx, { chunks }) => {
+    const heads = new Map<string, boolean>();
+    let put = 0;
     for (const chunk of chunks) {
+      const id = `${chunk.userId}\u0000${chunk.dataHash}`;
+      if (!heads.has(id)) {
+        const head = await findContent(ctx, chunk);
+        heads.set(id, head !== null && head.state !== 'deleting');
+      }
+      if (!heads.get(id)) continue;
       const existing = await ctx.db
         .query('aggregation_content_chunks')
         .withIndex('by_content', (q) => q.eq('userId', chunk.userId).eq('dataHash', chunk.dataHash).eq('seq', chunk.seq))
@@ -39,8 +48,9 @@ export const putContentChunks = internalMutation({
       } else {
         await ctx.db.insert('aggregation_content_chunks', chunk);
       }
+      put++;
     }
-    return chunks.length;
+    return put;
   },
 });
 

@@ -31,6 +31,8 @@ export interface CasHarness {
   readonly store: Store;
   /** What the store holds as shared content, for one user. */
   contents(userId: string): Promise<ContentCount>;
+  /** Overwrites the stored data of one user's dataHash with other text (a damaged store). */
+  damage(userId: string, dataHash: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,11 @@ export function sqliteHarness(): CasHarness {
       reader
         .prepare(`SELECT count(*) AS contents, coalesce(sum(length(CAST(data AS BLOB))), 0) AS bytes FROM aggregation_contents WHERE user_id = ?`)
         .get(userId) as ContentCount,
+    damage: async (userId, dataHash) => {
+      const writer = new Database(join(dir, LOCAL_DB_FILE));
+      writer.prepare(`UPDATE aggregation_contents SET data = '[]' WHERE user_id = ? AND data_hash = ?`).run(userId, dataHash);
+      writer.close();
+    },
     close: async () => {
       reader.close();
       await store.close();
@@ -117,6 +124,12 @@ export function convexHarness(): CasHarness {
         const tiny = new Map(inline.filter((h) => h.shared !== true).map((h) => [h.dataHash, utf8Length(canonicalJson(h.data))]));
         const contentBytes = sum(chunks.map((chunk) => utf8Length(chunk.text)));
         return { contents: heads.length + [...tiny.keys()].filter((hash) => !heads.some((head) => head.dataHash === hash)).length, bytes: contentBytes + sum(tiny.values()) };
+      });
+    },
+    damage: async (userId, dataHash) => {
+      await t.run(async (ctx) => {
+        const piece = await ctx.db.query('aggregation_content_chunks').withIndex('by_content', (q) => q.eq('userId', userId).eq('dataHash', dataHash)).first();
+        await ctx.db.patch(piece!._id, { text: '[]' });
       });
     },
     close: async () => undefined,
@@ -253,6 +266,16 @@ describe.each(CAS_ADAPTERS)('content-addressed results: %s', (_name, make) => {
     expect(back.map((row) => canonicalJson(row))).toEqual(rows.map((row) => canonicalJson(row)));
   });
 
+  it('a damaged content fails its readers (never served wrong), and a forced rewrite repairs it for every header', async () => {
+    const all = writes();
+    await store.upsertAggregations(all);
+    const session = all.filter((w) => w.aggregationType === 'session_analysis');
+    await harness.damage('u1', session[0]!.dataHash);
+    await expect(store.readAggregation(keyOf(session[1]!))).rejects.toThrow(/dataHash|not valid JSON|do not match/);
+    expect(await store.upsertAggregations([session[0]!], { force: true })).toMatchObject({ written: 1 });
+    for (const write of session) expect(dataOf(await store.readAggregation(keyOf(write)))).toBe(write.json);
+  });
+
   it('deleting a user removes its content too', async () => {
     await store.putRecords({ userId: 'u1', records: input, change: { changeId: 'c1', changeType: 'import', at: AS_OF } });
     await store.upsertAggregations(writes());
@@ -378,6 +401,17 @@ describe('the component: shared content, the old layout, and writers meeting del
         ['session_analysis', large.json],
       ]),
     );
+    // The serving path serves both as it did.
+    await t.run(async (ctx) => {
+      await ctx.db.insert('rollout_flags', FLAG);
+      for (const doc of await ctx.db.query('precomputed_aggregations').collect()) await ctx.db.patch(doc._id, { expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    });
+    const served = (type: AggregationWrite['aggregationType'], filters: Filters) => t.query('serving:getAggregation', { userId: 'u1', type, filters });
+    expect(canonicalJson((await served('top_channels', ALL)).data)).toBe(small.json);
+    expect(canonicalJson((await served('session_analysis', YOUTUBE)).data)).toBe(large.json);
+    await t.run(async (ctx) => {
+      for (const doc of await ctx.db.query('precomputed_aggregations').collect()) await ctx.db.patch(doc._id, { expiresAt: small.expiresAt });
+    });
     // Same data again: unchanged, the rows stay as they are.
     expect(await store.upsertAggregations([small, large])).toMatchObject({ written: 0, unchanged: 2 });
     expect(await heads(t)).toEqual([]);

@@ -21,7 +21,7 @@ import { CHUNK_CHARS, SHARED_MIN_BYTES, fitsInline, splitText } from '../value-l
 import { chunkKeyAnswer, chunkTextAnswer, deleteChunksAnswer, digestAnswer, readAnswer, refreshAnswer, removeAnswer, upsertAnswer } from './answers.js';
 import { CHUNKS_PER_DELETE, ITEMS_BYTES_BUDGET, SHARED_ITEM_EXTRA_COST, aggregationDocBytes, refreshCost, removeCost, upsertCost } from './call-costs.js';
 import { HEADERS_PER_CALL, KEYS_PER_CALL } from './call-counts.js';
-import { type ContentKey, type HeaderEntry, deleteContents, entryKey, sendHeaders } from './contents.js';
+import { type ContentKey, type HeaderEntry, deleteContents, entryKey, putContents, sendHeaders } from './contents.js';
 import type { ConvexCalls } from './convex-calls.js';
 
 // Stored aggregations over a Convex deployment (aggregations:*): tiny data inline in its header, the
@@ -67,6 +67,8 @@ export async function upsertAggregations(calls: ConvexCalls, items: readonly Agg
       entries.push({ key, args: { ...header, chunkCount, shared: true }, cost, content: { userId: item.userId, dataHash: item.dataHash, json: item.json } });
     }
   }
+  // A forced rewrite puts the pieces of contents already stored again too (a damaged piece is repaired).
+  if (options.force === true) await putContents(calls, entries.map((entry) => entry.content).filter((content) => content !== null));
   const staleChunks: ChunkKey[] = [];
   const staleContents: ContentKey[] = [];
   await sendHeaders(calls, entries, HEADERS_PER_CALL, async (batch) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Filters } from '../../core/filters.js';
 import type { JsonValue } from '../../core/json.js';
 import { StoreIntegrityError } from '../errors.js';
@@ -162,6 +163,10 @@ export async function pageUserAggregations(store: SqliteContext, userId: string,
 export function storedOf(row: Row): StoredAggregation {
   if (row.data === null || row.data === undefined) {
     throw new StoreIntegrityError(`stored data of ${String(row.aggregation_type)} for user ${String(row.user_id)} is missing (no content for its dataHash)`);
+  }
+  // One content serves every header of the user with its dataHash: it must be what the hash names.
+  if (createHash('sha256').update(row.data as string, 'utf8').digest('hex') !== row.data_hash) {
+    throw new StoreIntegrityError(`stored data of ${String(row.aggregation_type)} for user ${String(row.user_id)} does not match its dataHash`);
   }
   let data: JsonValue;
   try {
