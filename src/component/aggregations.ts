@@ -230,7 +230,6 @@ async function releaseReplaced(ctx: MutationCtx, existing: AggregationDoc, doc: 
   return stale ? [stale] : [];
 }
 
-
 const refreshItem = v.object({
   ...aggregationKeyFields,
   version: v.number(),
