@@ -143,11 +143,18 @@ export const deleteChunks = internalMutation({
 // Shared data (`shared`) goes as pieces of the user's content for its dataHash: an item whose content is
 // not there yet is reported in `needsContent`; the caller puts its pieces and sends the item again with
 // `contentWritten`.
-const upsertItem = v.object({ ...aggregationHeaderFields, data: v.optional(v.any()), dataJson: v.optional(v.string()), contentWritten: v.optional(v.boolean()) });
+// Data of one piece may come along as `contentText`: then the header needs no second call.
+const upsertItem = v.object({
+  ...aggregationHeaderFields,
+  data: v.optional(v.any()),
+  dataJson: v.optional(v.string()),
+  contentWritten: v.optional(v.boolean()),
+  contentText: v.optional(v.string()),
+});
 
 /** The document an upsert item stores: `dataJson` parsed into `data`. */
 function aggregationDocOf(item: Infer<typeof upsertItem>): Omit<AggregationDoc, '_id' | '_creationTime'> {
-  const { dataJson, contentWritten: _written, ...doc } = item;
+  const { dataJson, contentWritten: _written, contentText: _text, ...doc } = item;
   if (doc.shared === true && (dataJson !== undefined || doc.data !== undefined)) {
     throw new Error(`${item.aggregationType} for user ${item.userId}: an item carries its data once, as data, dataJson, chunks or shared content`);
   }
@@ -200,7 +207,14 @@ export const upsert = internalMutation({
       }
       const doc = aggregationDocOf(item);
       if (item.shared === true) {
-        const content = await acquireContent(ctx, { userId: item.userId, dataHash: item.dataHash, chunkCount: item.chunkCount, bytes: item.metadata.bytes, written: item.contentWritten === true });
+        const content = await acquireContent(ctx, {
+          userId: item.userId,
+          dataHash: item.dataHash,
+          chunkCount: item.chunkCount,
+          bytes: item.metadata.bytes,
+          written: item.contentWritten === true,
+          ...(item.contentText !== undefined ? { text: item.contentText } : {}),
+        });
         if (!content.ready) {
           needsContent.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash });
           continue;

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -423,11 +424,21 @@ describe('the component: shared content, the old layout, and writers meeting del
     expect(dataOf(await store.readAggregation(keyOf(large)))).toBe(large.json);
   });
 
-  it('a writer that meets a content being deleted writes it again whole, and the deleter leaves it alone', async () => {
+  /** A session_analysis result under `filters` with data of about `chars` characters (several pieces when over CHUNK_CHARS). */
+  function sized(filters: Filters, chars: number): AggregationWrite {
+    const base = writesFor('u1', input, [filters]).find((w) => w.aggregationType === 'session_analysis')!;
+    if (chars <= base.json.length) return base;
+    const json = canonicalJson({ pad: 'p'.repeat(chars), sessions: JSON.parse(base.json) });
+    return { ...base, json, dataHash: createHash('sha256').update(json).digest('hex'), metadata: { ...base.metadata, bytes: utf8Length(json) } };
+  }
+
+  it.each([
+    ['one piece (it comes along with the header)', 0],
+    ['several pieces (put after the header asked for them)', 600_000],
+  ])('a writer that meets a content being deleted writes it again whole, and the deleter leaves it alone: %s', async (_label, chars) => {
     const t = makeTestConvex();
     const store = makeConvexTestStore(t);
-    const all = writesFor('u1', input, [ALL]);
-    const large = all.find((w) => w.aggregationType === 'session_analysis')!;
+    const large = sized(ALL, chars);
     // A deletion under way: the head is deleting, one of its pieces gone already.
     await store.upsertAggregations([large]);
     const [head] = await heads(t);
@@ -440,8 +451,9 @@ describe('the component: shared content, the old layout, and writers meeting del
       await ctx.db.patch(piece!._id, { text: 'damaged' });
     });
     // The same data under another filter set: the head is revived and every piece put again.
-    const twin = writesFor('u1', input, [YOUTUBE]).find((w) => w.aggregationType === 'session_analysis')!;
-    expect(twin.dataHash).toBe(large.dataHash);
+    const twin = { ...sized(YOUTUBE, chars), json: large.json, dataHash: large.dataHash, metadata: large.metadata };
+    expect(twin.filterHash).not.toBe(large.filterHash);
+    expect(head!.chunkCount).toBe(chars === 0 ? 1 : 3);
     expect(await store.upsertAggregations([twin])).toMatchObject({ written: 1 });
     expect((await heads(t)).map((h) => h.state)).toEqual(['complete']);
     expect(dataOf(await store.readAggregation(keyOf(twin)))).toBe(twin.json);

@@ -66,9 +66,22 @@ export async function releaseContent(ctx: MutationCtx, key: ContentKey): Promise
  * when its pieces must be put first (the head is created or revived as `writing` here). A writer that
  * put every piece after the head existed says so with `written`, and its header completes the head.
  */
-export async function acquireContent(ctx: MutationCtx, item: ContentKey & { chunkCount: number; bytes: number; written: boolean }): Promise<{ ready: true; chunkCount: number } | { ready: false }> {
+export async function acquireContent(
+  ctx: MutationCtx,
+  item: ContentKey & { chunkCount: number; bytes: number; written: boolean; text?: string },
+): Promise<{ ready: true; chunkCount: number } | { ready: false }> {
   const head = await findContent(ctx, item);
   if (head?.state === 'complete') return { ready: true, chunkCount: head.chunkCount };
+  // Data of one piece may come along: head, piece and header go in together, in this transaction.
+  if (item.text !== undefined && item.chunkCount === 1) {
+    if (head) await ctx.db.patch(head._id, { state: 'complete', chunkCount: 1, bytes: item.bytes });
+    else await ctx.db.insert('aggregation_contents', { userId: item.userId, dataHash: item.dataHash, chunkCount: 1, bytes: item.bytes, state: 'complete' });
+    const pieces = await contentChunks(ctx, item, 2);
+    for (const stale of pieces.slice(1)) await ctx.db.delete(stale._id);
+    if (pieces[0] === undefined || pieces[0].seq !== 0) await ctx.db.insert('aggregation_content_chunks', { userId: item.userId, dataHash: item.dataHash, seq: 0, text: item.text });
+    else if (pieces[0].text !== item.text) await ctx.db.patch(pieces[0]._id, { text: item.text });
+    return { ready: true, chunkCount: 1 };
+  }
   if (head?.state === 'writing' && item.written) {
     await ctx.db.patch(head._id, { state: 'complete', chunkCount: item.chunkCount, bytes: item.bytes });
     return { ready: true, chunkCount: item.chunkCount };

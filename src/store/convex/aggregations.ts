@@ -61,10 +61,18 @@ export async function upsertAggregations(calls: ConvexCalls, items: readonly Agg
       const cost = upsertCost(aggregationDocBytes(item.metadata.bytes, headerBytes), aggregationDocBytes(item.replacedBytes, headerBytes));
       entries.push({ key, args: { ...header, chunkCount: 0, dataJson: item.json }, cost, content: null });
     } else {
-      // The user's shared content for the dataHash: written only when the deployment says it is not there.
-      const cost = upsertCost(aggregationDocBytes(0, headerBytes), aggregationDocBytes(item.replacedBytes, headerBytes)) + SHARED_ITEM_EXTRA_COST;
+      // The user's shared content for the dataHash. Data of one piece comes along (stored only if the user
+      // lacks it: the header needs no second call); larger data is put only when the deployment asks.
       const chunkCount = splitText(item.json, CHUNK_CHARS).length;
-      entries.push({ key, args: { ...header, chunkCount, shared: true }, cost, content: { userId: item.userId, dataHash: item.dataHash, json: item.json } });
+      const along = chunkCount === 1;
+      const cost =
+        upsertCost(aggregationDocBytes(0, headerBytes) + (along ? 2 * item.metadata.bytes : 0), aggregationDocBytes(item.replacedBytes, headerBytes)) + SHARED_ITEM_EXTRA_COST;
+      entries.push({
+        key,
+        args: { ...header, chunkCount, shared: true, ...(along ? { contentText: item.json } : {}) },
+        cost,
+        content: { userId: item.userId, dataHash: item.dataHash, json: item.json },
+      });
     }
   }
   // A forced rewrite puts the pieces of contents already stored again too (a damaged piece is repaired).
