@@ -1,10 +1,9 @@
 import { paginationOptsValidator } from 'convex/server';
-import { type Infer, v } from 'convex/values';
+import { v } from 'convex/values';
 import { type MutationCtx, type QueryCtx, internalMutation, internalQuery } from './_generated/server.js';
-import { type AggregationDoc, digestOf, findAggregation } from './lib/aggregationRows.js';
-import { type StaleContent, acquireContent, contentChunks, ownsChunks, releaseContent, releaseDeleted } from './lib/contentRows.js';
+import { type AggregationDoc, aggregationDocOf, digestOf, findAggregation, releaseReplaced, upsertItem } from './lib/aggregationRows.js';
+import { type StaleContent, acquireContent, contentChunks, ownsChunks, releaseDeleted } from './lib/contentRows.js';
 import {
-  aggregationHeaderFields,
   aggregationKeyFields,
   batchDeletionValidator,
   chunkKeyValidator,
@@ -137,38 +136,6 @@ export const deleteChunks = internalMutation({
   },
 });
 
-// Inline data comes as its canonical JSON text (`dataJson`): a string crosses the wire for a fraction
-// of what encoding the value costs the client, and the text is the one the dataHash was taken of.
-// Inline data is at most 768 KiB (value-limits.ts), so the string stays under Convex's 1 MiB per value.
-// Shared data (`shared`) goes as pieces of the user's content for its dataHash: an item whose content is
-// not there yet is reported in `needsContent`; the caller puts its pieces and sends the item again with
-// `contentWritten`.
-// Data of one piece may come along as `contentText`: then the header needs no second call.
-const upsertItem = v.object({
-  ...aggregationHeaderFields,
-  data: v.optional(v.any()),
-  dataJson: v.optional(v.string()),
-  contentWritten: v.optional(v.boolean()),
-  contentText: v.optional(v.string()),
-});
-
-/** The document an upsert item stores: `dataJson` parsed into `data`. */
-function aggregationDocOf(item: Infer<typeof upsertItem>): Omit<AggregationDoc, '_id' | '_creationTime'> {
-  const { dataJson, contentWritten: _written, contentText: _text, ...doc } = item;
-  if (doc.shared === true && (dataJson !== undefined || doc.data !== undefined)) {
-    throw new Error(`${item.aggregationType} for user ${item.userId}: an item carries its data once, as data, dataJson, chunks or shared content`);
-  }
-  if (dataJson === undefined) return doc;
-  if (doc.data !== undefined || doc.chunkCount > 0) {
-    throw new Error(`${item.aggregationType} for user ${item.userId}: an item carries its data once, as data, dataJson or chunks`);
-  }
-  try {
-    return { ...doc, data: JSON.parse(dataJson) as unknown };
-  } catch {
-    throw new Error(`${item.aggregationType} for user ${item.userId}: dataJson is not JSON`);
-  }
-}
-
 /**
  * Writes a batch of aggregation headers (with inline data, pointing at chunks already written, or at
  * the user's shared content for the dataHash). An item whose version and dataHash equal the stored
@@ -236,13 +203,6 @@ export const upsert = internalMutation({
     return { written, unchanged, bytesWritten, staleChunks, staleContents, needsContent };
   },
 });
-
-/** The shared content a replaced header referred to, when the new one does not and nobody else does. */
-async function releaseReplaced(ctx: MutationCtx, existing: AggregationDoc, doc: { shared?: boolean; dataHash: string }): Promise<StaleContent[]> {
-  if (existing.shared !== true || (doc.shared === true && doc.dataHash === existing.dataHash)) return [];
-  const stale = await releaseContent(ctx, existing);
-  return stale ? [stale] : [];
-}
 
 const refreshItem = v.object({
   ...aggregationKeyFields,
