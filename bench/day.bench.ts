@@ -27,7 +27,7 @@ function report(name: string, { users: USERS, records: RECORDS, changing: CHANGI
   const renewed = sum((t) => t.renewed);
   const calls = sum((t) => t.storeCalls);
   const rows = USERS * 180;
-  console.log(`\n${name}: ${USERS} users × ${RECORDS} records (${n(rows)} grid results), ${CHANGING} users changing every hour, ${HOURS} h of 15-minute ticks (${day.ticks.length} ticks), whole process in-process CLI runs, ${(ms / 1000).toFixed(1)} s`);
+  console.log(`\n${name}: ${USERS} users × ${RECORDS} records (${n(rows)} grid results), ${CHANGING} users changing every hour, ${HOURS} h of 15-minute ticks (${day.ticks.length} ticks); in-process: every tick is an agg run through the CLI entry in this process, ${(ms / 1000).toFixed(1)} s of wall time in all`);
   console.log(`  initial backfill --all: ${n(day.initial.written)} rows written, ${n(day.initial.storeCalls)} store calls`);
   console.log(`  record changes: ${n(day.recordChanges)} new records in ${n((HOURS * CHANGING))} user-hours`);
   console.log(`  rows written with new data:        ${n(written)} (${(written / Math.max(1, HOURS * CHANGING)).toFixed(1)} per changed user-hour; the store holds ${n(rows)})`);

@@ -123,7 +123,7 @@ async function child(kind: 'embedded' | 'loopback', users: number, recordsPerUse
   const agg = async (args: string[], allowed: number[] = [0]): Promise<string> => {
     let out = '';
     let err = '';
-    const io: CliIo = { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) }, env: { USER: 'soak' }, cwd, now: () => Date.now(), openStore: open };
+    const io: CliIo = { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) }, env: { USER: 'soak' }, cwd, now: () => Date.now(), connect: open };
     const code = await runCli(['--quiet', ...args], io);
     if (!allowed.includes(code)) throw new Error(`agg ${args.join(' ')} exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`);
     return out;

@@ -8,6 +8,8 @@ import { formatDuration as formatAge } from '../core/duration.js';
 import type { ArchiveManifestRow, ArchiveTable } from '../store/maintenance.js';
 import { formatBytes, formatDuration, makeTable } from './format.js';
 import { compactSpan, plainTable } from './plain-table.js';
+import type { DocumentOf } from './json-schemas/common.js';
+import type { archiveListDocument as archiveListSchema } from './json-schemas/archive.js';
 
 // What `agg archive` prints: its tables and lines, for archiving, --dry-run, --list, --verify and --restore.
 
@@ -46,7 +48,7 @@ export function renderArchiveRun(result: { leftovers: Leftovers; archives: Archi
   return lines.join('\n');
 }
 
-function ruleOf(selection: Selection, t: ArchiveTable): string {
+export function ruleOf(selection: Selection, t: ArchiveTable): string {
   const s = selection.tables;
   switch (t) {
     case 'watch_records':
@@ -75,8 +77,9 @@ function describeArchive(archive: ArchiveOutcome): string[] {
 }
 
 /** The --list --json document. */
-export function archiveListDocument(rows: readonly ArchiveManifestRow[]) {
+export function archiveListDocument(rows: readonly ArchiveManifestRow[]): DocumentOf<typeof archiveListSchema> {
   return {
+    schema: 'agg.archive.list/v1',
     archives: rows.map((row) => {
       const manifest = parseRowManifest(row);
       return { manifestId: row.manifestId, createdAt: row.createdAt, status: row.status, tables: row.tables, rows: row.rowCount, bytes: row.bytes, verifiedAt: row.verifiedAt, destination: row.destination, deletion: manifest.deletion ?? null, restores: manifest.restores ?? [] };

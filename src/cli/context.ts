@@ -67,16 +67,6 @@ export interface WithStoreOptions {
 export async function withStore<T>(command: Command, io: CommandIo, work: (session: StoreSession) => Promise<T>, storeOptions: WithStoreOptions = {}): Promise<T> {
   const options = globalOptions(command);
   const config = await loadConfig(io.cwd, options.config);
-  if (io.openStore) {
-    // The store retries its own calls (src/store/retry.ts): nothing here retries again.
-    const store = io.openStore();
-    if (!options.quiet) io.stderr.write(`agg: using the ${store.description}\n`);
-    try {
-      return await work({ store, config });
-    } finally {
-      await store.close();
-    }
-  }
   const target = resolveStoreTarget(
     {
       ...(options.url !== undefined ? { url: options.url } : {}),
@@ -90,7 +80,8 @@ export async function withStore<T>(command: Command, io: CommandIo, work: (sessi
     (secret) => io.redactor.add(secret),
   );
   const connection = { timeoutMs: parseTimeoutOption(options.timeout), retries: parseRetriesOption(options.retries), component: parseComponentOption(options.component ?? io.env.AGG_COMPONENT) };
-  const store = storeOptions.mustExist && target.kind === 'sqlite' ? openExistingEmbeddedStore(target.dir, connection.retries) : openStore(target, connection);
+  // The store retries its own calls (src/store/retry.ts): nothing here retries again.
+  const store = io.connect ? io.connect(target, connection) : storeOptions.mustExist && target.kind === 'sqlite' ? openExistingEmbeddedStore(target.dir, connection.retries) : openStore(target, connection);
   if (!options.quiet) io.stderr.write(`agg: using the ${describeTarget(target)}${target.kind === 'convex' ? `, component ${connection.component}` : ''}\n`);
   try {
     return await work({ store, config });

@@ -1,3 +1,5 @@
+import type { StoreTarget } from '../config/target.js';
+import type { StoreConnection } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import type { Redactor } from './redact.js';
 
@@ -18,8 +20,12 @@ export interface CliIo {
   readonly now: () => number;
   /** Where Ctrl-C arrives; tests raise it themselves. */
   readonly signal?: AbortSignal;
-  /** Tests only: supplies the store instead of resolving one from flags and environment. */
-  readonly openStore?: () => Store;
+  /**
+   * Tests only: opens the target the real resolution chose (from flags, environment and .env files,
+   * with the parsed --timeout, --retries and --component) over another transport, such as ConvexStore
+   * on convex-test or a store wrapped with faults. Everything before the open is the production path.
+   */
+  readonly connect?: (target: StoreTarget, connection: StoreConnection) => Store;
 }
 
 /** What commands get: the streams already pass through the redactor. */

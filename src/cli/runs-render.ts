@@ -4,6 +4,8 @@ import { LEASE_TTL_MS, type LivenessProbe, describeLeaseTimes, describeProcess, 
 import { VALIDATION_STATUSES, type Lease, type RunRecord } from '../store/types.js';
 import { describeFailures, formatBytes, formatDuration } from './format.js';
 import { readableCounts } from './run-counts.js';
+import { jsonText } from './json-schemas/common.js';
+import { runDocument } from './json-schemas/runs.js';
 
 // What agg runs and agg runs show say about a run: whether it is alive, what it did, its counts in
 // words, its checkpoint and how to continue it; and its JSON document.
@@ -195,7 +197,7 @@ export function describeCheckpoint(run: RunRecord): string | null {
 
 export function runJson(run: RunRecord, now: number, lease: Lease | undefined): string {
   const dead = deadReason(run, lease, now);
-  return JSON.stringify({
+  return jsonText(runDocument, {
     schema: 'agg.run/v1',
     ...run,
     counts: readableCounts(run),

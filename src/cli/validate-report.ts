@@ -3,13 +3,15 @@ import type { Filters } from '../core/filters.js';
 import type { Finding } from '../jobs/validate-user.js';
 import type { GuardrailOutcome } from '../jobs/drift-guardrail.js';
 import { describeValue } from '../jobs/json-diff.js';
-import { VALIDATION_STATUSES, type ValidationStatus } from '../store/types.js';
+import { type RunStatus, VALIDATION_STATUSES, type ValidationStatus } from '../store/types.js';
 import { describeFailures, describeFilters, formatDuration, makeTable } from './format.js';
 import { type Paint, PLAIN } from './colour.js';
 import type { RepairOutcome } from '../jobs/repair.js';
 import { escapeCell } from './markdown-cell.js';
 import { validateCharts } from './report-charts.js';
 import { DEFAULT_MAX_FINDINGS, foldedLine, planListing, remedy, verdictLine } from './findings-listing.js';
+import type { DocumentOf } from './json-schemas/common.js';
+import type { validateDocument } from './json-schemas/validate.js';
 
 /**
  * The report of a validate run. Its JSON form is a stable, documented schema ("agg.validate/v1",
@@ -18,7 +20,7 @@ import { DEFAULT_MAX_FINDINGS, foldedLine, planListing, remedy, verdictLine } fr
 export interface ValidateReport {
   readonly schema: 'agg.validate/v1';
   readonly runId: string | null;
-  readonly status: string;
+  readonly status: RunStatus;
   readonly generatedAt: string;
   readonly target: string;
   readonly seed: string | null;
@@ -158,5 +160,7 @@ export function renderMarkdown(report: ValidateReport, maxFindings = DEFAULT_MAX
 }
 
 export function renderJson(report: ValidateReport): string {
-  return `${JSON.stringify(report, (_key, value: unknown) => (value === undefined ? null : value))}\n`;
+  // The report is the documented shape (an absent diff side is written as null).
+  const document: DocumentOf<typeof validateDocument> = report;
+  return `${JSON.stringify(document, (_key, value: unknown) => (value === undefined ? null : value))}\n`;
 }

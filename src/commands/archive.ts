@@ -8,6 +8,8 @@ import { restoreArchive } from '../archive/restore.js';
 import { checkChunks } from '../archive/verify.js';
 import { type ArchiveOptions, archiveMode, planArchive } from '../cli/archive-options.js';
 import { archiveListDocument, renderArchiveList, renderArchiveRun, renderDryRun, renderRestore, renderVerify, watchRecordsWarning } from '../cli/archive-render.js';
+import { archivePlanMarkdown, archiveRestoreMarkdown, archiveRunMarkdown, archiveVerifyMarkdown } from '../cli/archive-markdown.js';
+import { appendToStepSummary } from '../cli/step-summary.js';
 import { withStore } from '../cli/context.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
@@ -19,6 +21,8 @@ import type { Store } from '../store/store.js';
 import { reportLeaseHeld } from './lease-held.js';
 import { ARCHIVE_TABLES } from '../store/maintenance.js';
 import { configDefault, helpFooter, option } from '../cli/help.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { archiveDocument, archiveListDocument as archiveListSchema, archivePlanDocument, archiveRestoreDocument, archiveVerifyDocument } from '../cli/json-schemas/archive.js';
 
 // `agg archive`: which mode (src/cli/archive-options.ts), the run (src/archive/), what it prints
 // (src/cli/archive-render.ts).
@@ -65,9 +69,9 @@ async function archive(store: Store, config: AggConfig, options: ArchiveOptions,
   if (options.dryRun) {
     const eligible = await countEligible(store, selection, tables);
     const unfinished = (await store.maintenance.listArchiveManifests()).filter((row) => row.status === 'exporting' || row.status === 'verified');
-    const summary = { dryRun: true, destination: destination.location, selection, eligible, unfinished: unfinished.map((row) => ({ manifestId: row.manifestId, status: row.status })) };
+    await appendToStepSummary(io, archivePlanMarkdown(selection, tables, eligible, destination.root));
     if (options.json) {
-      out(JSON.stringify(summary));
+      out(jsonLine(archivePlanDocument, { schema: 'agg.archive.plan/v1', dryRun: true, destination: destination.location, selection, eligible, unfinished: unfinished.map((row) => ({ manifestId: row.manifestId, status: row.status })) }));
       return ExitCode.ok;
     }
     out(renderDryRun(selection, tables, eligible, unfinished, destination.root));
@@ -75,8 +79,9 @@ async function archive(store: Store, config: AggConfig, options: ArchiveOptions,
   }
   const env = environment(store, io, quiet);
   const result = await withProgress(env, 'archive', () => runArchive(env, destination, selection, tables, config.archive.rowsPerChunk));
+  await appendToStepSummary(io, archiveRunMarkdown(result, selection, tables, io.now() - started));
   if (options.json) {
-    out(JSON.stringify({ dryRun: false, selection, ...result, ms: io.now() - started }));
+    out(jsonLine(archiveDocument, { schema: 'agg.archive/v1', dryRun: false, selection, ...result, ms: io.now() - started }));
     return ExitCode.ok;
   }
   out(renderArchiveRun(result, selection, tables));
@@ -85,7 +90,7 @@ async function archive(store: Store, config: AggConfig, options: ArchiveOptions,
 
 async function list(store: Store, options: ArchiveOptions, out: (text: string) => void, now: number): Promise<number> {
   const rows = await store.maintenance.listArchiveManifests();
-  out(options.json ? JSON.stringify(archiveListDocument(rows)) : renderArchiveList(rows, now));
+  out(options.json ? jsonLine(archiveListSchema, archiveListDocument(rows)) : renderArchiveList(rows, now));
   return ExitCode.ok;
 }
 
@@ -100,8 +105,9 @@ async function verify(store: Store, argument: string, io: CommandIo, json: boole
     await store.maintenance.putArchiveManifest({ ...archive.row, verifiedAt: at }, archive.row.status);
   }
   const rows = checks.reduce((sum, c) => sum + c.rows, 0);
+  await appendToStepSummary(io, archiveVerifyMarkdown(archive.manifestId, ok, problems, checks, rows));
   if (json) {
-    out(JSON.stringify({ manifestId: archive.manifestId, ok, problems, rows, chunks: checks, verifiedAt: ok ? at : null }));
+    out(jsonLine(archiveVerifyDocument, { schema: 'agg.archive.verify/v1', manifestId: archive.manifestId, ok, problems, rows, chunks: checks, verifiedAt: ok ? at : null }));
   } else {
     out(renderVerify(archive, checks, problems, ok, rows));
   }
@@ -113,8 +119,9 @@ async function restore(store: Store, argument: string, io: CommandIo, dryRun: bo
   const started = io.now();
   const env = environment(store, io, quiet, archive.manifest?.rowCount ?? null);
   const result = await withProgress(env, dryRun ? 'restore (dry run)' : 'restore', () => restoreArchive(env, archive, { dryRun }));
+  await appendToStepSummary(io, archiveRestoreMarkdown(archive.manifestId, result, dryRun, io.now() - started));
   if (json) {
-    out(JSON.stringify({ manifestId: archive.manifestId, dryRun, ...result, ms: io.now() - started }));
+    out(jsonLine(archiveRestoreDocument, { schema: 'agg.archive.restore/v1', manifestId: archive.manifestId, dryRun, ...result, ms: io.now() - started }));
     return ExitCode.ok;
   }
   out(renderRestore(archive, result, dryRun, io.now() - started));

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AGGREGATION_TYPES } from '../core/aggregations/definition.js';
 import { filtersSchema, canonicalFilters } from '../core/filters.js';
 import type { JsonValue } from '../core/json.js';
-import { ExitCode, UsageError } from '../cli/errors.js';
+import { UsageError } from '../cli/errors.js';
 import { withStore } from '../cli/context.js';
 import { describeFailures, formatBytes, formatDuration, makeTable } from '../cli/format.js';
 import type { CommandIo } from '../cli/io.js';
@@ -15,10 +15,11 @@ import { loadGrid } from '../jobs/grid-file.js';
 import { renewExpiring } from '../jobs/renewal.js';
 import { collectUsers, inShard, type Selection, type Shard } from '../jobs/selection.js';
 import type { Task, TaskResult } from '../jobs/task.js';
-import { finishCode, loadRunToResume, refuseDefiningFlags, runCommandTask } from './job-command.js';
-import type { RunRecord } from '../store/types.js';
-import { requireKnownUsers } from '../users/known-users.js';
+import { finishCode, refuseDefiningFlags, runCommandTask, runSpec } from './job-command.js';
+import type { RunStatus } from '../store/types.js';
 import { helpFooter, option, repeatable } from '../cli/help.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { backfillDocument } from '../cli/json-schemas/backfill.js';
 
 interface BackfillOptions {
   user: string[];
@@ -92,7 +93,7 @@ const DEFINING_OPTIONS = ['user', 'all', 'changed', 'expiring', 'type', 'grid', 
 
 interface BackfillSummary {
   runId: string | null;
-  status: string;
+  status: RunStatus;
   target: string;
   dryRun: boolean;
   resumable: boolean;
@@ -184,18 +185,9 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
   const quiet = (command.optsWithGlobals() as { quiet?: boolean }).quiet === true || options.json === true;
 
   return withStore(command, io, async ({ store, config }) => {
-    let resume: RunRecord | null = null;
-    let spec: BackfillRunSpec;
-    if (options.resume !== undefined) {
-      const loaded = await loadRunToResume(store, io, { command: 'backfill', reference: options.resume, json: options.json === true }, backfillRunSpecSchema);
-      if ('exitCode' in loaded) return loaded.exitCode;
-      resume = loaded.run;
-      spec = loaded.spec;
-    } else {
-      spec = fresh!;
-      // A user with no records would get results computed from nothing (orphans): a typo, refused.
-      if (spec.selection.kind === 'users') await requireKnownUsers(store, spec.selection.users, { label: '--user' });
-    }
+    const resolved = await runSpec(store, io, { command: 'backfill', resume: options.resume, json: options.json === true, fresh }, backfillRunSpecSchema);
+    if ('exitCode' in resolved) return resolved.exitCode;
+    const { resume, spec } = resolved;
     const backfillSpec: BackfillSpec = { types: spec.types, grid: spec.grid.map((filters) => canonicalFilters(filters)), asOf: spec.asOf, timeZone: spec.timeZone, force: spec.force };
     const shard: Shard | null = spec.shard;
     const renewalPolicy = { types: spec.types, byType: config.freshness.byType, tickIntervalMs: config.freshness.tickIntervalMs };
@@ -225,7 +217,7 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
     const result = await runCommandTask(command, task, { store, io, concurrency, maxRuntimeMs, forceLease: options.forceLease === true, skipIfRunning: options.skipIfRunning === true, quiet, dryRun, resume });
     if (typeof result === 'number') return result;
     const summary = summarize(result, dryRun, spec.renew);
-    io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : readable(summary));
+    io.stdout.write(options.json ? jsonLine(backfillDocument, { schema: 'agg.backfill/v1', ...summary }) : readable(summary));
     return finishCode('backfill', result, io);
   });
 }

@@ -15,6 +15,10 @@ import { runOperation } from '../jobs/operation.js';
 import { commandLine } from './job-command.js';
 import { reportLeaseHeld } from './lease-held.js';
 import { configDefault, helpFooter, option } from '../cli/help.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { cleanupDocument } from '../cli/json-schemas/cleanup.js';
+import { escapeCell } from '../cli/markdown-cell.js';
+import { appendToStepSummary } from '../cli/step-summary.js';
 
 interface CleanupOptions {
   expired?: boolean;
@@ -103,7 +107,9 @@ export async function runCleanupCommand(command: Command, options: CleanupOption
     const results = ran.value;
     const totals = results.reduce((sum, r) => ({ matched: sum.matched + r.matched, deleted: sum.deleted + r.deleted, kept: sum.kept + r.kept, bytes: sum.bytes + r.bytes }), { matched: 0, deleted: 0, kept: 0, bytes: 0 });
     const summary = { asOf, dryRun, batchSize, categories: results, totals, storeCalls: store.stats.calls, ms: ran.ms };
-    io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : render(summary));
+    io.stdout.write(options.json ? jsonLine(cleanupDocument, { schema: 'agg.cleanup/v1', ...summary }) : render(summary));
+    // In a CI job, the job summary says what the cleanup did, whatever the output format.
+    await appendToStepSummary(io, renderMarkdown(summary, ran.runId, ran.stoppedBy));
     if (ran.stoppedBy === 'interrupted') {
       io.stderr.write('agg: interrupted: stopped after a complete batch; run the same command again to go on\n');
       return interruptedExitCode(io.signal);
@@ -160,7 +166,7 @@ function describeSample(category: CleanupCategory, sample: CleanupSample): strin
   }
 }
 
-function render(summary: { asOf: string; dryRun: boolean; categories: CategoryResult[]; totals: { matched: number; deleted: number; kept: number; bytes: number }; ms: number }): string {
+function render(summary: CleanupSummary): string {
   const n = (value: number) => value.toLocaleString('en-US');
   // 80 columns: no borders, instants to the minute; --json has everything whole.
   const columns = summary.dryRun
@@ -185,6 +191,38 @@ function render(summary: { asOf: string; dryRun: boolean; categories: CategoryRe
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The Markdown summary for a CI job ($GITHUB_STEP_SUMMARY): the verdict, then one row per category. */
+function renderMarkdown(summary: CleanupSummary, runId: string | null, stoppedBy: string | null): string {
+  const n = (value: number) => value.toLocaleString('en-US');
+  const { totals } = summary;
+  const headline = summary.dryRun
+    ? `## agg cleanup (dry run): ${n(totals.matched)} rows would be deleted, about ${formatBytes(totals.bytes)}`
+    : `## agg cleanup: deleted ${n(totals.deleted)} rows, freed about ${formatBytes(totals.bytes)}`;
+  const kept = totals.kept > 0 ? `; ${n(totals.kept)} changed since they were found and were kept` : '';
+  const stopped =
+    stoppedBy === 'interrupted'
+      ? ' Interrupted after a complete batch: run the same command again to go on.'
+      : stoppedBy === 'lease-lost'
+        ? ' Stopped after a complete batch: another cleanup took the lease over.'
+        : '';
+  const lines = [headline, '', `As of ${summary.asOf}${runId === null ? '' : ` (run \`${runId}\`)`}, in ${formatDuration(summary.ms)}${kept}.${stopped}`, ''];
+  lines.push(summary.dryRun ? '| category | rule | rows | bytes |' : '| category | rule | deleted | kept | freed |', summary.dryRun ? '| --- | --- | ---: | ---: |' : '| --- | --- | ---: | ---: | ---: |');
+  for (const result of summary.categories) {
+    const rule = escapeCell(RULES[result.category](result.cutoff ?? ''));
+    const label = CATEGORY_LABELS[result.category];
+    lines.push(summary.dryRun ? `| ${label} | ${rule} | ${n(result.matched)} | ${formatBytes(result.bytes)} |` : `| ${label} | ${rule} | ${n(result.deleted)} | ${n(result.kept)} | ${formatBytes(result.bytes)} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+interface CleanupSummary {
+  readonly asOf: string;
+  readonly dryRun: boolean;
+  readonly categories: readonly CategoryResult[];
+  readonly totals: { readonly matched: number; readonly deleted: number; readonly kept: number; readonly bytes: number };
+  readonly ms: number;
 }
 
 export function registerCleanup(program: Command, io: CommandIo, setExit: (code: number) => void): void {

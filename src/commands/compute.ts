@@ -79,7 +79,8 @@ function* outputChunks(
   signal?: AbortSignal,
 ): Generator<string> {
   const summary = summarizeDataset(dataset);
-  if (format === 'json') yield `{"asOf":${JSON.stringify(summary.asOf)},"timeZone":${JSON.stringify(summary.timeZone)},"results":[`;
+  // The document's shape is agg.compute/v1 (src/cli/json-schemas/compute.ts); its id comes first.
+  if (format === 'json') yield `{"schema":"agg.compute/v1","asOf":${JSON.stringify(summary.asOf)},"timeZone":${JSON.stringify(summary.timeZone)},"results":[`;
   let first = true;
   for (const result of iterateAggregations(dataset, types, sets)) {
     if (signal?.aborted) throw new Stopped();

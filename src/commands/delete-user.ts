@@ -11,6 +11,8 @@ import { runOperation } from '../jobs/operation.js';
 import { commandLine } from './job-command.js';
 import { reportLeaseHeld } from './lease-held.js';
 import { helpFooter } from '../cli/help.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { deleteUserDocument, deleteUserPlanDocument } from '../cli/json-schemas/delete-user.js';
 
 // `agg delete-user ID`: a deletion request. Everything agg holds for the user goes, table by table in
 // bounded steps, each its own transaction; a run that is stopped (Ctrl-C, kill -9) leaves what it had
@@ -43,8 +45,7 @@ export async function runDeleteUser(command: Command, rawUserId: string, options
   return withStore(command, io, async ({ store }) => {
     const held = await holdings(store, userId);
     if (options.dryRun) {
-      const summary = { userId, dryRun: true, ...held };
-      if (options.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+      if (options.json) io.stdout.write(jsonLine(deleteUserPlanDocument, { schema: 'agg.delete-user.plan/v1', userId, dryRun: true, ...held }));
       else {
         const table = makeTable(['records', 'stored results', 'filter sets'], { colAligns: ['right', 'right', 'right'] });
         table.push([held.records, held.results, held.filterSets].map((n) => n.toLocaleString('en-US')));
@@ -81,10 +82,11 @@ export async function runDeleteUser(command: Command, rawUserId: string, options
     if (ran.kind === 'lease-held') {
       return reportLeaseHeld(io, { command: 'delete-user', leaseName: ran.leaseName, heldBy: ran.heldBy, resuming: null, skipIfRunning: options.skipIfRunning === true, canForce: false });
     }
-    const { runId } = ran;
+    // A real (not dry) operation always has its ledger row.
+    const runId = ran.runId!;
     const { deleted, finished } = ran.value;
-    const summary = { userId, runId, dryRun: false, deleted, byTable, finished, ms: ran.ms };
-    if (options.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+    const summary = { userId, runId, dryRun: false as const, deleted, byTable, finished, ms: ran.ms };
+    if (options.json) io.stdout.write(jsonLine(deleteUserDocument, { schema: 'agg.delete-user/v1', ...summary }));
     else {
       const table = makeTable(['table', 'rows deleted'], { colAligns: ['left', 'right'] });
       for (const [name, n] of Object.entries(byTable)) table.push([name, n.toLocaleString('en-US')]);

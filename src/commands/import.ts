@@ -10,9 +10,11 @@ import { parseTimeZone } from '../cli/options.js';
 import { jobContextFor } from '../cli/job-events.js';
 import { parseUserId } from '../cli/user-id.js';
 import { formatDuration, makeTable } from '../cli/format.js';
-import { loadRecordsFile } from '../input/load-records.js';
+import { type InputFormat, loadRecordsFile } from '../input/load-records.js';
 import { importRecords, planImport } from '../jobs/import-records.js';
 import { helpFooter } from '../cli/help.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { importDocument } from '../cli/json-schemas/import.js';
 
 interface ImportOptions {
   user: string;
@@ -24,7 +26,7 @@ interface ImportOptions {
 
 interface ImportSummary {
   file: string;
-  format: string;
+  format: InputFormat;
   userId: string;
   dryRun: boolean;
   records: number;
@@ -76,13 +78,13 @@ export async function runImport(command: Command, file: string, options: ImportO
       ms: io.now() - started,
     };
     if (interruptedAt !== null) {
-      if (options.json) io.stdout.write(`${JSON.stringify({ ...summary, interrupted: true, recordsWritten: interruptedAt })}\n`);
+      if (options.json) io.stdout.write(jsonLine(importDocument, { schema: 'agg.import/v1', ...summary, interrupted: true, recordsWritten: interruptedAt }));
       io.stderr.write(
         `agg: interrupted after ${interruptedAt.toLocaleString('en-US')} of ${loaded.records.length.toLocaleString('en-US')} records; run the same import again to finish (it changes nothing twice)\n`,
       );
       return interruptedExitCode(io.signal);
     }
-    io.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : readable(summary));
+    io.stdout.write(options.json ? jsonLine(importDocument, { schema: 'agg.import/v1', ...summary }) : readable(summary));
     return 0;
   });
 }

@@ -7,7 +7,10 @@ import type { z } from 'zod';
 import { findRunToResume, runTask, type Task, type TaskOptions, type TaskResult } from '../jobs/task.js';
 import type { Store } from '../store/store.js';
 import type { RunRecord } from '../store/types.js';
+import { requireKnownUsers } from '../users/known-users.js';
 import { reportLeaseHeld } from './lease-held.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { nothingToResumeDocument } from '../cli/json-schemas/backfill.js';
 
 // What backfill and validate share as commands over src/jobs: running the task with the command's
 // options, what to say when another run holds the lease, and the exit code at the end.
@@ -16,7 +19,7 @@ import { reportLeaseHeld } from './lease-held.js';
  * `--resume RUN_ID|last`: the run and the spec it was started with, from the ledger; or, when that run
  * already succeeded, the exit code after saying so (as JSON with --json): nothing is left to do.
  */
-export async function loadRunToResume<S>(
+async function loadRunToResume<S>(
   store: Store,
   io: CommandIo,
   request: { readonly command: 'backfill' | 'validate'; readonly reference: string; readonly json: boolean },
@@ -28,10 +31,30 @@ export async function loadRunToResume<S>(
   if (run.command !== request.command || !parsed.success) throw new UsageError(`run ${run.runId} is not a resumable ${request.command} run`);
   // A run stopped by a store failure is 'failed' with no failed user: exactly what --resume is for.
   if (run.status === 'succeeded') {
-    io.stdout.write(request.json ? `${JSON.stringify({ runId: run.runId, status: 'succeeded', resumed: false })}\n` : `run ${run.runId} already succeeded; nothing to resume\n`);
+    io.stdout.write(request.json ? jsonLine(nothingToResumeDocument, { schema: 'agg.nothing-to-resume/v1', command: request.command, runId: run.runId, status: 'succeeded', resumed: false }) : `run ${run.runId} already succeeded; nothing to resume\n`);
     return { exitCode: ExitCode.ok };
   }
   return { run, spec: parsed.data };
+}
+
+/**
+ * The spec a backfill or validate runs with: the resumed run's (`--resume`), or the fresh one from the
+ * options, whose named users must be known (results computed for, or a clean validation recorded of, a
+ * user the store does not know would be a typo's doing). An exit code when there is nothing to resume.
+ */
+export async function runSpec<S extends { readonly selection: { readonly kind: string; readonly users?: readonly string[] } }>(
+  store: Store,
+  io: CommandIo,
+  request: { readonly command: 'backfill' | 'validate'; readonly resume: string | undefined; readonly json: boolean; readonly fresh: S | null },
+  specSchema: z.ZodType<S>,
+): Promise<{ readonly resume: RunRecord | null; readonly spec: S } | { readonly exitCode: number }> {
+  if (request.resume !== undefined) {
+    const loaded = await loadRunToResume(store, io, { command: request.command, reference: request.resume, json: request.json }, specSchema);
+    return 'exitCode' in loaded ? loaded : { resume: loaded.run, spec: loaded.spec };
+  }
+  const spec = request.fresh!;
+  if (spec.selection.kind === 'users') await requireKnownUsers(store, spec.selection.users ?? [], { label: '--user' });
+  return { resume: null, spec };
 }
 
 /** Refuses flags that would change a resumed run (it continues exactly as it was started). */

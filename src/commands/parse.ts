@@ -11,6 +11,8 @@ import { parseInput } from '../input/load-records.js';
 import { readFileBytes } from '../input/read-text.js';
 import { SKIP_KINDS, SKIP_KIND_LABELS, type TakeoutReport } from '../takeout/index.js';
 import { helpFooter } from '../cli/help.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { parseDocument } from '../cli/json-schemas/parse.js';
 
 interface ParseOptions {
   sourceTz?: string;
@@ -69,8 +71,8 @@ export async function runParse(file: string, options: ParseOptions, io: CliIo, m
   if (out !== null) await writeFileAtomically(out, jsonLines(loaded.records));
 
   if (options.json) {
-    const output = out === null ? null : { path: options.out, records: loaded.records.length };
-    io.stdout.write(`${JSON.stringify({ file, format: loaded.format, report, output })}\n`);
+    const output = options.out === undefined ? null : { path: options.out, records: loaded.records.length };
+    io.stdout.write(jsonLine(parseDocument, { schema: 'agg.parse/v1', file, format: report.format, report, output }));
   } else {
     io.stdout.write(readableReport(file, report));
     if (out !== null) io.stdout.write(`wrote ${count(loaded.records.length)} records to ${options.out}\n`);

@@ -14,6 +14,8 @@ import { parseActor, parseFlagName, parsePercent, parseReason } from '../rollout
 import { checkUser, readStatus } from '../rollout/report.js';
 import { requireKnownUsers } from '../users/known-users.js';
 import { helpFooter, option } from '../cli/help.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { rolloutCheckDocument, rolloutHistoryDocument, rolloutOverridesDocument, rolloutPercentDocument, rolloutRollbackDocument, rolloutStatusDocument } from '../cli/json-schemas/rollout.js';
 
 interface RolloutOptions {
   flag: string;
@@ -125,23 +127,23 @@ export async function runRollout(command: Command, options: RolloutOptions, io: 
     switch (action.kind) {
       case 'status': {
         const status = await readStatus(store, flag, 5, formatIsoInstant(io.now()));
-        out(json ? JSON.stringify(statusJson(status)) : renderStatus(status));
+        out(json ? jsonLine(rolloutStatusDocument, { schema: 'agg.rollout/v1', ...statusJson(status) }) : renderStatus(status));
         return ExitCode.ok;
       }
       case 'check': {
         if (options.allowUnknown !== true) await requireKnownUsers(store, [action.userId], { label: '--check', allowUnknownOption: true });
         const check = await checkUser(store, flag, action.userId, formatIsoInstant(io.now()));
-        out(json ? JSON.stringify(checkJson(check)) : renderCheck(check));
+        out(json ? jsonLine(rolloutCheckDocument, { schema: 'agg.rollout.check/v1', ...checkJson(check) }) : renderCheck(check));
         return ExitCode.ok;
       }
       case 'history': {
         const events = await store.listFlagEvents(flag, action.limit);
-        out(json ? JSON.stringify({ flag, events }) : renderHistory(flag, events));
+        out(json ? jsonLine(rolloutHistoryDocument, { schema: 'agg.rollout.history/v1', flag, events }) : renderHistory(flag, events));
         return ExitCode.ok;
       }
       case 'rollback': {
         const outcome = await rollback(context, reason);
-        out(json ? JSON.stringify({ flag, ...outcome }) : renderRollback(flag, outcome));
+        out(json ? jsonLine(rolloutRollbackDocument, { schema: 'agg.rollout.rollback/v1', flag, ...outcome }) : renderRollback(flag, outcome));
         return ExitCode.ok;
       }
       case 'overrides': {
@@ -152,7 +154,7 @@ export async function runRollout(command: Command, options: RolloutOptions, io: 
           await requireKnownUsers(store, [...action.allow, ...action.deny], { label: labelOf, allowUnknownOption: true });
         }
         const outcome = await changeOverrides(context, { allow: action.allow, deny: action.deny, clear: action.clear, plan: options.plan === true, reason });
-        out(json ? JSON.stringify({ flag, ...outcome }) : renderOverrides(flag, outcome));
+        out(json ? jsonLine(rolloutOverridesDocument, { schema: 'agg.rollout.overrides/v1', flag, ...outcome }) : renderOverrides(flag, outcome));
         return ExitCode.ok;
       }
       case 'percent': {
@@ -164,7 +166,7 @@ export async function runRollout(command: Command, options: RolloutOptions, io: 
           keepIds: json,
           reason,
         });
-        out(json ? JSON.stringify({ flag, ...outcome }) : renderPercent(outcome, options.requireValidated === true));
+        out(json ? jsonLine(rolloutPercentDocument, { schema: 'agg.rollout.percent/v1', flag, ...outcome }) : renderPercent(outcome, options.requireValidated === true));
         return outcome.kind === 'refused' ? ExitCode.findings : ExitCode.ok;
       }
     }

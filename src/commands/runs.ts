@@ -13,6 +13,8 @@ import type { Lease, RunRecord } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import { Argument } from 'commander';
 import { helpFooter, option, suggests } from '../cli/help.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { runsClearDocument, runsDocument } from '../cli/json-schemas/runs.js';
 
 interface RunsOptions {
   json?: boolean;
@@ -57,7 +59,7 @@ async function clearRun(store: Store, runId: string, io: CommandIo, json: boolea
     await claimed?.lease.release();
   }
   const next = run.command === 'backfill' || run.command === 'validate' ? `; resume it with agg ${run.command} --resume ${runId}` : '';
-  io.stdout.write(json ? `${JSON.stringify({ runId, cleared: true, status: 'interrupted', dead })}\n` : `cleared run ${runId} (dead: ${dead}): marked interrupted${next}\n`);
+  io.stdout.write(json ? jsonLine(runsClearDocument, { schema: 'agg.runs.clear/v1', runId, cleared: true, status: 'interrupted', dead }) : `cleared run ${runId} (dead: ${dead}): marked interrupted${next}\n`);
   return ExitCode.ok;
 }
 
@@ -68,7 +70,7 @@ export async function runRuns(command: Command, options: RunsOptions, io: Comman
     const [runs, leases] = await Promise.all([store.listRuns(limit, options.command === undefined ? undefined : parseLedgerCommand(options.command)), leasesByRun(store)]);
     const now = io.now();
     if (options.json) {
-      io.stdout.write(`${JSON.stringify({ schema: 'agg.runs/v1', runs: runs.map((run) => ({ ...run, counts: readableCounts(run), dead: deadReason(run, leases.get(run.runId), now) })) })}\n`);
+      io.stdout.write(jsonLine(runsDocument, { schema: 'agg.runs/v1', runs: runs.map((run) => ({ ...run, counts: readableCounts(run), dead: deadReason(run, leases.get(run.runId), now) })) }));
       return 0;
     }
     if (runs.length === 0) {

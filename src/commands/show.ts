@@ -18,6 +18,8 @@ import { requireKnownUsers } from '../users/known-users.js';
 import { Argument } from 'commander';
 import { PRODUCT_FILTERS, TIMEFRAMES } from '../core/filters.js';
 import { helpFooter, option, repeatable, suggests } from '../cli/help.js';
+import { type DocumentOf, jsonText } from '../cli/json-schemas/common.js';
+import { showListDocument, showResultDocument } from '../cli/json-schemas/show.js';
 
 // `agg show USER [TYPE]`: what the store holds for one user, as the app would serve it. With TYPE, one
 // stored result (its metadata and its data); without, the list of the user's stored results.
@@ -45,7 +47,8 @@ const isExpired = (expiresAt: string, now: number): boolean => Date.parse(expire
 // One stored result
 
 function resultJson(stored: StoredAggregation, now: number): string {
-  const head = {
+  const head: Omit<DocumentOf<typeof showResultDocument>, 'data'> = {
+    schema: 'agg.show.result/v1',
     userId: stored.userId,
     type: stored.aggregationType,
     filters: stored.filters,
@@ -160,7 +163,8 @@ function filterCells(listed: readonly Listed[]): { cells: string[]; notes: strin
 }
 
 function listJson(userId: string, user: UserSummary | null, only: Filters | null, listed: readonly Listed[], now: number): string {
-  return JSON.stringify({
+  return jsonText(showListDocument, {
+    schema: 'agg.show/v1',
     userId,
     records: user?.recordCount ?? 0,
     filters: only,

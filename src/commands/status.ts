@@ -7,6 +7,9 @@ import { paintFor } from '../cli/colour.js';
 import { collectStatus } from '../status/collect.js';
 import { renderStatusMarkdown, renderStatusPrometheus, renderStatusTable } from '../cli/status-render.js';
 import { helpFooter, option } from '../cli/help.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { statusDocument } from '../cli/json-schemas/status.js';
+import { readableCounts } from '../cli/run-counts.js';
 
 interface StatusOptions {
   json?: boolean;
@@ -25,7 +28,7 @@ export async function runStatus(command: Command, options: StatusOptions, io: Co
     const report = await collectStatus(store, config.status, io.now());
     const rendered =
       format === 'json'
-        ? `${JSON.stringify({ ...report, ok: report.alerts.length === 0 })}\n`
+        ? jsonLine(statusDocument, { schema: 'agg.status/v1', ...report, runs: { ...report.runs, last: report.runs.last.map((run) => ({ ...run, counts: readableCounts(run) })) }, ok: report.alerts.length === 0 })
         : format === 'markdown'
           ? renderStatusMarkdown(report)
           : format === 'prometheus'

@@ -4,6 +4,8 @@ import type { CommandIo } from '../cli/io.js';
 import { compactSpan, plainTable } from '../cli/plain-table.js';
 import type { UserSummary } from '../store/types.js';
 import { helpFooter } from '../cli/help.js';
+import { jsonLine } from '../cli/json-schemas/common.js';
+import { usersDocument } from '../cli/json-schemas/users.js';
 
 export async function runUsers(command: Command, options: { json?: boolean }, io: CommandIo): Promise<number> {
   return withStore(command, io, async ({ store }) => {
@@ -18,7 +20,7 @@ export async function runUsers(command: Command, options: { json?: boolean }, io
       cursor = page.cursor;
     }
     if (options.json) {
-      io.stdout.write(`${JSON.stringify({ users })}\n`);
+      io.stdout.write(jsonLine(usersDocument, { schema: 'agg.users/v1', users }));
       return 0;
     }
     if (users.length === 0) {

@@ -33,9 +33,8 @@ import { loadGrid } from '../jobs/grid-file.js';
 import { collectUsers, type Selection } from '../jobs/selection.js';
 import type { Task } from '../jobs/task.js';
 import { type UserValidationResult, validateUser } from '../jobs/validate-user.js';
-import { VALIDATION_STATUSES, type RunRecord, type ValidationStatus } from '../store/types.js';
-import { finishCode, loadRunToResume, refuseDefiningFlags, runCommandTask } from './job-command.js';
-import { requireKnownUsers } from '../users/known-users.js';
+import { VALIDATION_STATUSES, type ValidationStatus } from '../store/types.js';
+import { finishCode, refuseDefiningFlags, runCommandTask, runSpec } from './job-command.js';
 import { helpFooter, option, repeatable } from '../cli/help.js';
 
 interface ValidateOptions {
@@ -162,18 +161,9 @@ export async function runValidate(command: Command, options: ValidateOptions, io
   const quiet = (command.optsWithGlobals() as { quiet?: boolean }).quiet === true || format !== 'table';
 
   return withStore(command, io, async ({ store, config }) => {
-    let resume: RunRecord | null = null;
-    let spec: ValidateRunSpec;
-    if (options.resume !== undefined) {
-      const loaded = await loadRunToResume(store, io, { command: 'validate', reference: options.resume, json: format === 'json' }, validateRunSpecSchema);
-      if ('exitCode' in loaded) return loaded.exitCode;
-      resume = loaded.run;
-      spec = loaded.spec;
-    } else {
-      spec = fresh!;
-      // Nothing to check for a user the store does not know, and a clean validation would be recorded for it: a typo, refused.
-      if (spec.selection.kind === 'users') await requireKnownUsers(store, spec.selection.users, { label: '--user' });
-    }
+    const resolved = await runSpec(store, io, { command: 'validate', resume: options.resume, json: format === 'json', fresh }, validateRunSpecSchema);
+    if ('exitCode' in resolved) return resolved.exitCode;
+    const { resume, spec } = resolved;
     const now = formatIsoInstant(io.now());
     const grid = spec.grid.map((filters) => canonicalFilters(filters));
     const validateSpec = { types: spec.types as AggregationType[], grid, tolerance: spec.tolerance, maxDiffs: spec.maxDiffs, now };

@@ -50,6 +50,23 @@ export function summarizeDataset(dataset: Dataset): DatasetSummary {
   };
 }
 
+/** A result whose shape is measured only when asked for: writing JSON out needs the text alone. */
+class ComputedResult implements AggregationResult {
+  #shape: JsonShape | undefined;
+  constructor(
+    readonly type: AggregationType,
+    readonly version: number,
+    readonly filters: Filters,
+    readonly filterHash: string,
+    readonly data: JsonValue,
+    readonly json: string,
+  ) {}
+
+  get shape(): JsonShape {
+    return (this.#shape ??= measureJson(this.data, this.json));
+  }
+}
+
 /**
  * Computes each type for each filter set over one prepared dataset, one filter set at a time, so that
  * memory holds the records plus one filter set's views (and whatever results the caller keeps).
@@ -67,8 +84,7 @@ export function* iterateAggregations(
       const data = definition.compute(view, dataset) as JsonValue;
       // Every definition builds its objects with keys in sorted order, so the native serializer
       // already writes canonical JSON (a test holds every type to this).
-      const json = JSON.stringify(data);
-      yield { type, version: definition.version, filters, filterHash: hash, data, json, shape: measureJson(data, json) };
+      yield new ComputedResult(type, definition.version, filters, hash, data, JSON.stringify(data));
     }
   }
 }

@@ -22,11 +22,11 @@ export interface ResolvedContext {
 
 export class InvalidContextError extends Error {}
 
-export function resolveContext(context: ComputeContext): ResolvedContext {
+/** `clock`: one already made for the context's zone (it caches zone offsets), else a new one. */
+export function resolveContext(context: ComputeContext, clock: ZoneClock = new ZoneClock(context.timeZone)): ResolvedContext {
   const asOfMs = parseIsoInstant(context.asOf);
   if (asOfMs === null) {
     throw new InvalidContextError(`asOf "${context.asOf}" is not an ISO-8601 instant (expected e.g. 2024-03-01T12:00:00.000Z)`);
   }
-  const clock = new ZoneClock(context.timeZone);
   return { asOf: formatIsoInstant(asOfMs), asOfMs, timeZone: clock.timeZone, clock };
 }

@@ -1,10 +1,11 @@
 import type { ComputeContext, ResolvedContext } from './context.js';
 import { resolveContext } from './context.js';
 import type { Filters, ProductFilter, Timeframe } from './filters.js';
-import { type NormalizedRecord, normalizeRecords } from './normalize.js';
+import { type NormalizedRecord, RecordNormalizer, normalizeRecords } from './normalize.js';
 import type { InputRecord } from './record.js';
 import type { LocalTime } from './time/zone.js';
-import { addDays, addMonths, startOfMonth, startOfQuarter, startOfYear } from './time/zone.js';
+import { formatIsoInstant } from './time/iso.js';
+import { ZoneClock, addDays, addMonths, startOfMonth, startOfQuarter, startOfYear } from './time/zone.js';
 
 /** Instants derived from asOf once per context (spec §1.5, §3.1, §3.5, §3.8). */
 export interface Anchors {
@@ -95,6 +96,40 @@ function rankTable(values: Iterable<string>): { table: string[]; rank: Map<strin
 export function prepareDataset(input: readonly InputRecord[], context: ComputeContext | ResolvedContext): Dataset {
   const resolved = 'clock' in context ? context : resolveContext(context);
   const { records, adCount } = normalizeRecords(input, resolved);
+  return assembleDataset(records, adCount, resolved);
+}
+
+/**
+ * Prepares a dataset from records given in pieces (pages of a store), holding only their normalized
+ * form: the same dataset prepareDataset makes of all the pieces at once. asOf may be chosen after the
+ * last piece (the newest watch, say), since normalizing needs only the zone.
+ */
+export class DatasetBuilder {
+  readonly #normalizer: RecordNormalizer;
+
+  constructor(readonly timeZone: string) {
+    this.#normalizer = new RecordNormalizer(new ZoneClock(timeZone));
+  }
+
+  add(records: readonly InputRecord[]): void {
+    this.#normalizer.add(records);
+  }
+
+  /** The newest watch so far (ads aside), as newestWatchedAt would say of the same records. */
+  newestWatchedAt(): string | null {
+    let newest = -Infinity;
+    for (const record of this.#normalizer.records) if (record.t > newest) newest = record.t;
+    return newest === -Infinity ? null : formatIsoInstant(newest);
+  }
+
+  /** The dataset at `asOf`; the builder is spent. */
+  build(asOf: string): Dataset {
+    const normalizer = this.#normalizer;
+    return assembleDataset(normalizer.records, normalizer.adCount, resolveContext({ asOf, timeZone: this.timeZone }, normalizer.clock));
+  }
+}
+
+function assembleDataset(records: NormalizedRecord[], adCount: number, resolved: ResolvedContext): Dataset {
 
   const channelNames = new Set<string>();
   const topicNames = new Set<string>();

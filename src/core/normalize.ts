@@ -2,10 +2,13 @@ import type { ResolvedContext } from './context.js';
 import type { InputRecord, Product } from './record.js';
 import { formatIsoInstant, parseIsoInstant } from './time/iso.js';
 import { deriveTopicMask, topicsOfMask } from './topics.js';
+import type { ZoneClock } from './time/zone.js';
 
 /**
  * A record as every aggregation reads it (spec §1.2b, §1.3): parsed once, defaults applied, derived
- * fields computed in the context's zone. Local fields are -1 when the record is undated.
+ * fields computed in the context's zone. Local fields are -1 when the record is undated. The video's
+ * id, title and URL are not kept: no aggregation reads them (the title only derives topics, below), and
+ * on a large history they would be a third of what the computation holds.
  */
 export interface NormalizedRecord {
   readonly id: string;
@@ -13,9 +16,6 @@ export interface NormalizedRecord {
   readonly t: number;
   /** Canonical ISO instant, or null when undated. */
   readonly watchedAt: string | null;
-  readonly videoId: string | null;
-  readonly videoTitle: string;
-  readonly videoUrl: string | null;
   readonly channelTitle: string;
   readonly channelUrl: string | null;
   readonly product: Product;
@@ -40,7 +40,6 @@ export interface NormalizedRecord {
   readonly msOfDay: number;
 }
 
-export const UNKNOWN_VIDEO = 'Unknown Video';
 export const UNKNOWN_CHANNEL = 'Unknown Channel';
 
 export class DuplicateRecordIdError extends Error {
@@ -57,9 +56,30 @@ export interface NormalizedInput {
 
 /** Normalizes every record once. Ads are counted and left out: no v1 aggregation reads them. */
 export function normalizeRecords(input: readonly InputRecord[], context: ResolvedContext): NormalizedInput {
-  const { clock } = context;
-  const records: NormalizedRecord[] = [];
-  const seen = new Set<string>();
+  const normalizer = new RecordNormalizer(context.clock);
+  normalizer.add(input);
+  return normalizer;
+}
+
+/**
+ * Normalizes records given in pieces (pages from a store, say), so the input records need not all be
+ * held at once: only their normalized form accumulates. Ids must be unique across all pieces.
+ */
+export class RecordNormalizer implements NormalizedInput {
+  readonly records: NormalizedRecord[] = [];
+  adCount = 0;
+  readonly #seen = new Set<string>();
+
+  constructor(readonly clock: ZoneClock) {}
+
+  add(input: readonly InputRecord[]): void {
+    const ads = normalizeInto(input, this.clock, this.#seen, this.records);
+    this.adCount += ads;
+  }
+}
+
+/** Appends the normalized form of each record that is not an ad to `records`; answers how many were ads. */
+function normalizeInto(input: readonly InputRecord[], clock: ZoneClock, seen: Set<string>, records: NormalizedRecord[]): number {
   let adCount = 0;
   for (const raw of input) {
     if (seen.has(raw.id)) throw new DuplicateRecordIdError(raw.id);
@@ -85,9 +105,6 @@ export function normalizeRecords(input: readonly InputRecord[], context: Resolve
       id: raw.id,
       t: t ?? NaN,
       watchedAt,
-      videoId: raw.videoId || null,
-      videoTitle: title || UNKNOWN_VIDEO,
-      videoUrl: raw.videoUrl || null,
       channelTitle: channel || UNKNOWN_CHANNEL,
       channelUrl: raw.channelUrl || null,
       product: raw.product === 'YouTube Music' ? 'YouTube Music' : 'YouTube',
@@ -105,5 +122,5 @@ export function normalizeRecords(input: readonly InputRecord[], context: Resolve
       msOfDay,
     });
   }
-  return { records, adCount };
+  return adCount;
 }

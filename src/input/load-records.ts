@@ -2,8 +2,9 @@ import type { InputRecord } from '../core/record.js';
 import { InvalidTimeZoneError } from '../core/time/zone.js';
 import { UsageError } from '../errors.js';
 import { type TakeoutFormat, TakeoutFormatError, type TakeoutReport, detectTakeoutFormat, parseTakeout } from '../takeout/index.js';
+import { FileChangedError } from './file-window.js';
 import { InputError, parseRecordsDocument } from './records-document.js';
-import { decodeText, isUtf16, looksLikeBomlessUtf16, readFileBytes } from './read-text.js';
+import { decodeText, isUtf16, looksLikeBomlessUtf16, openFileWindow, readFileBytes } from './read-text.js';
 
 export type InputFormat = 'records' | TakeoutFormat;
 
@@ -49,17 +50,42 @@ export function parseInput(input: string | Uint8Array, source: string, options: 
     const { records, report } = parseTakeout(input, options.sourceTimeZone === undefined ? {} : { sourceTimeZone: options.sourceTimeZone });
     return { records, format: report.format, report };
   } catch (error) {
-    if (error instanceof InputError) throw new UsageError(error.message);
-    if (error instanceof TakeoutFormatError) throw new UsageError(`${source}: ${error.message}`);
-    if (error instanceof InvalidTimeZoneError) throw new UsageError(`source time zone "${error.timeZone}" is not an IANA time zone`);
-    throw error;
+    throw asUsageError(error, source);
   }
+}
+
+function asUsageError(error: unknown, source: string): unknown {
+  if (error instanceof InputError) return new UsageError(error.message);
+  if (error instanceof TakeoutFormatError) return new UsageError(`${source}: ${error.message}`);
+  if (error instanceof InvalidTimeZoneError) return new UsageError(`source time zone "${error.timeZone}" is not an IANA time zone`);
+  if (error instanceof FileChangedError) return new UsageError(error.message);
+  return error;
 }
 
 /**
  * Reads an input file of any supported format, detected by content, refusing one over the size limit
- * before reading it; errors become usage errors.
+ * before reading it; errors become usage errors. A records file (UTF-8, a regular file) is read
+ * through a window, never whole, so memory holds its records and about a megabyte of the file; the
+ * Takeout formats and anything that is not a regular file are read whole.
  */
 export async function loadRecordsFile(path: string, options: LoadOptions = {}): Promise<LoadedRecords> {
+  const opened = options.takeoutOnly ? null : openFileWindow(path, options.maxBytes);
+  if (opened !== null) {
+    const { source, head, unchanged } = opened;
+    try {
+      if (!isUtf16(head) && !looksLikeBomlessUtf16(head) && detectTakeoutFormat(head) === null) {
+        let records: InputRecord[];
+        try {
+          records = parseRecordsDocument(source, path);
+        } catch (error) {
+          throw asUsageError(error, path);
+        }
+        if (!unchanged()) throw asUsageError(new FileChangedError(path), path);
+        return { records, format: 'records' };
+      }
+    } finally {
+      source.close();
+    }
+  }
   return parseInput(await readFileBytes(path, options.maxBytes), path, options);
 }

@@ -1,6 +1,8 @@
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { UsageError, fsFailure } from '../errors.js';
 import { formatSize, roundSizeAbove } from '../text/sizes.js';
 import { DEFAULT_MAX_INPUT_BYTES, FileTooLargeError, MAX_INPUT_BYTES_CEILING, readBoundedFile } from './bounded-read.js';
+import { type FileWindowSource, fileWindowSource } from './file-window.js';
 
 /**
  * Reads a whole input file (a records file, a Takeout export) as bytes, refusing one over `maxBytes`
@@ -11,6 +13,50 @@ export async function readFileBytes(path: string, maxBytes: number = DEFAULT_MAX
     return await readBoundedFile(path, maxBytes);
   } catch (error) {
     if (error instanceof FileTooLargeError) throw new UsageError(tooLargeMessage(error));
+    throw fsFailure(path, 'read', error);
+  }
+}
+
+export interface OpenedWindow {
+  readonly source: FileWindowSource;
+  /** The file's first bytes (up to `headBytes`: 64 KiB after a byte-order mark), to tell its format by. */
+  readonly head: Uint8Array;
+  /** True when the file's size is still what it was when it was opened. */
+  unchanged(): boolean;
+}
+
+/**
+ * Opens a regular file to be read through a window (see fileWindowSource), refusing one over
+ * `maxBytes` as readFileBytes does; null for anything that is not a regular file (a pipe, a device),
+ * which has to be read whole. The caller closes the source.
+ */
+export function openFileWindow(path: string, maxBytes: number = DEFAULT_MAX_INPUT_BYTES, headBytes = 65_539): OpenedWindow | null {
+  let fd: number;
+  try {
+    // Stat first: opening a pipe would wait for its writer, and closing it again would lose what it wrote.
+    if (!statSync(path).isFile()) return null;
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw fsFailure(path, 'read', error);
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) {
+      closeSync(fd);
+      return null;
+    }
+    if (info.size > maxBytes) throw new UsageError(tooLargeMessage(new FileTooLargeError(path, info.size, maxBytes, true)));
+    const head = Buffer.allocUnsafe(Math.min(info.size, headBytes));
+    const n = readSync(fd, head, 0, head.length, 0);
+    const source = fileWindowSource(fd, info.size, path);
+    return { source, head: head.subarray(0, n), unchanged: () => fstatSync(fd).size === info.size };
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    if (error instanceof UsageError) throw error;
     throw fsFailure(path, 'read', error);
   }
 }

@@ -122,8 +122,8 @@ const MAX_DOCUMENT_TEXT = 256 * 1024 * 1024;
  * decoded and parsed alone, so the file is in memory once, beside its records. Every record is
  * validated; ids must be unique. Errors name the line or index and the field.
  */
-export function parseRecordsDocument(input: string | Uint8Array, file: string): InputRecord[] {
-  const source = sourceOf(input);
+export function parseRecordsDocument(input: string | Uint8Array | TextSource, file: string): InputRecord[] {
+  const source = typeof input === 'string' || input instanceof Uint8Array ? sourceOf(input) : input;
   let first = source.start;
   while (first < source.length && isJsonSpace(source.code(first))) first++;
   if (first >= source.length) throw new InputError(file, '', 'the file is empty (expected a JSON array of records or JSON Lines)');
@@ -146,6 +146,7 @@ export function parseRecordsDocument(input: string | Uint8Array, file: string): 
       const text = textOf(source, start, end, file, () => where(at));
       if (text.trim() !== '') add(parseRecord(text, file, () => where(at), () => 'not valid JSON', shared), at, where);
       start = end + 1;
+      source.release?.(start);
     }
     return records;
   }

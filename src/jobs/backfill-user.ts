@@ -3,16 +3,16 @@ import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/de
 import { earliestInstant } from '../core/eligibility.js';
 import { REGISTRY } from '../core/registry.js';
 import { iterateAggregations, type AggregationResult } from '../core/compute.js';
-import { prepareDataset } from '../core/dataset.js';
+import { type Dataset, DatasetBuilder } from '../core/dataset.js';
 import { DEFAULT_GRID, type Filters, filterHash } from '../core/filters.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { toAggregationWrite } from '../store/aggregation-write.js';
 import { yieldIfBusy } from '../runtime/yield.js';
 import type { AggregationWrite, ChangeVersion, RefreshItem } from '../store/types.js';
 import type { Store } from '../store/store.js';
-import { readConsistentRecords } from './consistent-records.js';
+import { readConsistently } from './consistent-records.js';
 import { type RenewalPolicy, planRow } from './renewal.js';
-import { aggregationKeyString, defaultAsOf, userFilterSets } from './user-data.js';
+import { NO_DATED_RECORDS_AS_OF, aggregationKeyString, userFilterSets } from './user-data.js';
 
 export interface BackfillSpec {
   readonly types: readonly AggregationType[];
@@ -92,6 +92,27 @@ async function pendingChanges(store: Store, userId: string): Promise<ChangeVersi
   return entries.filter((entry) => !entry.processed).map((entry) => ({ changeId: entry.changeId, changedAt: entry.changedAt, revision: entry.revision }));
 }
 
+/**
+ * The user's records at one state, prepared for computing page by page: only their normalized form
+ * accumulates, never the records themselves (on a heavy user, holding both was the peak of the run).
+ */
+async function readDataset(store: Store, userId: string, spec: BackfillSpec): Promise<{ dataset: Dataset; revision: string | null; recordCount: number }> {
+  const { value, revision } = await readConsistently(store, userId, () => {
+    const builder = new DatasetBuilder(spec.timeZone);
+    let records = 0;
+    return {
+      add: (page) => {
+        records += page.length;
+        builder.add(page);
+      },
+      finish: () => ({ builder, records }),
+    };
+  });
+  // With no dated watch, a fixed instant keeps results (and their hashes) stable from run to run.
+  const asOf = spec.asOf ?? value.builder.newestWatchedAt() ?? NO_DATED_RECORDS_AS_OF;
+  return { dataset: value.builder.build(asOf), revision, recordCount: value.records };
+}
+
 /** Batches of writes of about this many bytes of data each (a few calls per user, each within limits). */
 const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
 
@@ -107,15 +128,12 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
   const { store } = env;
   // Read before the records: every entry seen here is a change the records below already hold.
   const changes = env.dryRun || !coversEverything(spec) ? [] : await pendingChanges(store, userId);
-  const [snapshot, digests, allFilterSets] = await Promise.all([readConsistentRecords(store, userId), store.listDigests(userId), userFilterSets(store, userId, spec.grid)]);
-  const { records, revision } = snapshot;
+  const [{ dataset, revision, recordCount }, digests, allFilterSets] = await Promise.all([readDataset(store, userId, spec), store.listDigests(userId), userFilterSets(store, userId, spec.grid)]);
   const only = spec.only;
   // A repair computes the filter sets it rewrites, nothing else.
   const filterSets = only ? allFilterSets.filter((set) => spec.types.some((type) => only.keys.has(`${type}|${set.filterHash}`))) : allFilterSets;
   const markable = only === undefined || only.revision === revision;
   const stored = new Map(digests.map((digest) => [aggregationKeyString(digest), digest]));
-  const asOf = spec.asOf ?? defaultAsOf(records);
-  const dataset = prepareDataset(records, { asOf, timeZone: spec.timeZone });
   const computedAtMs = env.now();
   const limit = pLimit(Math.max(1, env.writeConcurrency));
   const writes: Promise<unknown>[] = [];
@@ -213,5 +231,5 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
   }
   if (!env.dryRun) await store.setGridFreshness(userId, await gridFreshness(store, userId, gridExpiries));
   if (!env.dryRun && markable && changes.length > 0) await store.markChangesProcessed(userId, changes, formatIsoInstant(env.now()));
-  return { records: records.length, written: counts.created + counts.changed + counts.rewritten, refreshed, ...counts };
+  return { records: recordCount, written: counts.created + counts.changed + counts.rewritten, refreshed, ...counts };
 }

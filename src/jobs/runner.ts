@@ -36,11 +36,10 @@ export interface JobOutcome {
 
 /**
  * True for errors that condemn the whole run, not one user: a permanent store-wide failure (wrong key,
- * missing functions, gave up retrying), or a simulated crash in tests. Transient ones are retried.
+ * missing functions, gave up retrying, a store that is gone). Transient ones are retried.
  */
 export function isFatal(error: unknown): boolean {
-  if (error instanceof StoreError) return error.kind === 'permanent' && error.scope === 'store';
-  return (error as { fatal?: unknown } | null)?.fatal === true;
+  return error instanceof StoreError && error.kind === 'permanent' && error.scope === 'store';
 }
 
 /**

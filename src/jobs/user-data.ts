@@ -1,21 +1,8 @@
 import { DEFAULT_GRID, type Filters, filterHash } from '../core/filters.js';
-import type { InputRecord } from '../core/record.js';
-import { newestWatchedAt } from '../core/newest-watch.js';
 import type { Store } from '../store/store.js';
-import { collectPages } from '../store/paginate.js';
 
-/** Every record of a user, page by page (pages sized by the store to its limits). */
-export async function readAllRecords(store: Store, userId: string): Promise<InputRecord[]> {
-  return collectPages((page) => store.pageRecords(userId, page));
-}
-
+/** asOf for a user without --as-of and without a dated watch: a fixed instant keeps results (and their hashes) stable from run to run. */
 export const NO_DATED_RECORDS_AS_OF = '1970-01-01T00:00:00.000Z';
-
-/** asOf for a user without --as-of: the newest watch (the dashboard's own anchor, spec §0). */
-export function defaultAsOf(records: readonly InputRecord[]): string {
-  // With no dated watch, a fixed instant keeps results (and their hashes) stable from run to run.
-  return newestWatchedAt(records) ?? NO_DATED_RECORDS_AS_OF;
-}
 
 export interface FilterSet {
   readonly filters: Filters;

@@ -6,7 +6,7 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import type { StatusThresholds } from '../config/config.js';
 import { LEASE_TTL_MS, holderState } from '../jobs/lease.js';
 import { readStatus } from '../rollout/report.js';
-import type { RunRecord } from '../store/types.js';
+import type { RunRecord, RunStatus } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import { VALIDATION_STATUSES } from '../store/types.js';
 import { paginate } from '../store/paginate.js';
@@ -26,7 +26,7 @@ export interface FreshnessCounts {
 export interface RunSummary {
   readonly command: string;
   readonly runId: string;
-  readonly status: string;
+  readonly status: RunStatus;
   readonly target: string;
   readonly startedAt: string;
   readonly finishedAt: string | null;

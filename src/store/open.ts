@@ -9,7 +9,14 @@ import type { Store } from './store.js';
 /** The component path agg is mounted at when neither --component nor AGG_COMPONENT says otherwise. */
 export const DEFAULT_COMPONENT = 'agg';
 
-export function openStore(target: StoreTarget, options: { timeoutMs: number; retries: number; component?: string }): Store {
+/** How to reach a target: the parsed --timeout, --retries and --component. */
+export interface StoreConnection {
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly component?: string;
+}
+
+export function openStore(target: StoreTarget, options: StoreConnection): Store {
   if (target.kind === 'sqlite') return withEventLoopTurns(SqliteStore.open(target.dir, { retry: retryPolicy(options.retries) }));
   const componentPath = options.component ?? DEFAULT_COMPONENT;
   const caller = createHttpCaller({ url: target.url, adminKey: target.adminKey, timeoutMs: options.timeoutMs, componentPath });

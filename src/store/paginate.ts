@@ -18,10 +18,3 @@ export async function* pagesOf<T>(fetch: (request: PageRequest) => Promise<Page<
 export async function* paginate<T>(fetch: (request: PageRequest) => Promise<Page<T>>): AsyncGenerator<T, void, undefined> {
   for await (const items of pagesOf(fetch)) yield* items;
 }
-
-/** All items of a paged listing, in order. */
-export async function collectPages<T>(fetch: (request: PageRequest) => Promise<Page<T>>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of paginate(fetch)) items.push(item);
-  return items;
-}

@@ -99,6 +99,7 @@ export function* jsonArrayElements(source: TextSource, what: string, item = 'ent
       if (end < 0) throw new TakeoutFormatError(`the JSON ends inside ${item} ${index}: ${TRUNCATED}`);
       if (end === i) throw new TakeoutFormatError(`invalid JSON at ${source.position(i)}: expected ${item} ${index}`);
       yield { index, start: i, json: source.text(i, end) };
+      source.release?.(end);
       i = skipSpace(source, end);
       if (i >= source.length) throw new TakeoutFormatError(`the JSON ends after ${item} ${index} without closing its array: ${TRUNCATED}`);
       const c = source.code(i);

@@ -23,6 +23,11 @@ export interface TextSource {
   position(offset: number): string;
   /** The offset of a character position inside `text(start, …)`. */
   offsetIn(start: number, text: string, index: number): number;
+  /**
+   * Nothing before `offset` will be asked for again (error positions aside): a source reading a file
+   * through a window may let those bytes go. Sources holding their whole input ignore it.
+   */
+  release?(offset: number): void;
 }
 
 export function stringSource(text: string): TextSource {

@@ -204,6 +204,6 @@ describe('--resume of a run that already succeeded', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toBe(`run ${run!.runId} already succeeded; nothing to resume\n`);
     const json = await agg([command, '--resume', run!.runId, ...(command === 'validate' ? ['--format', 'json'] : ['--json'])]);
-    expect(JSON.parse(json.stdout)).toEqual({ runId: run!.runId, status: 'succeeded', resumed: false });
+    expect(JSON.parse(json.stdout)).toEqual({ schema: 'agg.nothing-to-resume/v1', command, runId: run!.runId, status: 'succeeded', resumed: false });
   });
 });

@@ -5,6 +5,8 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { builtCli } from '../support/built-cli.js';
 import { runAgg } from '../support/cli.js';
+import { isFatal } from '../../src/jobs/runner.js';
+import { StoreError } from '../../src/store/errors.js';
 import { SimulatedCrash, faultyStore } from '../support/faulty-store.js';
 import { ADAPTER_FACTORIES, aggregationSnapshot, seedUsers, withOpen } from '../support/store-fixtures.js';
 
@@ -99,5 +101,7 @@ describe('a backfill process killed with SIGKILL at random moments', () => {
 });
 
 it('a simulated crash is fatal to the run, not a user failure', () => {
-  expect(new SimulatedCrash(3)).toMatchObject({ fatal: true });
+  expect(isFatal(new SimulatedCrash(3))).toBe(true);
+  expect(isFatal(new StoreError('one row', 'permanent', 'item'))).toBe(false);
+  expect(isFatal(Object.assign(new Error('looks fatal'), { fatal: true }))).toBe(false);
 });

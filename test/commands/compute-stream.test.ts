@@ -32,7 +32,7 @@ function inMemoryDocument(records: readonly InputRecord[], options: { asOf?: str
   const entries = results.map(
     (r) => `{"type":${JSON.stringify(r.type)},"version":${r.version},"filters":${canonicalJson(r.filters)},"filterHash":${JSON.stringify(r.filterHash)},"data":${r.json}}`,
   );
-  return `{"asOf":${JSON.stringify(summary.asOf)},"timeZone":${JSON.stringify(summary.timeZone)},"results":[${entries.join(',')}]}\n`;
+  return `{"schema":"agg.compute/v1","asOf":${JSON.stringify(summary.asOf)},"timeZone":${JSON.stringify(summary.timeZone)},"results":[${entries.join(',')}]}\n`;
 }
 
 const temporaries = (where: string) => readdirSync(where).filter((name) => name.endsWith('.tmp'));
@@ -70,7 +70,7 @@ describe('agg compute --jsonl', () => {
       expect(line).toEqual(parsed.results[i]);
     });
     // Byte for byte: the document is its lines joined, inside the header.
-    expect(document.stdout).toBe(`{"asOf":${JSON.stringify(parsed.asOf)},"timeZone":${JSON.stringify(parsed.timeZone)},"results":[${texts.join(',')}]}\n`);
+    expect(document.stdout).toBe(`{"schema":"agg.compute/v1","asOf":${JSON.stringify(parsed.asOf)},"timeZone":${JSON.stringify(parsed.timeZone)},"results":[${texts.join(',')}]}\n`);
   });
 
   it('refuses --json and --jsonl together', async () => {
@@ -224,7 +224,7 @@ describe('agg compute --json | head, as a real process', () => {
       child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
     expect(result.stdout).toHaveLength(100);
-    expect(result.stdout.startsWith('{"asOf":')).toBe(true);
+    expect(result.stdout.startsWith('{"schema":"agg.compute/v1","asOf":')).toBe(true);
     expect(result.stderr).toBe('agg=0\n');
     expect(result.code).toBe(0);
   });

@@ -39,7 +39,8 @@ describe('agg compute --json', () => {
     const { code, stdout, stderr } = await runAgg(['compute', jsonl, '--json']);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const document = parseDocument(stdout);
-    expect(Object.keys(document)).toEqual(['asOf', 'timeZone', 'results']);
+    expect(Object.keys(document)).toEqual(['schema', 'asOf', 'timeZone', 'results']);
+    expect(document).toMatchObject({ schema: 'agg.compute/v1' });
     // Default --as-of: the newest watchedAt (c, written with an offset), in canonical form; default zone UTC.
     expect(document.asOf).toBe('2024-03-02T10:30:00.000Z');
     expect(document.timeZone).toBe('UTC');

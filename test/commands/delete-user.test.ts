@@ -51,7 +51,7 @@ describe.each(ADAPTER_FACTORIES)('agg delete-user on the %s', (_name, make) => {
 
     const dry = await agg(harness, ['delete-user', 'user-001', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(JSON.parse(dry.stdout)).toEqual({ userId: 'user-001', dryRun: true, records: before.records, results: 190, filterSets: 1 });
+    expect(JSON.parse(dry.stdout)).toEqual({ schema: 'agg.delete-user.plan/v1', userId: 'user-001', dryRun: true, records: before.records, results: 190, filterSets: 1 });
     expect(await withOpen(harness, (store) => everythingOf(store, 'user-001'))).toEqual(before);
 
     const unconfirmed = await agg(harness, ['delete-user', 'user-001']);

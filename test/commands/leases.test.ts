@@ -134,7 +134,7 @@ describe.each(ADAPTER_FACTORIES)('leases on the %s', (_name, make) => {
     expect(cleared.code, cleared.stderr).toBe(0);
     expect(cleared.stdout).toBe(`cleared run bf-gone (dead: process ${gone} on ${HOST} is gone): marked interrupted; resume it with agg backfill --resume bf-gone\n`);
     const silent = await agg(harness, ['runs', '--clear', 'cl-silent', '--json']);
-    expect(JSON.parse(silent.stdout)).toEqual({ runId: 'cl-silent', cleared: true, status: 'interrupted', dead: 'no heartbeat for 10m00s' });
+    expect(JSON.parse(silent.stdout)).toEqual({ schema: 'agg.runs.clear/v1', runId: 'cl-silent', cleared: true, status: 'interrupted', dead: 'no heartbeat for 10m00s' });
 
     await withOpen(harness, async (store) => {
       expect(await store.getRun('bf-gone')).toMatchObject({ status: 'interrupted', finishedAt: iso(NOW - 30_000) });

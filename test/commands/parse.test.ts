@@ -38,7 +38,7 @@ describe('agg parse: the report', () => {
     const run = await runAgg(['parse', SAMPLE_JSON, '--json']);
     expect(run.code).toBe(0);
     const document = JSON.parse(run.stdout);
-    expect(Object.keys(document)).toEqual(['file', 'format', 'report', 'output']);
+    expect(Object.keys(document)).toEqual(['schema', 'file', 'format', 'report', 'output']);
     expect(document).toMatchObject({ file: SAMPLE_JSON, format: 'takeout-json', output: null });
     expect(document.report).toMatchObject({ entries: 316 + 4, watches: 306, duplicatesMerged: 4, undated: 0 });
     expect(document.report.entries).toBe(document.report.watches + document.report.duplicatesMerged + document.report.skippedTotal);

@@ -187,7 +187,7 @@ describe.each(HARNESSES)('agg rollout --history --format markdown on the %s', (_
     await harness.seedUsers([{ userId: 'u1', records }]);
     const json = await harness.run(['rollout', '--history', '--json']);
     expect((await harness.run(['rollout', '--history', '--format', 'json'])).stdout).toBe(json.stdout);
-    expect(jsonOf(json)).toEqual({ flag: 'precomputed_aggregations', events: [] });
+    expect(jsonOf(json)).toEqual({ schema: 'agg.rollout.history/v1', flag: 'precomputed_aggregations', events: [] });
     const none = await harness.run(['rollout', '--history', '--format', 'markdown']);
     expect(none.stdout).toBe('## agg rollout history of `precomputed_aggregations`: no such flag\n\nFlag `precomputed_aggregations` has no recorded changes.\n');
     for (const [args, message] of [

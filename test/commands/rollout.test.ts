@@ -289,7 +289,8 @@ describe.each(HARNESSES)('agg rollout on the %s', (_name, make) => {
     } finally {
       await store.close();
     }
-  });
+    // Up to 190 aggregations for each of about ten users, each upsert a scan of convex-test's tables: ~25 s on 2 cores.
+  }, 120_000);
 
   it('re-plans when someone else changed the flag meanwhile, and never applies a stale plan', async () => {
     await agg(['--percent', '10']);

@@ -166,6 +166,7 @@ describe.each(HARNESSES)('agg show on the %s', (_name, make) => {
     const doc = jsonOf<ResultJson>(run);
     const stored = (await withStore((store) => store.readAggregation({ userId: 'alice', aggregationType: 'top_channels', filterHash: filterHash(filters) })))!;
     expect(doc).toEqual({
+      schema: 'agg.show.result/v1',
       userId: 'alice',
       type: 'top_channels',
       filters,

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalFilters, type FiltersInput } from '../../src/core/filters.js';
-import { prepareDataset, selectView } from '../../src/core/dataset.js';
+import { iterateAggregations } from '../../src/core/compute.js';
+import { DatasetBuilder, prepareDataset, selectView } from '../../src/core/dataset.js';
+import { DEFAULT_GRID } from '../../src/core/filters.js';
+import { newestWatchedAt } from '../../src/core/newest-watch.js';
+import { generateUser } from '../../fixtures/generator.js';
 import { DuplicateRecordIdError } from '../../src/core/normalize.js';
 import type { InputRecord } from '../../src/core/record.js';
 import { Random } from '../../fixtures/random.js';
@@ -155,5 +159,31 @@ describe('prepareDataset', () => {
     for (let i = 0; i < 20; i++) {
       expect(select(shuffle(records, random), asOf, {})).toEqual(['c', 'B', 'a', 'b', 'y', 'z']);
     }
+  });
+});
+
+describe('DatasetBuilder: a dataset from records given page by page', () => {
+  const records = generateUser({ userId: 'paged', records: 700, seed: 'builder', years: 2, end: '2025-01-01T00:00:00.000Z', undatedShare: 0.05, adShare: 0.05 });
+  const zones = ['UTC', 'America/Chicago'];
+
+  it.each(zones)('computes the same grid as prepareDataset of all the records at once, in %s', (timeZone) => {
+    const builder = new DatasetBuilder(timeZone);
+    for (let i = 0; i < records.length; i += 97) builder.add(records.slice(i, i + 97));
+    const asOf = builder.newestWatchedAt()!;
+    expect(asOf).toBe(newestWatchedAt(records));
+    const paged = [...iterateAggregations(builder.build(asOf), undefined, DEFAULT_GRID)].map((r) => r.json);
+    const whole = [...iterateAggregations(prepareDataset(records, { asOf, timeZone }), undefined, DEFAULT_GRID)].map((r) => r.json);
+    expect(paged).toEqual(whole);
+  });
+
+  it('leaves ads out of the newest watch, says null with no dated watch, and refuses an id seen in an earlier page', () => {
+    const builder = new DatasetBuilder('UTC');
+    builder.add([rec('a', '2024-01-01T00:00:00.000Z'), { ...rec('ad', '2024-06-01T00:00:00.000Z'), isAd: true }]);
+    expect(builder.newestWatchedAt()).toBe('2024-01-01T00:00:00.000Z');
+    expect(() => builder.add([rec('a', '2024-02-01T00:00:00.000Z')])).toThrow(DuplicateRecordIdError);
+    const undated = new DatasetBuilder('UTC');
+    undated.add([{ id: 'u', watchedAt: null }]);
+    expect(undated.newestWatchedAt()).toBeNull();
+    expect(undated.build('2024-01-01T00:00:00.000Z').recordCount).toBe(1);
   });
 });

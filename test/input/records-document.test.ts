@@ -1,26 +1,47 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fileWindowSource } from '../../src/input/file-window.js';
 import { InputError, parseRecordsDocument } from '../../src/input/records-document.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'agg-records-document-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
 
 const A = { id: 'a', watchedAt: '2024-01-01T00:00:00Z', videoTitle: 'Café ☕ 日本' };
 const B = { id: 'b', watchedAt: null };
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
-/** Parses the same text as a string and as UTF-8 bytes: both must agree, errors included. */
+/**
+ * Parses the same text as a string, as UTF-8 bytes, and from a file through windows of 1, 7 and 64
+ * bytes (every line and element then spans chunks): all must agree, errors included.
+ */
 function both(text: string): unknown {
-  const outcome = (input: string | Uint8Array) => {
+  const outcome = (read: () => unknown) => {
     try {
-      return { records: parseRecordsDocument(input, 'f.json') };
+      return { records: read() };
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       return { error: error.message };
     }
   };
-  const fromString = outcome(text);
-  expect(outcome(utf8(text))).toEqual(fromString);
+  const fromString = outcome(() => parseRecordsDocument(text, 'f.json'));
+  expect(outcome(() => parseRecordsDocument(utf8(text), 'f.json'))).toEqual(fromString);
+  const path = join(dir, `${++files}.json`);
+  writeFileSync(path, text);
+  for (const chunk of [1, 7, 64]) {
+    const source = fileWindowSource(openSync(path, 'r'), Buffer.byteLength(text), path, chunk);
+    try {
+      expect(outcome(() => parseRecordsDocument(source, 'f.json')), `through a window of ${chunk} bytes`).toEqual(fromString);
+    } finally {
+      source.close();
+    }
+  }
   return fromString;
 }
 
-describe('parseRecordsDocument, from a string or from bytes', () => {
+describe('parseRecordsDocument, from a string, from bytes or through a file window', () => {
   it('reads JSON Lines, with blank lines, CRLF and a byte-order mark', () => {
     expect(both(`${JSON.stringify(A)}\n${JSON.stringify(B)}\n`)).toEqual({ records: [A, B] });
     expect(both(`\ufeff\n${JSON.stringify(A)}\r\n\r\n${JSON.stringify(B)}`)).toEqual({ records: [A, B] });
@@ -54,6 +75,14 @@ describe('parseRecordsDocument, from a string or from bytes', () => {
   it('refuses bytes that are not UTF-8, naming the line of JSON Lines', () => {
     const bytes = new Uint8Array([...utf8(`${JSON.stringify(A)}\n{"id": "`), 0xe9, ...utf8('"}\n')]);
     expect(() => parseRecordsDocument(bytes, 'f.jsonl')).toThrow('f.jsonl:2: not UTF-8 text (save the file as UTF-8)');
+    const path = join(dir, 'latin1.jsonl');
+    writeFileSync(path, bytes);
+    const source = fileWindowSource(openSync(path, 'r'), bytes.length, path, 7);
+    try {
+      expect(() => parseRecordsDocument(source, 'f.jsonl')).toThrow('f.jsonl:2: not UTF-8 text (save the file as UTF-8)');
+    } finally {
+      source.close();
+    }
     expect(() => parseRecordsDocument(new Uint8Array([0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe]), 'f.gz')).toThrow('f.gz: not UTF-8 text (save the file as UTF-8)');
   });
 });

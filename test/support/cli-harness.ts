@@ -23,6 +23,9 @@ export interface CliHarness {
   readonly t: TestConvex | null;
 }
 
+/** The deployment the Convex harness's runs name: a development one, so no --prod is needed. */
+const TEST_DEPLOYMENT_ENV = { CONVEX_URL: 'https://agg-harness-123.convex.cloud', CONVEX_DEPLOY_KEY: 'dev:agg-harness-123|harness-test-key' } as const;
+
 export const HARNESSES: ReadonlyArray<[string, () => CliHarness]> = [
   [
     'embedded store',
@@ -38,7 +41,11 @@ export const HARNESSES: ReadonlyArray<[string, () => CliHarness]> = [
             cwd,
             env: options.env ?? {},
             ...(options.now ? { now: options.now } : {}),
-            openStore: () => (options.wrap ? options.wrap(SqliteStore.open(dir)) : SqliteStore.open(dir)),
+            // Resolution finds ./.agg in the working directory, as it would for a user.
+            openStore: (target) => {
+              if (target.kind !== 'sqlite' || target.dir !== dir) throw new Error(`the CLI resolved ${JSON.stringify(target)}, not the embedded store in ${dir}`);
+              return options.wrap ? options.wrap(SqliteStore.open(target.dir)) : SqliteStore.open(target.dir);
+            },
           }),
         open: () => SqliteStore.open(dir),
         seedUsers: async (users) => {
@@ -61,9 +68,13 @@ export const HARNESSES: ReadonlyArray<[string, () => CliHarness]> = [
         run: (args, options = {}) =>
           runAgg(args, {
             cwd,
-            env: options.env ?? {},
+            // A development deployment, named as a team's CI names it; only the transport is convex-test.
+            env: { ...TEST_DEPLOYMENT_ENV, ...options.env },
             ...(options.now ? { now: options.now } : {}),
-            openStore: () => (options.wrap ? options.wrap(makeConvexTestStore(t)) : makeConvexTestStore(t)),
+            openStore: (target) => {
+              if (target.kind !== 'convex' || target.url !== TEST_DEPLOYMENT_ENV.CONVEX_URL) throw new Error(`the CLI resolved ${JSON.stringify({ ...target, adminKey: undefined })}, not ${TEST_DEPLOYMENT_ENV.CONVEX_URL}`);
+              return options.wrap ? options.wrap(makeConvexTestStore(t)) : makeConvexTestStore(t);
+            },
           }),
         open: () => makeConvexTestStore(t),
         // Raw inserts (plus exact stats and a change-log entry, as putRecords writes them): convex-test

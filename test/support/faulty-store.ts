@@ -3,13 +3,15 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from '../../src/sto
 import type { Store } from '../../src/store/store.js';
 import { Random } from '../../fixtures/random.js';
 
-/** Thrown by `crashAfter`: stands for the process dying mid-run (nothing after it runs). */
-export class SimulatedCrash extends Error {
-  /** Jobs stop on fatal errors instead of failing one user and going on. */
-  readonly fatal = true;
-
+/**
+ * Thrown by `crashAfter`: stands for the process dying mid-run (nothing after it runs). To the jobs it
+ * is what a store that is gone looks like, a permanent store-wide failure, so they stop the run
+ * instead of failing one user and going on; no test-only path in the code under test.
+ */
+export class SimulatedCrash extends StoreError {
   constructor(readonly call: number) {
-    super(`simulated crash at store call ${call}`);
+    super(`simulated crash at store call ${call}`, 'permanent', 'store');
+    this.name = 'SimulatedCrash';
   }
 }
 

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { count, jsonDocument, millis } from './common.js';
+
+const fields = {
+  file: z.string(),
+  format: z.enum(['records', 'takeout-json', 'takeout-html']),
+  userId: z.string(),
+  dryRun: z.boolean(),
+  records: count.describe('records in the file'),
+  inserted: count,
+  updated: count,
+  unchanged: count,
+  deleted: count.describe('with --replace: stored records the file no longer has, deleted (or to delete)'),
+  changeId: z.string().nullable().describe('the change-log entry written, null when nothing changed or in a dry run'),
+  storeCalls: count,
+  ms: millis,
+};
+
+export const importDocument = jsonDocument('agg.import/v1', '`agg import FILE --user ID --json`: what the import did (or, with --dry-run, would do).', {
+  ...fields,
+  interrupted: z.literal(true).optional().describe('present when Ctrl-C stopped the import between batches'),
+  recordsWritten: count.optional().describe('with interrupted: records written before the stop'),
+});
