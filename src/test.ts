@@ -17,6 +17,8 @@ export const aggModules: Record<string, () => Promise<unknown>> = {
   '/component/ingest.ts': () => import('./component/ingest.js'),
   '/component/lib/aggregationRows.ts': () => import('./component/lib/aggregationRows.js'),
   '/component/lib/archiveRows.ts': () => import('./component/lib/archiveRows.js'),
+  '/component/lib/contentRows.ts': () => import('./component/lib/contentRows.js'),
+  '/component/contents.ts': () => import('./component/contents.js'),
   '/component/lib/archiveRestores.ts': () => import('./component/lib/archiveRestores.js'),
   '/component/limits.ts': () => import('./component/limits.js'),
   '/component/maintenance.ts': () => import('./component/maintenance.js'),

@@ -10,6 +10,8 @@ import type { AggregationWrite, RunRecord } from '../../src/store/types.js';
 // In memory: the simulated deployment should cost as little of this machine as possible.
 const store = SqliteStore.open(':memory:');
 const chunks = new Map<string, string[]>();
+/** Pieces of shared contents, by user and dataHash. */
+const contents = new Map<string, string[]>();
 
 type Args = Record<string, any>;
 const page = <T>(items: T[], isDone = true, cursor: string | null = null) => ({ page: items, isDone, continueCursor: cursor ?? '' });
@@ -37,14 +39,36 @@ const handlers: Record<string, (args: Args) => Promise<unknown>> = {
     }
     return args.chunks.length;
   },
-  'aggregations:upsert': async (args) => {
-    const items: AggregationWrite[] = args.items.map((item: Args) => {
-      const { dataJson, ...header } = item;
-      const json = item.chunkCount > 0 ? chunks.get(`${item.userId}|${item.aggregationType}|${item.filterHash}|${item.dataHash}`)!.join('') : (dataJson as string);
-      return { ...header, aggregationType: item.aggregationType as AggregationType, json, longestArray: 0, widestObject: 0, depth: 0 };
-    });
-    return { ...(await store.upsertAggregations(items, { force: args.force })), staleChunks: [] };
+  'contents:putContentChunks': async (args) => {
+    for (const chunk of args.chunks) {
+      const key = `${chunk.userId}|${chunk.dataHash}`;
+      const list = contents.get(key) ?? [];
+      list[chunk.seq] = chunk.text;
+      contents.set(key, list);
+    }
+    return args.chunks.length;
   },
+  // As the component does: a shared item whose content is not there yet comes back as needed.
+  'aggregations:upsert': async (args) => {
+    const needsContent: Args[] = [];
+    const items: AggregationWrite[] = [];
+    for (const item of args.items as Args[]) {
+      const { dataJson, shared, contentWritten, contentText, ...header } = item;
+      if (shared === true && contentText !== undefined) contents.set(`${item.userId}|${item.dataHash}`, [contentText]);
+      const content = shared === true ? contents.get(`${item.userId}|${item.dataHash}`) : undefined;
+      if (shared === true && (content === undefined || content.length !== item.chunkCount)) {
+        needsContent.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash });
+        continue;
+      }
+      const json = shared === true ? content!.join('') : item.chunkCount > 0 ? chunks.get(`${item.userId}|${item.aggregationType}|${item.filterHash}|${item.dataHash}`)!.join('') : (dataJson as string);
+      items.push({ ...header, aggregationType: item.aggregationType as AggregationType, json, longestArray: 0, widestObject: 0, depth: 0 } as AggregationWrite);
+    }
+    return { ...(await store.upsertAggregations(items, { force: args.force })), staleChunks: [], staleContents: [], needsContent };
+  },
+  'contents:deleteContents': async () => ({ deleted: 0, bytesFreed: 0, pending: [] }),
+  'changes:forUser': async (args) => page(await store.listChanges(args.userId)),
+  'records:getUser': async (args) => store.getUser(args.userId),
+  'records:raiseGridFreshness': async (args) => store.raiseGridFreshness(args.users, args.now),
   'aggregations:deleteChunks': async () => ({ deleted: 0, done: true }),
   'aggregations:refresh': async (args) => store.refreshAggregations(args.items),
   'records:setGridFreshness': async (args) => (await store.setGridFreshness(args.userId, args.freshUntil), null),

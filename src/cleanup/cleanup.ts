@@ -177,7 +177,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
       batchSize,
       async (sets) => {
         const chunks = sets.reduce((sum, s) => sum + s.chunks, 0);
-        found(result, chunks, sets.reduce((sum, s) => sum + s.bytes, 0), () => sets.map((s) => ({ userId: s.userId, aggregationType: s.aggregationType, filterHash: s.filterHash, dataHash: s.dataHash, chunks: s.chunks })));
+        found(result, chunks, sets.reduce((sum, s) => sum + s.bytes, 0), () => sets.map((s) => ({ userId: s.userId, aggregationType: s.aggregationType ?? null, filterHash: s.filterHash ?? null, dataHash: s.dataHash, chunks: s.chunks })));
         if (!request.dryRun) removed(result, chunks, await maintenance.deleteOrphanChunkSets(sets, request.chunkGraceMs));
       },
       request.signal,

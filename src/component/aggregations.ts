@@ -1,13 +1,14 @@
 import { paginationOptsValidator } from 'convex/server';
-import { type Infer, v } from 'convex/values';
-import { type MutationCtx, internalMutation, internalQuery } from './_generated/server.js';
-import { type AggregationDoc, digestOf, findAggregation } from './lib/aggregationRows.js';
+import { v } from 'convex/values';
+import { type MutationCtx, type QueryCtx, internalMutation, internalQuery } from './_generated/server.js';
+import { type AggregationDoc, aggregationDocOf, digestOf, findAggregation, releaseReplaced, upsertItem } from './lib/aggregationRows.js';
+import { type StaleContent, acquireContent, contentChunks, ownsChunks, releaseDeleted } from './lib/contentRows.js';
 import {
-  aggregationHeaderFields,
   aggregationKeyFields,
   batchDeletionValidator,
   chunkKeyValidator,
   chunkTextValidator,
+  contentKeyValidator,
   deletionWithChunksValidator,
   digestValidator,
   pageOf,
@@ -27,7 +28,26 @@ export const digests = internalQuery({
   },
 });
 
-/** A user's aggregations with inline data; chunked ones come with `data: null` and a chunkCount. */
+/** Shared data that comes along with its header when it fits one string value, up to this much per call. */
+const SHARED_ALONG_MAX_BYTES = 4 * 1024 * 1024;
+const SHARED_ALONG_ITEM_MAX_BYTES = 1000 * 1024;
+
+/**
+ * A header as read back. Shared data comes as its JSON text while `budget` lasts (the caller reads the
+ * rest with readContent); chunked data of the old layout never does (readChunks).
+ */
+async function storedOf(ctx: QueryCtx, doc: AggregationDoc, budget: { bytes: number }) {
+  const stored = { ...digestOf(doc), filters: doc.filters, data: doc.data ?? null };
+  if (doc.shared !== true) return stored;
+  if (doc.metadata.bytes > SHARED_ALONG_ITEM_MAX_BYTES || doc.metadata.bytes > budget.bytes) return { ...stored, shared: true };
+  const chunks = await contentChunks(ctx, doc, doc.chunkCount + 1);
+  budget.bytes -= doc.metadata.bytes;
+  // A count that does not match is left to the caller's check against dataHash.
+  if (chunks.length !== doc.chunkCount) return { ...stored, shared: true };
+  return { ...stored, shared: true, json: chunks.map((chunk) => chunk.text).join('') };
+}
+
+/** A user's aggregations with inline data; chunked ones come with `data: null` and a chunkCount, shared ones with their `json` while it fits. */
 export const forUser = internalQuery({
   args: { userId: v.string(), paginationOpts: paginationOptsValidator },
   returns: pageOf(storedAggregationValidator),
@@ -36,11 +56,12 @@ export const forUser = internalQuery({
       .query('precomputed_aggregations')
       .withIndex('by_key', (q) => q.eq('userId', userId))
       .paginate(paginationOpts);
-    return {
-      page: result.page.map((doc) => ({ ...digestOf(doc), filters: doc.filters, data: doc.data ?? null })),
-      isDone: result.isDone,
-      continueCursor: result.continueCursor,
-    };
+    // Inline data the page read already counts against what shared data may add.
+    const inlineBytes = result.page.reduce((n, doc) => n + (doc.data !== undefined ? doc.metadata.bytes : 0), 0);
+    const budget = { bytes: Math.max(0, SHARED_ALONG_MAX_BYTES - inlineBytes) };
+    const page = [];
+    for (const doc of result.page) page.push(await storedOf(ctx, doc, budget));
+    return { page, isDone: result.isDone, continueCursor: result.continueCursor };
   },
 });
 
@@ -50,7 +71,7 @@ export const read = internalQuery({
   handler: async (ctx, key) => {
     const doc = await findAggregation(ctx, key);
     if (!doc) return null;
-    return { ...digestOf(doc), filters: doc.filters, data: doc.data ?? null };
+    return storedOf(ctx, doc, { bytes: SHARED_ALONG_MAX_BYTES });
   },
 });
 
@@ -115,38 +136,30 @@ export const deleteChunks = internalMutation({
   },
 });
 
-// Inline data comes as its canonical JSON text (`dataJson`): a string crosses the wire for a fraction
-// of what encoding the value costs the client, and the text is the one the dataHash was taken of.
-// Inline data is at most 768 KiB (value-limits.ts), so the string stays under Convex's 1 MiB per value.
-const upsertItem = v.object({ ...aggregationHeaderFields, data: v.optional(v.any()), dataJson: v.optional(v.string()) });
-
-/** The document an upsert item stores: `dataJson` parsed into `data`. */
-function aggregationDocOf(item: Infer<typeof upsertItem>): Omit<AggregationDoc, '_id' | '_creationTime'> {
-  const { dataJson, ...doc } = item;
-  if (dataJson === undefined) return doc;
-  if (doc.data !== undefined || doc.chunkCount > 0) {
-    throw new Error(`${item.aggregationType} for user ${item.userId}: an item carries its data once, as data, dataJson or chunks`);
-  }
-  try {
-    return { ...doc, data: JSON.parse(dataJson) as unknown };
-  } catch {
-    throw new Error(`${item.aggregationType} for user ${item.userId}: dataJson is not JSON`);
-  }
-}
-
 /**
- * Writes a batch of aggregation headers (with inline data, or pointing at chunks already written).
- * An item whose version and dataHash equal the stored ones only refreshes expiresAt, unless `force`.
- * Returns the chunk sets that the new headers no longer reference, for the client to delete.
+ * Writes a batch of aggregation headers (with inline data, pointing at chunks already written, or at
+ * the user's shared content for the dataHash). An item whose version and dataHash equal the stored
+ * ones only refreshes expiresAt, unless `force`. Returns the items whose shared content must be put
+ * first (`needsContent`, not written), and the chunk sets and contents that no header references any
+ * more, for the client to delete (the contents are deleted already: their heads turned `deleting`).
  */
 export const upsert = internalMutation({
   args: { items: v.array(upsertItem), force: v.boolean() },
-  returns: v.object({ written: v.number(), unchanged: v.number(), bytesWritten: v.number(), staleChunks: v.array(chunkKeyValidator) }),
+  returns: v.object({
+    written: v.number(),
+    unchanged: v.number(),
+    bytesWritten: v.number(),
+    staleChunks: v.array(chunkKeyValidator),
+    staleContents: v.array(contentKeyValidator),
+    needsContent: v.array(v.object(aggregationKeyFields)),
+  }),
   handler: async (ctx, { items, force }) => {
     let written = 0;
     let unchanged = 0;
     let bytesWritten = 0;
     const staleChunks: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string }[] = [];
+    const staleContents: StaleContent[] = [];
+    const needsContent: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string }[] = [];
     for (const item of items) {
       const existing = await findAggregation(ctx, item);
       if (existing && !force && existing.dataHash === item.dataHash && existing.version === item.version) {
@@ -159,18 +172,35 @@ export const upsert = internalMutation({
         unchanged++;
         continue;
       }
+      const doc = aggregationDocOf(item);
+      if (item.shared === true) {
+        const content = await acquireContent(ctx, {
+          userId: item.userId,
+          dataHash: item.dataHash,
+          chunkCount: item.chunkCount,
+          bytes: item.metadata.bytes,
+          written: item.contentWritten === true,
+          ...(item.contentText !== undefined ? { text: item.contentText } : {}),
+        });
+        if (!content.ready) {
+          needsContent.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash });
+          continue;
+        }
+        doc.chunkCount = content.chunkCount;
+      }
       if (existing) {
-        if (existing.chunkCount > 0 && existing.dataHash !== item.dataHash) {
+        await ctx.db.replace(existing._id, doc);
+        staleContents.push(...(await releaseReplaced(ctx, existing, doc)));
+        if (ownsChunks(existing) && !(ownsChunks(doc) && existing.dataHash === doc.dataHash)) {
           staleChunks.push({ userId: existing.userId, aggregationType: existing.aggregationType, filterHash: existing.filterHash, dataHash: existing.dataHash });
         }
-        await ctx.db.replace(existing._id, aggregationDocOf(item));
       } else {
-        await ctx.db.insert('precomputed_aggregations', aggregationDocOf(item));
+        await ctx.db.insert('precomputed_aggregations', doc);
       }
       written++;
       bytesWritten += item.metadata.bytes;
     }
-    return { written, unchanged, bytesWritten, staleChunks };
+    return { written, unchanged, bytesWritten, staleChunks, staleContents, needsContent };
   },
 });
 
@@ -258,7 +288,7 @@ async function removeAggregations(
   let deleted = 0;
   let missing = 0;
   let bytesFreed = 0;
-  const staleChunks: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string }[] = [];
+  const stale = { staleChunks: [] as { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string }[], staleContents: [] as StaleContent[] };
   for (const key of keys) {
     const doc = await findAggregation(ctx, key);
     if (!doc) {
@@ -268,11 +298,11 @@ async function removeAggregations(
     if (key.onlyIfExpiresBefore !== undefined && !(doc.expiresAt < key.onlyIfExpiresBefore)) continue;
     if (key.onlyIfDataHash !== undefined && doc.dataHash !== key.onlyIfDataHash) continue;
     await ctx.db.delete(doc._id);
-    if (doc.chunkCount > 0) staleChunks.push({ userId: doc.userId, aggregationType: doc.aggregationType, filterHash: doc.filterHash, dataHash: doc.dataHash });
+    await releaseDeleted(ctx, doc, stale);
     deleted++;
     bytesFreed += doc.metadata.bytes;
   }
-  return { deleted, missing, bytesFreed, staleChunks };
+  return { deleted, missing, bytesFreed, ...stale };
 }
 
 /** Aggregations whose expiresAt is before `before`, oldest first. */

@@ -5,6 +5,7 @@ import type { Doc } from './_generated/dataModel.js';
 import { type QueryCtx, internalMutation, internalQuery } from './_generated/server.js';
 import { changeText, documentBytes, headerText, recordOfDoc, runText, sameStoredRecord } from './lib/archiveRows.js';
 import { findAggregation } from './lib/aggregationRows.js';
+import { type StaleContent, releaseDeleted } from './lib/contentRows.js';
 import {
   type ChunkKey,
   findChange,
@@ -18,8 +19,10 @@ import {
 } from './lib/archiveRestores.js';
 import { extendChange, touchStats } from './records.js';
 import {
+  aggregationKeyFields,
   changeEntryFields,
   chunkKeyValidator,
+  contentKeyValidator,
   conditionalDeletionFields,
   conditionalDeletionValidator,
   manifestStatusValidator,
@@ -109,31 +112,33 @@ export const planRestoreRecords = internalQuery({
 
 export const deleteAggregations = internalMutation({
   args: { headers: v.array(v.object(headerFields)) },
-  returns: v.object({ ...conditionalDeletionFields, staleChunks: v.array(chunkKeyValidator) }),
+  returns: v.object({ ...conditionalDeletionFields, staleChunks: v.array(chunkKeyValidator), staleContents: v.array(contentKeyValidator) }),
   handler: async (ctx, { headers }) => {
     let deleted = 0;
     let missing = 0;
     let bytesFreed = 0;
     const changed: number[] = [];
-    const staleChunks: ChunkKey[] = [];
+    const stale = { staleChunks: [] as ChunkKey[], staleContents: [] as StaleContent[] };
     for (const [index, header] of headers.entries()) {
       const doc = await findAggregation(ctx, header);
       if (!doc) missing++;
       else if (headerText(doc) !== headerText(header)) changed.push(index);
       else {
         await ctx.db.delete(doc._id);
-        if (doc.chunkCount > 0) staleChunks.push({ userId: doc.userId, aggregationType: doc.aggregationType, filterHash: doc.filterHash, dataHash: doc.dataHash });
+        await releaseDeleted(ctx, doc, stale);
         deleted++;
         bytesFreed += doc.metadata.bytes;
       }
     }
-    return { deleted, changed: changed.length, changedRows: changed, missing, bytesFreed, staleChunks };
+    return { deleted, changed: changed.length, changedRows: changed, missing, bytesFreed, ...stale };
   },
 });
 
 export const restoreAggregations = internalMutation({
-  args: { items: v.array(v.object({ ...headerFields, chunkCount: v.number(), data: v.optional(v.any()) })) },
-  returns: v.object({ ...restoreOutcomeFields, unusedChunks: v.array(chunkKeyValidator) }),
+  args: {
+    items: v.array(v.object({ ...headerFields, chunkCount: v.number(), data: v.optional(v.any()), shared: v.optional(v.boolean()), contentWritten: v.optional(v.boolean()) })),
+  },
+  returns: v.object({ ...restoreOutcomeFields, unusedChunks: v.array(chunkKeyValidator), needsContent: v.array(v.object(aggregationKeyFields)) }),
   handler: async (ctx, { items }) => restoreAggregationsIn(ctx, items, ctx),
 });
 

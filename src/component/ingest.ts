@@ -72,6 +72,8 @@ type UserTable =
   | 'watch_records'
   | 'precomputed_aggregations'
   | 'aggregation_chunks'
+  | 'aggregation_content_chunks'
+  | 'aggregation_contents'
   | 'filter_combinations'
   | 'data_change_log'
   | 'rollout_overrides'
@@ -83,6 +85,9 @@ const USER_TABLES: ReadonlyArray<{ table: UserTable; perStep: number; docs: (ctx
   { table: 'watch_records', perStep: 1000, docs: (ctx, userId, n) => ctx.db.query('watch_records').withIndex('by_user_record', (q) => q.eq('userId', userId)).take(n) },
   { table: 'aggregation_chunks', perStep: 8, docs: (ctx, userId, n) => ctx.db.query('aggregation_chunks').withIndex('by_owner', (q) => q.eq('userId', userId)).take(n) },
   { table: 'precomputed_aggregations', perStep: 8, docs: (ctx, userId, n) => ctx.db.query('precomputed_aggregations').withIndex('by_key', (q) => q.eq('userId', userId)).take(n) },
+  // Shared content after the headers that refer to it: pieces up to 768 KiB each, then the small heads.
+  { table: 'aggregation_content_chunks', perStep: 8, docs: (ctx, userId, n) => ctx.db.query('aggregation_content_chunks').withIndex('by_content', (q) => q.eq('userId', userId)).take(n) },
+  { table: 'aggregation_contents', perStep: 500, docs: (ctx, userId, n) => ctx.db.query('aggregation_contents').withIndex('by_user_data', (q) => q.eq('userId', userId)).take(n) },
   { table: 'filter_combinations', perStep: 500, docs: (ctx, userId, n) => ctx.db.query('filter_combinations').withIndex('by_user_filter', (q) => q.eq('userId', userId)).take(n) },
   { table: 'data_change_log', perStep: 1000, docs: (ctx, userId, n) => ctx.db.query('data_change_log').withIndex('by_user_changedAt', (q) => q.eq('userId', userId)).take(n) },
   { table: 'rollout_overrides', perStep: 500, docs: (ctx, userId, n) => ctx.db.query('rollout_overrides').withIndex('by_user', (q) => q.eq('userId', userId)).take(n) },

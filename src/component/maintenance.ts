@@ -5,6 +5,7 @@ import type { Doc } from './_generated/dataModel.js';
 import { type QueryCtx, internalMutation, internalQuery } from './_generated/server.js';
 import { documentBytes } from './lib/archiveRows.js';
 import { type AggregationDoc, findAggregation } from './lib/aggregationRows.js';
+import { type StaleContent, contentReferenced, ownsChunks, releaseDeleted } from './lib/contentRows.js';
 import {
   aggregationKeyFields,
   changeEntryValidator,
@@ -84,7 +85,7 @@ export const deleteOrphanAggregations = internalMutation({
     let deleted = 0;
     let missing = 0;
     let bytesFreed = 0;
-    const staleChunks: ChunkKey[] = [];
+    const stale = { staleChunks: [] as ChunkKey[], staleContents: [] as StaleContent[] };
     const users = new Map<string, boolean>();
     for (const key of keys) {
       const doc = await findAggregation(ctx, key);
@@ -101,11 +102,11 @@ export const deleteOrphanAggregations = internalMutation({
           .unique()) !== null;
       if (orphanReason({ userExists: exists, filterHash: key.filterHash, combinationHashes: new Set(used ? [key.filterHash] : []) }) === null) continue;
       await ctx.db.delete(doc._id);
-      if (doc.chunkCount > 0) staleChunks.push({ userId: doc.userId, aggregationType: doc.aggregationType, filterHash: doc.filterHash, dataHash: doc.dataHash });
+      await releaseDeleted(ctx, doc, stale);
       deleted++;
       bytesFreed += doc.metadata.bytes;
     }
-    return { deleted, missing, bytesFreed, staleChunks };
+    return { deleted, missing, bytesFreed, ...stale };
   },
 });
 
@@ -180,7 +181,7 @@ export const deleteFinishedRuns = internalMutation({
 });
 
 function referenced(header: AggregationDoc | null, dataHash: string): boolean {
-  return header !== null && header.chunkCount > 0 && header.dataHash === dataHash;
+  return header !== null && ownsChunks(header) && header.dataHash === dataHash;
 }
 
 /**
@@ -239,5 +240,25 @@ export const deleteOrphanChunks = internalMutation({
       bytesFreed += new TextEncoder().encode(chunk.text).length;
     }
     return { deleted: batch.length, bytesFreed, done: chunks.length <= limit };
+  },
+});
+
+/**
+ * Shared contents no header refers to (heads `deleting`, whose pieces a client left behind, or heads
+ * in any state unreferenced for at least `minAgeMs`: a writer that died before its header). Heads are
+ * small; deleting goes through contents:deleteContents with `orphanAfterMs`.
+ */
+export const orphanContents = internalQuery({
+  args: { minAgeMs: v.number(), paginationOpts: paginationOptsValidator },
+  returns: pageOf(v.object({ userId: v.string(), dataHash: v.string(), chunkCount: v.number(), bytes: v.number() })),
+  handler: async (ctx, { minAgeMs, paginationOpts }) => {
+    const now = Date.now();
+    const result = await ctx.db.query('aggregation_contents').withIndex('by_user_data').paginate(paginationOpts);
+    const page = [];
+    for (const head of result.page) {
+      const orphan = head.state === 'deleting' || (now - head._creationTime >= minAgeMs && !(await contentReferenced(ctx, head)));
+      if (orphan) page.push({ userId: head.userId, dataHash: head.dataHash, chunkCount: head.chunkCount, bytes: head.bytes });
+    }
+    return { page, isDone: result.isDone, continueCursor: result.continueCursor };
   },
 });

@@ -3,6 +3,7 @@ import { v } from 'convex/values';
 import {
   aggregationHeaderFields,
   changeEntryFields,
+  contentHeadFields,
   eventFields,
   filtersValidator,
   flagFields,
@@ -33,12 +34,33 @@ export default defineSchema({
     recordsRevision: v.optional(v.string()),
   }).index('by_user', ['userId']),
 
-  /** Unique per (userId, aggregationType, filterHash). */
+  /**
+   * Unique per (userId, aggregationType, filterHash). Data inline (`data`, tiny results), in the user's
+   * shared content for its dataHash (`shared`, with `chunkCount` pieces), or, in rows written before
+   * content-addressed storage, in aggregation_chunks of its own (`chunkCount` > 0, no `shared`).
+   */
   precomputed_aggregations: defineTable({ ...aggregationHeaderFields, data: v.optional(v.any()) })
     .index('by_key', ['userId', 'aggregationType', 'filterHash'])
-    .index('by_expiresAt', ['expiresAt']),
+    .index('by_expiresAt', ['expiresAt'])
+    .index('by_user_data_shared', ['userId', 'dataHash', 'shared']),
 
-  /** Ordered pieces of the canonical JSON of an aggregation too large for one document. */
+  /**
+   * One per (userId, dataHash): the head of a user's shared content (content-addressed results). Its
+   * state orders writers and deleters of the pieces: `writing` (created before any piece, by the first
+   * header that needed it), `complete` (set in the transaction of the first header written on it),
+   * `deleting` (set in the transaction that removed the last header referring to it; pieces then go,
+   * the head last). A header refers to it only while complete.
+   */
+  aggregation_contents: defineTable(contentHeadFields).index('by_user_data', ['userId', 'dataHash']),
+
+  /** Ordered pieces of the canonical JSON of a shared content. */
+  aggregation_content_chunks: defineTable({ userId: v.string(), dataHash: v.string(), seq: v.number(), text: v.string() }).index('by_content', [
+    'userId',
+    'dataHash',
+    'seq',
+  ]),
+
+  /** Ordered pieces of the canonical JSON of an aggregation too large for one document (rows written before shared content). */
   aggregation_chunks: defineTable({
     userId: v.string(),
     aggregationType: v.string(),

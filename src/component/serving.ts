@@ -8,6 +8,7 @@ import { REGISTRY } from '../core/registry.js';
 import { mutation, query, type QueryCtx } from './_generated/server.js';
 import { recordFilterUse as countFilterUse } from './filterCombinations.js';
 import { findAggregation } from './lib/aggregationRows.js';
+import { contentChunks } from './lib/contentRows.js';
 import { aggregationTypeValidator, filterUseOutcomeValidator, filtersValidator, servedAggregationValidator } from './validators.js';
 
 // The serving path, called by the app through the client (`Agg`) from its own queries and mutations,
@@ -50,12 +51,16 @@ export const getAggregation = query({
     const doc = await findAggregation(ctx, { userId, aggregationType: type, filterHash: filterHash(canonicalFilters(filters)) });
     if (!doc || doc.version !== REGISTRY[type].version || doc.expiresAt <= new Date().toISOString()) return null;
     const meta = { type, version: doc.version, asOf: doc.asOf, timeZone: doc.timeZone, computedAt: doc.computedAt, expiresAt: doc.expiresAt };
-    if (doc.chunkCount === 0) return { ...meta, data: doc.data ?? null };
+    if (doc.chunkCount === 0 && doc.shared !== true) return { ...meta, data: doc.data ?? null };
     if (doc.metadata.bytes > SERVE_MAX_BYTES) return null;
-    const chunks = await ctx.db
-      .query('aggregation_chunks')
-      .withIndex('by_owner', (q) => q.eq('userId', userId).eq('aggregationType', type).eq('filterHash', doc.filterHash).eq('dataHash', doc.dataHash))
-      .take(doc.chunkCount + 1);
+    // Shared content of the user's dataHash, or (rows of the old layout) chunks of this header's own.
+    const chunks =
+      doc.shared === true
+        ? await contentChunks(ctx, doc, doc.chunkCount + 1)
+        : await ctx.db
+            .query('aggregation_chunks')
+            .withIndex('by_owner', (q) => q.eq('userId', userId).eq('aggregationType', type).eq('filterHash', doc.filterHash).eq('dataHash', doc.dataHash))
+            .take(doc.chunkCount + 1);
     if (chunks.length !== doc.chunkCount) return null;
     const json = chunks.map((chunk) => chunk.text).join('');
     const data: unknown = JSON.parse(json);

@@ -72,7 +72,25 @@ export const aggregationHeaderFields = {
   chunkCount: v.number(),
   /** The user's records revision the result was computed from; absent in rows written before agg kept it. */
   recordsRevision: v.optional(v.string()),
+  /** The data is the user's shared content for dataHash (aggregation_contents), in chunkCount pieces. */
+  shared: v.optional(v.boolean()),
 };
+
+export const contentStateValidator = v.union(v.literal('writing'), v.literal('complete'), v.literal('deleting'));
+
+/** The head of one user's shared content (see schema.ts). */
+export const contentHeadFields = {
+  userId: v.string(),
+  dataHash: v.string(),
+  chunkCount: v.number(),
+  /** UTF-8 bytes of the canonical JSON. */
+  bytes: v.number(),
+  /** A `writing` or unreferenced head older than the cleanup grace (by its _creationTime) is an orphan. */
+  state: contentStateValidator,
+};
+
+/** Names one user's shared content, with what its deletion will read. */
+export const contentKeyValidator = v.object({ userId: v.string(), dataHash: v.string(), bytes: v.number(), chunkCount: v.number() });
 
 // Answers of the functions the CLI calls (src/store/convex/answers.ts parses them): documents come
 // without their system fields.
@@ -91,8 +109,17 @@ export const digestValidator = v.object({
   recordsRevision: v.union(v.string(), v.null()),
 });
 
-/** An aggregation as read back: the digest, its filters, and its inline data (null when chunked). */
-export const storedAggregationValidator = v.object({ ...digestValidator.fields, filters: filtersValidator, data: v.any() });
+/**
+ * An aggregation as read back: the digest, its filters, and its inline data (null when chunked or
+ * shared); shared data small enough comes along as its canonical JSON text (`json`).
+ */
+export const storedAggregationValidator = v.object({
+  ...digestValidator.fields,
+  filters: filtersValidator,
+  data: v.any(),
+  shared: v.optional(v.boolean()),
+  json: v.optional(v.string()),
+});
 
 /** Names one chunk set: the owner aggregation and the hash of the data the chunks hold. */
 export const chunkKeyValidator = v.object({ ...aggregationKeyFields, dataHash: v.string() });
@@ -107,8 +134,8 @@ export const deletionFields = { deleted: v.number(), missing: v.number(), bytesF
 
 export const deletionValidator = v.object(deletionFields);
 
-/** A deletion of aggregations, with the chunk sets no header references any more (for the caller to delete). */
-export const deletionWithChunksValidator = v.object({ ...deletionFields, staleChunks: v.array(chunkKeyValidator) });
+/** A deletion of aggregations, with the chunk sets and shared contents no header references any more (for the caller to delete). */
+export const deletionWithChunksValidator = v.object({ ...deletionFields, staleChunks: v.array(chunkKeyValidator), staleContents: v.array(contentKeyValidator) });
 
 /** A deletion of archived rows, each only if unchanged since export: `changedRows` are the indexes of those that were not. */
 export const conditionalDeletionFields = { deleted: v.number(), changed: v.number(), changedRows: v.array(v.number()), missing: v.number(), bytesFreed: v.number() };

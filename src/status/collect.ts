@@ -137,6 +137,7 @@ export async function collectStatus(store: Store, thresholds: StatusThresholds, 
     perUser.set(digest.userId, mine);
     for (const counts of [totals, byType[digest.aggregationType]]) {
       counts.total++;
+      // Each result's own data bytes, as if stored alone: data results share (content-addressed) counts once per result.
       counts.bytes += digest.metadata.bytes;
       if (digest.expiresAt < now) counts.expired++;
       else if (digest.expiresAt < soon) counts.expiring++;

@@ -61,11 +61,18 @@ export interface RestoreOutcome {
   readonly conflicting: number;
 }
 
-export interface ChunkSetKey extends AggregationKey {
+/**
+ * A set of chunk documents: the pieces of one (aggregation, dataHash) of the old layout, or, with no
+ * aggregationType and filterHash, the pieces of one user's shared content for dataHash.
+ */
+export interface ChunkSetKey {
+  readonly userId: string;
   readonly dataHash: string;
+  readonly aggregationType?: AggregationKey['aggregationType'];
+  readonly filterHash?: string;
 }
 
-/** Chunk documents of one (aggregation, dataHash) that no aggregation header references. */
+/** Chunk documents that no aggregation header references. */
 export interface OrphanChunkSet extends ChunkSetKey {
   readonly chunks: number;
   readonly bytes: number;

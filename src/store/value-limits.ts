@@ -8,6 +8,15 @@ export { CONVEX_LIMITS };
 /** Data up to this many bytes may sit inline in the aggregation's own document. */
 export const INLINE_MAX_BYTES = 768 * 1024;
 
+/**
+ * Data of at least this many bytes goes to the user's shared content for its dataHash (stored once
+ * however many filter sets give it) rather than inline in the header. Below it, a content head and a
+ * piece (two documents, ~300 bytes of fields besides the text) and the extra reads cost more than the
+ * copies they save: results that small are a kpi, a short leaderboard, an empty list. `npm run
+ * bench:storage` prints the bytes on both sides of the line.
+ */
+export const SHARED_MIN_BYTES = 512;
+
 /** Chunk size in UTF-16 units: at most 3 bytes each in UTF-8, so a chunk stays under 768 KiB. */
 export const CHUNK_CHARS = 256 * 1024;
 

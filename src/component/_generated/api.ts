@@ -11,11 +11,13 @@
 import type * as aggregations from "../aggregations.js";
 import type * as archive from "../archive.js";
 import type * as changes from "../changes.js";
+import type * as contents from "../contents.js";
 import type * as filterCombinations from "../filterCombinations.js";
 import type * as ingest from "../ingest.js";
 import type * as lib_aggregationRows from "../lib/aggregationRows.js";
 import type * as lib_archiveRestores from "../lib/archiveRestores.js";
 import type * as lib_archiveRows from "../lib/archiveRows.js";
+import type * as lib_contentRows from "../lib/contentRows.js";
 import type * as limits from "../limits.js";
 import type * as maintenance from "../maintenance.js";
 import type * as records from "../records.js";
@@ -36,11 +38,13 @@ const fullApi: ApiFromModules<{
   aggregations: typeof aggregations;
   archive: typeof archive;
   changes: typeof changes;
+  contents: typeof contents;
   filterCombinations: typeof filterCombinations;
   ingest: typeof ingest;
   "lib/aggregationRows": typeof lib_aggregationRows;
   "lib/archiveRestores": typeof lib_archiveRestores;
   "lib/archiveRows": typeof lib_archiveRows;
+  "lib/contentRows": typeof lib_contentRows;
   limits: typeof limits;
   maintenance: typeof maintenance;
   records: typeof records;

@@ -2,6 +2,7 @@ import { type Infer, v } from 'convex/values';
 import type { Doc } from '../_generated/dataModel.js';
 import type { MutationCtx, QueryCtx } from '../_generated/server.js';
 import { type AggregationDoc, findAggregation } from './aggregationRows.js';
+import { acquireContent, ownsChunks } from './contentRows.js';
 import { changeText, headerText, runText, sameStoredRecord } from './archiveRows.js';
 import { aggregationHeaderFields, changeEntryFields, type recordValidator } from '../validators.js';
 
@@ -34,34 +35,53 @@ export async function restoreRecordsIn(ctx: QueryCtx, userId: string, records: (
 
 // Aggregations
 
-// The stored header without its storage detail (how many chunks hold the data).
-const { chunkCount: _chunkCount, ...headerFields } = aggregationHeaderFields;
+// The stored header without its storage detail (how many chunks hold the data, and whether it is shared content).
+const { chunkCount: _chunkCount, shared: _shared, ...headerFields } = aggregationHeaderFields;
 export { headerFields };
 
 export type ChunkKey = { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string; dataHash: string };
 const headerObject = v.object(headerFields);
 type HeaderArgs = Infer<typeof headerObject>;
 
-export async function restoreAggregationsIn(ctx: QueryCtx, items: (HeaderArgs & { chunkCount?: number; data?: unknown })[], write: MutationCtx | null) {
+export type RestoreItem = HeaderArgs & { chunkCount?: number; data?: unknown; shared?: boolean; contentWritten?: boolean };
+
+/**
+ * Puts headers back where their key is free. A shared item whose content is not there yet is not
+ * inserted but reported in `needsContent` (its head is now `writing`): the caller puts the pieces and
+ * sends it again with `contentWritten`.
+ */
+export async function restoreAggregationsIn(ctx: QueryCtx, items: RestoreItem[], write: MutationCtx | null) {
   let inserted = 0;
   let identical = 0;
   let conflicting = 0;
   /** Chunk sets written for items that were not inserted and that no header references. */
   const unusedChunks: ChunkKey[] = [];
+  const needsContent: { userId: string; aggregationType: AggregationDoc['aggregationType']; filterHash: string }[] = [];
   for (const item of items) {
     const doc = await findAggregation(ctx, item);
     if (!doc) {
-      if (write) await write.db.insert('precomputed_aggregations', { ...item, chunkCount: item.chunkCount ?? 0 });
+      const { contentWritten, ...fields } = item;
+      const row = { ...fields, chunkCount: item.chunkCount ?? 0 };
+      if (write && item.shared === true) {
+        const content = await acquireContent(write, { userId: item.userId, dataHash: item.dataHash, chunkCount: row.chunkCount, bytes: item.metadata.bytes, written: contentWritten === true });
+        if (!content.ready) {
+          needsContent.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash });
+          continue;
+        }
+        row.chunkCount = content.chunkCount;
+      }
+      if (write) await write.db.insert('precomputed_aggregations', row);
       inserted++;
       continue;
     }
     if (headerText(doc) === headerText(item)) identical++;
     else conflicting++;
-    if ((item.chunkCount ?? 0) > 0 && !(doc.chunkCount > 0 && doc.dataHash === item.dataHash)) {
+    // Chunks of the old layout put for this item; shared content is put only when an item needs it.
+    if (item.shared !== true && (item.chunkCount ?? 0) > 0 && !(ownsChunks(doc) && doc.dataHash === item.dataHash)) {
       unusedChunks.push({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash, dataHash: item.dataHash });
     }
   }
-  return { inserted, identical, conflicting, unusedChunks };
+  return { inserted, identical, conflicting, unusedChunks, needsContent };
 }
 
 // Change log

@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { z } from 'zod';
 import { sha256Hex } from '../../core/hash/sha256.js';
 import type { JsonValue } from '../../core/json.js';
@@ -18,14 +17,16 @@ import type {
   UpsertOptions,
   UpsertOutcome,
 } from '../types.js';
-import { CHUNK_CHARS, fitsInline, splitText } from '../value-limits.js';
-import { chunkKeyAnswer, chunkTextAnswer, countAnswer, deleteChunksAnswer, digestAnswer, readAnswer, refreshAnswer, removeAnswer, upsertAnswer } from './answers.js';
-import { CHUNKS_PER_DELETE, ITEMS_BYTES_BUDGET, aggregationDocBytes, putChunkCost, refreshCost, removeCost, upsertCost } from './call-costs.js';
-import { CHUNKS_PER_WRITE, HEADERS_PER_CALL, KEYS_PER_CALL, PARALLEL_WRITES } from './call-counts.js';
+import { CHUNK_CHARS, SHARED_MIN_BYTES, fitsInline, splitText } from '../value-limits.js';
+import { chunkKeyAnswer, chunkTextAnswer, deleteChunksAnswer, digestAnswer, readAnswer, refreshAnswer, removeAnswer, upsertAnswer } from './answers.js';
+import { CHUNKS_PER_DELETE, ITEMS_BYTES_BUDGET, SHARED_ITEM_EXTRA_COST, aggregationDocBytes, refreshCost, removeCost, upsertCost } from './call-costs.js';
+import { HEADERS_PER_CALL, KEYS_PER_CALL } from './call-counts.js';
+import { type ContentKey, type HeaderEntry, deleteContents, entryKey, putContents, sendHeaders } from './contents.js';
 import type { ConvexCalls } from './convex-calls.js';
 
-// Stored aggregations over a Convex deployment (aggregations:*): data that does not fit one document
-// goes in chunks, written before the header that points at them and read back against its dataHash.
+// Stored aggregations over a Convex deployment (aggregations:*): tiny data inline in its header, the
+// rest as the user's shared content for its dataHash (stored once however many filter sets give it;
+// contents.ts), read back against the dataHash. Rows of the old layout keep chunks of their own.
 
 type ChunkKey = z.infer<typeof chunkKeyAnswer>;
 
@@ -36,7 +37,7 @@ export async function listDigests(calls: ConvexCalls, userId: string): Promise<A
 
 export async function upsertAggregations(calls: ConvexCalls, items: readonly AggregationWrite[], options: UpsertOptions = {}): Promise<UpsertOutcome> {
   const totals = { written: 0, unchanged: 0, bytesWritten: 0 };
-  const headers: { args: Record<string, unknown>; cost: number }[] = [];
+  const entries: HeaderEntry[] = [];
   for (const item of items) {
     const header = {
       userId: item.userId,
@@ -55,32 +56,41 @@ export async function upsertAggregations(calls: ConvexCalls, items: readonly Agg
     const inline = fitsInline({ bytes: item.metadata.bytes, longestArray: item.longestArray, widestObject: item.widestObject, depth: item.depth });
     // The call reads the row stored at the key (same key, same filters: a header of the same size) and writes the new one.
     const headerBytes = jsonBytes(header) + 32;
-    const cost = upsertCost(aggregationDocBytes(inline ? item.metadata.bytes : 0, headerBytes), aggregationDocBytes(item.replacedBytes, headerBytes));
-    if (inline) {
-      headers.push({ args: { ...header, chunkCount: 0, dataJson: item.json }, cost });
+    const key = entryKey(item);
+    if (inline && item.metadata.bytes < SHARED_MIN_BYTES) {
+      const cost = upsertCost(aggregationDocBytes(item.metadata.bytes, headerBytes), aggregationDocBytes(item.replacedBytes, headerBytes));
+      entries.push({ key, args: { ...header, chunkCount: 0, dataJson: item.json }, cost, content: null });
     } else {
-      // Chunks first, keyed by dataHash, so the header never points at data that is not there yet.
-      const pieces = splitText(item.json, CHUNK_CHARS);
-      const chunks = pieces.map((text, seq) => ({ userId: item.userId, aggregationType: item.aggregationType, filterHash: item.filterHash, dataHash: item.dataHash, seq, text }));
-      for (const batch of batchBySize(chunks, CHUNKS_PER_WRITE, ITEMS_BYTES_BUDGET, (chunk) => putChunkCost(chunk.text))) {
-        await calls.mutation('aggregations:putChunks', { chunks: batch }, countAnswer);
-      }
-      headers.push({ args: { ...header, chunkCount: pieces.length }, cost });
+      // The user's shared content for the dataHash. Data of one piece comes along (stored only if the user
+      // lacks it: the header needs no second call); larger data is put only when the deployment asks.
+      const chunkCount = splitText(item.json, CHUNK_CHARS).length;
+      const along = chunkCount === 1;
+      const cost =
+        upsertCost(aggregationDocBytes(0, headerBytes) + (along ? 2 * item.metadata.bytes : 0), aggregationDocBytes(item.replacedBytes, headerBytes)) + SHARED_ITEM_EXTRA_COST;
+      entries.push({
+        key,
+        args: { ...header, chunkCount, shared: true, ...(along ? { contentText: item.json } : {}) },
+        cost,
+        content: { userId: item.userId, dataHash: item.dataHash, json: item.json },
+      });
     }
   }
-  // Batches touch disjoint keys, so they go out together: one round trip for a user's results, not one per batch.
-  const limit = pLimit(PARALLEL_WRITES);
-  await Promise.all(
-    batchBySize(headers, HEADERS_PER_CALL, ITEMS_BYTES_BUDGET, (header) => header.cost).map((batch) =>
-      limit(async () => {
-        const outcome = await calls.mutation('aggregations:upsert', { items: batch.map((header) => header.args), force: options.force === true }, upsertAnswer);
-        totals.written += outcome.written;
-        totals.unchanged += outcome.unchanged;
-        totals.bytesWritten += outcome.bytesWritten;
-        await deleteChunkSets(calls, outcome.staleChunks);
-      }),
-    ),
-  );
+  // A forced rewrite puts the pieces of contents already stored again too (a damaged piece is repaired).
+  if (options.force === true) await putContents(calls, entries.map((entry) => entry.content).filter((content) => content !== null));
+  const staleChunks: ChunkKey[] = [];
+  const staleContents: ContentKey[] = [];
+  await sendHeaders(calls, entries, HEADERS_PER_CALL, async (batch) => {
+    const outcome = await calls.mutation('aggregations:upsert', { items: batch, force: options.force === true }, upsertAnswer);
+    totals.written += outcome.written;
+    totals.unchanged += outcome.unchanged;
+    totals.bytesWritten += outcome.bytesWritten;
+    staleChunks.push(...outcome.staleChunks);
+    staleContents.push(...outcome.staleContents);
+    return outcome.needsContent.map(entryKey);
+  });
+  // After every header went in: the deployment re-checks each content, so one a later batch took up again stays.
+  await deleteChunkSets(calls, staleChunks);
+  await deleteContents(calls, staleContents);
   return totals;
 }
 
@@ -125,19 +135,25 @@ export async function readAggregation(calls: ConvexCalls, key: AggregationKey): 
   return answer && assemble(calls, answer);
 }
 
-/** Inline data as it is; chunked data read back, checked against its hash, and parsed. */
+/** Inline data as it is; chunked or shared data read back (unless it came along), checked against its hash, and parsed. */
 async function assemble(calls: ConvexCalls, answer: NonNullable<z.infer<typeof readAnswer>>): Promise<StoredAggregation> {
-  const { chunkCount, data, ...rest } = answer;
-  if (chunkCount === 0) return { ...rest, data: data as JsonValue };
-  const chunks = await calls.all(
-    'aggregations:readChunks',
-    { userId: answer.userId, aggregationType: answer.aggregationType, filterHash: answer.filterHash, dataHash: answer.dataHash },
-    chunkTextAnswer,
-    64,
-  );
-  const text = chunks.map((chunk) => chunk.text).join('');
-  if (chunks.length !== chunkCount || sha256Hex(text) !== answer.dataHash) {
-    throw new StoreIntegrityError(`stored chunks of ${answer.aggregationType} for user ${answer.userId} do not match their dataHash`);
+  const { chunkCount, data, shared, json, ...rest } = answer;
+  if (chunkCount === 0 && shared !== true) return { ...rest, data: data as JsonValue };
+  let text = json;
+  if (text === undefined) {
+    const chunks =
+      shared === true
+        ? await calls.all('contents:readContent', { userId: answer.userId, dataHash: answer.dataHash }, chunkTextAnswer, 64)
+        : await calls.all(
+            'aggregations:readChunks',
+            { userId: answer.userId, aggregationType: answer.aggregationType, filterHash: answer.filterHash, dataHash: answer.dataHash },
+            chunkTextAnswer,
+            64,
+          );
+    text = chunks.length === chunkCount ? chunks.map((chunk) => chunk.text).join('') : '';
+  }
+  if (sha256Hex(text) !== answer.dataHash) {
+    throw new StoreIntegrityError(`stored ${shared === true ? 'shared content' : 'chunks'} of ${answer.aggregationType} for user ${answer.userId} do not match their dataHash`);
   }
   return { ...rest, data: JSON.parse(text) as JsonValue };
 }
@@ -164,6 +180,7 @@ export async function deleteAggregations(calls: ConvexCalls, keys: readonly Dele
     totals.missing += outcome.missing;
     totals.bytesFreed += outcome.bytesFreed;
     await deleteChunkSets(calls, outcome.staleChunks);
+    await deleteContents(calls, outcome.staleContents);
   }
   return totals;
 }

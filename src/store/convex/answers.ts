@@ -16,18 +16,33 @@ export const storedRecordAnswer = storedRecordSchema;
 
 export const digestAnswer = aggregationDigestSchema.extend({ chunkCount: z.number().int().nonnegative() });
 
-export const readAnswer = digestAnswer.extend({ filters: filtersSchema, data: z.unknown() }).nullable();
+export const readAnswer = digestAnswer.extend({ filters: filtersSchema, data: z.unknown(), shared: z.boolean().optional(), json: z.string().optional() }).nullable();
 
 export const chunkKeyAnswer = z.object({ userId: z.string(), aggregationType: z.string(), filterHash: z.string(), dataHash: z.string() });
+
+/** A user's shared content that no header refers to any more, with what deleting it reads. */
+export const contentKeyAnswer = z.object({ userId: z.string(), dataHash: z.string(), bytes: z.number().nonnegative(), chunkCount: z.number().int().nonnegative() });
+
+export const aggregationKeyAnswer = z.object({ userId: z.string(), aggregationType: z.enum(AGGREGATION_TYPES), filterHash: z.string() });
 
 export const upsertAnswer = z.object({
   written: z.number(),
   unchanged: z.number(),
   bytesWritten: z.number(),
   staleChunks: z.array(chunkKeyAnswer),
+  staleContents: z.array(contentKeyAnswer),
+  needsContent: z.array(aggregationKeyAnswer),
 });
 
-export const removeAnswer = z.object({ deleted: z.number(), missing: z.number().default(0), bytesFreed: z.number(), staleChunks: z.array(chunkKeyAnswer) });
+export const removeAnswer = z.object({
+  deleted: z.number(),
+  missing: z.number().default(0),
+  bytesFreed: z.number(),
+  staleChunks: z.array(chunkKeyAnswer),
+  staleContents: z.array(contentKeyAnswer),
+});
+
+export const deleteContentsAnswer = z.object({ deleted: z.number(), bytesFreed: z.number(), pending: z.array(contentKeyAnswer) });
 
 export const recordWriteAnswer = z.object({ inserted: z.number(), updated: z.number(), unchanged: z.number() });
 

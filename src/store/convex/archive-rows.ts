@@ -12,20 +12,21 @@ import {
   indexesByUser,
 } from '../maintenance.js';
 import type { ChangeEntry, Page, PageRequest, RunRecord, StoredAggregation } from '../types.js';
-import { CHUNK_CHARS, fitsInline, splitText } from '../value-limits.js';
-import { countAnswer, storedRecordAnswer } from './answers.js';
+import { CHUNK_CHARS, SHARED_MIN_BYTES, fitsInline, splitText } from '../value-limits.js';
+import { storedRecordAnswer } from './answers.js';
 import {
   ITEMS_BYTES_BUDGET,
+  SHARED_ITEM_EXTRA_COST,
   aggregationDocBytes,
   archivedRecordCost,
   changeRowCost,
-  putChunkCost,
   removeCost,
   restoreAggregationCost,
   runRowCost,
 } from './call-costs.js';
-import { CHUNKS_PER_WRITE, HEADERS_PER_CALL, KEYS_PER_CALL } from './call-counts.js';
+import { HEADERS_PER_CALL, KEYS_PER_CALL } from './call-counts.js';
 import { deleteUnreferencedChunks } from './cleanup.js';
+import { type HeaderEntry, deleteContents, entryKey, sendHeaders } from './contents.js';
 import type { ConvexCalls } from './convex-calls.js';
 import { conditionalAnswer, conditionalWithChunksAnswer, restoreAnswer, restoreWithChunksAnswer } from './maintenance-answers.js';
 
@@ -124,6 +125,7 @@ export async function deleteArchivedRows<T extends ArchiveTable>(calls: ConvexCa
         const outcome = await calls.mutation('archive:deleteAggregations', { headers: batch.map((i) => header(aggregations[i]!)) }, conditionalWithChunksAnswer);
         addOutcome(total, outcome, batch);
         await deleteUnreferencedChunks(calls, outcome.staleChunks, 0);
+        await deleteContents(calls, outcome.staleContents);
       }
       break;
     }
@@ -196,29 +198,31 @@ export async function restoreArchivedRows<T extends ArchiveTable>(calls: ConvexC
   }
 }
 
-/** As upsertAggregations writes them: inline when the data fits one document, else chunks first. */
+/** As upsertAggregations writes them: tiny data inline, the rest as the user's shared content. */
 async function restoreAggregations(calls: ConvexCalls, rows: readonly StoredAggregation[]): Promise<RestoreOutcome> {
   const total = { inserted: 0, identical: 0, conflicting: 0 };
-  const items: { args: Record<string, unknown>; cost: number }[] = [];
+  const entries: HeaderEntry[] = [];
   for (const row of rows) {
     const json = canonicalJson(row.data);
     const shape = measureJson(row.data, json);
     const bytes = headerBytes(row);
-    if (fitsInline(shape)) {
-      items.push({ args: { ...header(row), chunkCount: 0, data: row.data }, cost: restoreAggregationCost(aggregationDocBytes(shape.bytes, bytes), bytes) });
+    const key = entryKey(row);
+    if (fitsInline(shape) && shape.bytes < SHARED_MIN_BYTES) {
+      entries.push({ key, args: { ...header(row), chunkCount: 0, data: row.data }, cost: restoreAggregationCost(aggregationDocBytes(shape.bytes, bytes), bytes), content: null });
       continue;
     }
-    const pieces = splitText(json, CHUNK_CHARS);
-    const chunks = pieces.map((text, seq) => ({ userId: row.userId, aggregationType: row.aggregationType, filterHash: row.filterHash, dataHash: row.dataHash, seq, text }));
-    for (const batch of batchBySize(chunks, CHUNKS_PER_WRITE, ITEMS_BYTES_BUDGET, (chunk) => putChunkCost(chunk.text))) {
-      await calls.mutation('aggregations:putChunks', { chunks: batch }, countAnswer);
-    }
-    items.push({ args: { ...header(row), chunkCount: pieces.length }, cost: restoreAggregationCost(aggregationDocBytes(0, bytes), bytes) });
+    entries.push({
+      key,
+      args: { ...header(row), chunkCount: splitText(json, CHUNK_CHARS).length, shared: true },
+      cost: restoreAggregationCost(aggregationDocBytes(0, bytes), bytes) + SHARED_ITEM_EXTRA_COST,
+      content: { userId: row.userId, dataHash: row.dataHash, json },
+    });
   }
-  for (const batch of batchBySize(items, HEADERS_PER_CALL, ITEMS_BYTES_BUDGET, (item) => item.cost)) {
-    const outcome = await calls.mutation('archive:restoreAggregations', { items: batch.map((item) => item.args) }, restoreWithChunksAnswer);
+  await sendHeaders(calls, entries, HEADERS_PER_CALL, async (batch) => {
+    const outcome = await calls.mutation('archive:restoreAggregations', { items: batch }, restoreWithChunksAnswer);
     addRestore(total, outcome);
     await deleteUnreferencedChunks(calls, outcome.unusedChunks, 0);
-  }
+    return outcome.needsContent.map(entryKey);
+  });
   return total;
 }

@@ -87,6 +87,23 @@ export function restoreAggregationCost(newDocBytes: number, headerBytes: number)
   return Math.max(aggregationDocBytes(undefined, headerBytes), newDocBytes);
 }
 
+/** A content head (aggregation_contents) with its system fields, generously. */
+const CONTENT_HEAD_DOC_BYTES = 512;
+
+/**
+ * What a shared item adds to an upsert or restore: its content's head (looked up, maybe inserted or
+ * patched: read again, written) and, for a replaced row, the one header the reference probe reads.
+ */
+export const SHARED_ITEM_EXTRA_COST = 3 * CONTENT_HEAD_DOC_BYTES + AGGREGATION_HEADER_BYTES + SYSTEM_FIELDS_BYTES;
+
+/**
+ * contents:deleteContents for one content: its head (looked up, maybe patched, deleted), the
+ * reference probe, and each piece read twice (taken, deleted).
+ */
+export function contentDeleteCost(key: { readonly bytes: number; readonly chunkCount: number }): number {
+  return 4 * CONTENT_HEAD_DOC_BYTES + AGGREGATION_HEADER_BYTES + 2 * (key.bytes + key.chunkCount * CHUNK_FIELDS_BYTES);
+}
+
 export function chunkDocBytes(text: string): number {
   return utf8Length(text) + CHUNK_FIELDS_BYTES;
 }

@@ -3,10 +3,11 @@ import { batchBySize } from '../batching.js';
 import type { ChunkSetKey, FinishedRunKey, OrphanChunkSet, StaleFilterKey } from '../maintenance.js';
 import type { ChangeEntry, DeleteOutcome, FilterCombination, Page, PageRequest, RunRecord, SizedAggregationKey } from '../types.js';
 import { changeEntryAnswer, filterCombinationAnswer, runAnswer } from './answers.js';
-import { CHUNKS_PER_DELETE, ITEMS_BYTES_BUDGET, changeRowCost, filterCombinationCost, orphanRemoveCost, runRowCost } from './call-costs.js';
+import { CHUNKS_PER_DELETE, CHUNK_DOC_MAX_BYTES, ITEMS_BYTES_BUDGET, changeRowCost, filterCombinationCost, orphanRemoveCost, runRowCost } from './call-costs.js';
 import { CHUNK_PAGE_ITEMS, KEYS_PER_CALL } from './call-counts.js';
 import type { ConvexCalls } from './convex-calls.js';
-import { deleteAnswer, deleteWithChunksAnswer, orphanChunkAnswer, orphanChunksDeleteAnswer } from './maintenance-answers.js';
+import { deleteContents } from './contents.js';
+import { deleteAnswer, deleteWithChunksAnswer, orphanChunkAnswer, orphanChunksDeleteAnswer, orphanContentAnswer } from './maintenance-answers.js';
 
 // What `agg cleanup` deletes from a Convex deployment (maintenance:*): each call re-checks every
 // condition in its own transaction.
@@ -42,6 +43,7 @@ export async function deleteOrphanAggregations(calls: ConvexCalls, keys: readonl
     total.missing += outcome.missing;
     total.bytesFreed += outcome.bytesFreed;
     await deleteUnreferencedChunks(calls, outcome.staleChunks, 0);
+    await deleteContents(calls, outcome.staleContents);
   }
   return total;
 }
@@ -77,8 +79,22 @@ export async function deleteFinishedRuns(calls: ConvexCalls, runs: readonly Fini
   return total;
 }
 
+/** The walk goes over the old layout's chunks first, then over shared contents: its cursor says which. */
+const OLD_CHUNKS = 'c:';
+const SHARED = 's:';
+
 export async function pageOrphanChunkSets(calls: ConvexCalls, minAgeMs: number, request: PageRequest): Promise<Page<OrphanChunkSet>> {
-  const page = await calls.page('maintenance:orphanChunks', { minAgeMs }, orphanChunkAnswer, { cursor: request.cursor, limit: Math.min(request.limit ?? CHUNK_PAGE_ITEMS, CHUNK_PAGE_ITEMS) }, CHUNK_PAGE_ITEMS);
+  if (request.cursor !== null && request.cursor.startsWith(SHARED)) {
+    const inner = request.cursor.slice(SHARED.length);
+    const page = await calls.page('maintenance:orphanContents', { minAgeMs }, orphanContentAnswer, { cursor: inner === '' ? null : inner, limit: request.limit ?? 1000 }, 1000);
+    return {
+      items: page.items.map((head) => ({ userId: head.userId, dataHash: head.dataHash, chunks: head.chunkCount, bytes: head.bytes })),
+      cursor: page.isDone ? null : SHARED + page.cursor!,
+      isDone: page.isDone,
+    };
+  }
+  const inner = request.cursor === null ? null : request.cursor.startsWith(OLD_CHUNKS) ? request.cursor.slice(OLD_CHUNKS.length) : request.cursor;
+  const page = await calls.page('maintenance:orphanChunks', { minAgeMs }, orphanChunkAnswer, { cursor: inner, limit: Math.min(request.limit ?? CHUNK_PAGE_ITEMS, CHUNK_PAGE_ITEMS) }, CHUNK_PAGE_ITEMS);
   // Chunks come in (owner, dataHash, seq) order: consecutive ones of one set merge.
   const sets: (ChunkSetKey & { chunks: number; bytes: number })[] = [];
   for (const chunk of page.items) {
@@ -90,17 +106,27 @@ export async function pageOrphanChunkSets(calls: ConvexCalls, minAgeMs: number, 
       sets.push({ userId: chunk.userId, aggregationType: chunk.aggregationType, filterHash: chunk.filterHash, dataHash: chunk.dataHash, chunks: 1, bytes: chunk.bytes });
     }
   }
-  return { items: sets, cursor: page.cursor, isDone: page.isDone };
+  return { items: sets, cursor: page.isDone ? SHARED : OLD_CHUNKS + page.cursor!, isDone: false };
 }
 
 export async function deleteOrphanChunkSets(calls: ConvexCalls, sets: readonly ChunkSetKey[], minAgeMs: number): Promise<DeleteOutcome> {
-  return deleteUnreferencedChunks(calls, sets, minAgeMs);
+  const owned = sets.filter((set) => set.aggregationType !== undefined);
+  const shared = sets.filter((set) => set.aggregationType === undefined);
+  const total = await deleteUnreferencedChunks(calls, owned, minAgeMs);
+  if (shared.length === 0) return total;
+  // Sizes as paged; the call re-checks each head (unreferenced, old enough, or already deleting).
+  const keys = (sets as readonly (ChunkSetKey & Partial<OrphanChunkSet>)[])
+    .filter((set) => set.aggregationType === undefined)
+    .map((set) => ({ userId: set.userId, dataHash: set.dataHash, chunkCount: set.chunks ?? CHUNKS_PER_DELETE, bytes: set.bytes ?? CHUNKS_PER_DELETE * CHUNK_DOC_MAX_BYTES }));
+  const outcome = await deleteContents(calls, keys, minAgeMs);
+  return { deleted: total.deleted + outcome.deleted, missing: total.missing, bytesFreed: total.bytesFreed + outcome.bytesFreed };
 }
 
 /** Deletes chunk sets that no header references (re-checked in every call), a few chunks per call. */
 export async function deleteUnreferencedChunks(calls: ConvexCalls, sets: readonly ChunkSetKey[], minAgeMs: number): Promise<DeleteOutcome> {
   const total = { deleted: 0, missing: 0, bytesFreed: 0 };
   for (const set of sets) {
+    if (set.aggregationType === undefined || set.filterHash === undefined) continue;
     for (;;) {
       const outcome = await calls.mutation(
         'maintenance:deleteOrphanChunks',

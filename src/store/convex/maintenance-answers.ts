@@ -7,7 +7,8 @@ import { MANIFEST_STATUSES } from '../maintenance.js';
 export const chunkKey = z.object({ userId: z.string(), aggregationType: z.enum(AGGREGATION_TYPES), filterHash: z.string(), dataHash: z.string() });
 // `missing` defaults to 0 for deployments from before it was reported.
 export const deleteAnswer = z.object({ deleted: z.number().int().nonnegative(), missing: z.number().int().nonnegative().default(0), bytesFreed: z.number().nonnegative() });
-export const deleteWithChunksAnswer = deleteAnswer.extend({ staleChunks: z.array(chunkKey) });
+export const contentKey = z.object({ userId: z.string(), dataHash: z.string(), bytes: z.number().nonnegative(), chunkCount: z.number().int().nonnegative() });
+export const deleteWithChunksAnswer = deleteAnswer.extend({ staleChunks: z.array(chunkKey), staleContents: z.array(contentKey) });
 export const conditionalAnswer = z.object({
   deleted: z.number().int().nonnegative(),
   changed: z.number().int().nonnegative(),
@@ -15,9 +16,13 @@ export const conditionalAnswer = z.object({
   missing: z.number().int().nonnegative(),
   bytesFreed: z.number().nonnegative(),
 });
-export const conditionalWithChunksAnswer = conditionalAnswer.extend({ staleChunks: z.array(chunkKey) });
+export const conditionalWithChunksAnswer = conditionalAnswer.extend({ staleChunks: z.array(chunkKey), staleContents: z.array(contentKey) });
 export const restoreAnswer = z.object({ inserted: z.number().int().nonnegative(), identical: z.number().int().nonnegative(), conflicting: z.number().int().nonnegative() });
-export const restoreWithChunksAnswer = restoreAnswer.extend({ unusedChunks: z.array(chunkKey) });
+export const restoreWithChunksAnswer = restoreAnswer.extend({
+  unusedChunks: z.array(chunkKey),
+  needsContent: z.array(z.object({ userId: z.string(), aggregationType: z.enum(AGGREGATION_TYPES), filterHash: z.string() })),
+});
+export const orphanContentAnswer = contentKey;
 export const orphanChunkAnswer = chunkKey.extend({ seq: z.number(), bytes: z.number().nonnegative() });
 export const orphanChunksDeleteAnswer = deleteAnswer.extend({ done: z.boolean() });
 export const manifestAnswer = z.object({

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Filters } from '../../core/filters.js';
 import type { JsonValue } from '../../core/json.js';
 import { StoreIntegrityError } from '../errors.js';
@@ -15,10 +16,12 @@ import type {
   UpsertOptions,
   UpsertOutcome,
 } from '../types.js';
+import { HEADER_WITH_DATA, putContent, releaseContent } from './contents.js';
 import { type Row, decodeCursor, digestOf, page } from './rows.js';
 import type { SqliteContext } from './sqlite-context.js';
 
-// Stored aggregations in the embedded store: every result is one row, its data inline.
+// Stored aggregations in the embedded store: every result is one header row; its data lives once per
+// (user, dataHash) in aggregation_contents (contents.ts), written and released in the header's transaction.
 
 export async function listDigests(store: SqliteContext, userId: string): Promise<AggregationDigest[]> {
   return store.run(() =>
@@ -45,9 +48,9 @@ export async function upsertAggregations(store: SqliteContext, items: readonly A
         `UPDATE precomputed_aggregations SET expires_at = ?, records_revision = ?, computed_at = ? WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`,
       );
       const write = store.db.prepare(
-        `INSERT OR REPLACE INTO precomputed_aggregations (user_id, aggregation_type, filter_hash, version, filters, data, data_hash, as_of,
+        `INSERT OR REPLACE INTO precomputed_aggregations (user_id, aggregation_type, filter_hash, version, filters, data_hash, as_of,
            time_zone, computed_at, expires_at, record_count, compute_ms, bytes, records_revision)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       let written = 0;
       let unchanged = 0;
@@ -61,13 +64,14 @@ export async function upsertAggregations(store: SqliteContext, items: readonly A
           unchanged++;
           continue;
         }
+        // Data another header of the user already holds is not written again: only the header is.
+        putContent(store.db, item.userId, item.dataHash, item.json, options.force === true);
         write.run(
           item.userId,
           item.aggregationType,
           item.filterHash,
           item.version,
           JSON.stringify(item.filters),
-          item.json,
           item.dataHash,
           item.asOf,
           item.timeZone,
@@ -78,6 +82,7 @@ export async function upsertAggregations(store: SqliteContext, items: readonly A
           item.metadata.bytes,
           item.recordsRevision ?? null,
         );
+        if (existing && existing.data_hash !== item.dataHash) releaseContent(store.db, item.userId, existing.data_hash as string);
         written++;
         bytesWritten += item.metadata.bytes;
       }
@@ -134,7 +139,7 @@ export async function pageAllDigests(store: SqliteContext, request: PageRequest)
 export async function readAggregation(store: SqliteContext, key: AggregationKey): Promise<StoredAggregation | null> {
   return store.run(() => {
     const row = store.db
-      .prepare(`SELECT * FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`)
+      .prepare(`${HEADER_WITH_DATA} WHERE a.user_id = ? AND a.aggregation_type = ? AND a.filter_hash = ?`)
       .get(key.userId, key.aggregationType, key.filterHash) as Row | undefined;
     return row ? storedOf(row) : null;
   });
@@ -146,15 +151,23 @@ export async function pageUserAggregations(store: SqliteContext, userId: string,
     const after = request.cursor === null ? null : decodeCursor(request.cursor, 2);
     const rows = store.db
       .prepare(
-        `SELECT * FROM precomputed_aggregations WHERE user_id = ? AND (? IS NULL OR (aggregation_type, filter_hash) > (?, ?))
-         ORDER BY aggregation_type, filter_hash LIMIT ?`,
+        `${HEADER_WITH_DATA} WHERE a.user_id = ? AND (? IS NULL OR (a.aggregation_type, a.filter_hash) > (?, ?))
+         ORDER BY a.aggregation_type, a.filter_hash LIMIT ?`,
       )
       .all(userId, after?.[0] ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1) as Row[];
     return page(rows, limit, (row) => [row.aggregation_type, row.filter_hash] as string[], (row) => storedOf(row));
   });
 }
 
-function storedOf(row: Row): StoredAggregation {
+/** A header row joined with its content (HEADER_WITH_DATA) as the stored aggregation. */
+export function storedOf(row: Row): StoredAggregation {
+  if (row.data === null || row.data === undefined) {
+    throw new StoreIntegrityError(`stored data of ${String(row.aggregation_type)} for user ${String(row.user_id)} is missing (no content for its dataHash)`);
+  }
+  // One content serves every header of the user with its dataHash: it must be what the hash names.
+  if (createHash('sha256').update(row.data as string, 'utf8').digest('hex') !== row.data_hash) {
+    throw new StoreIntegrityError(`stored data of ${String(row.aggregation_type)} for user ${String(row.user_id)} does not match its dataHash`);
+  }
   let data: JsonValue;
   try {
     data = JSON.parse(row.data as string) as JsonValue;
@@ -183,6 +196,7 @@ export async function deleteAggregations(store: SqliteContext, keys: readonly De
         if (key.onlyIfExpiresBefore !== undefined && !((row.expires_at as string) < key.onlyIfExpiresBefore)) continue;
         if (key.onlyIfDataHash !== undefined && row.data_hash !== key.onlyIfDataHash) continue;
         remove.run(key.userId, key.aggregationType, key.filterHash);
+        releaseContent(store.db, key.userId, row.data_hash as string);
         deleted++;
         bytesFreed += row.bytes as number;
       }

@@ -15,6 +15,7 @@ import {
 } from '../maintenance.js';
 import { type StoredRecord, fromStoredRecord, storedRecordText, toStoredRecord } from '../record-codec.js';
 import type { ChangeEntry, Page, PageRequest, RunRecord, StoredAggregation } from '../types.js';
+import { putContent, releaseContent } from './contents.js';
 import { recordChange } from './records-change.js';
 import { RUN_COLUMNS, type Row, changeOf, decodeCursor, digestOf, page, runOf, runValues } from './rows.js';
 import type { SqliteContext } from './sqlite-context.js';
@@ -65,6 +66,7 @@ export async function deleteArchivedRows<T extends ArchiveTable>(store: SqliteCo
             (stored, row) => aggregationHeaderText({ ...digestOf(stored), filters: JSON.parse(stored.filters as string) as Filters }) === aggregationHeaderText(row),
             (stored) => stored.bytes as number,
             `DELETE FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`,
+            (stored) => releaseContent(store.db, stored.user_id as string, stored.data_hash as string),
           );
         case 'data_change_log':
           return deleteMatching(
@@ -98,6 +100,7 @@ function deleteMatching<R>(
   same: (stored: Row, row: R) => boolean,
   bytes: (stored: Row) => number,
   removeSql: string,
+  afterDelete?: (stored: Row) => void,
 ): Outcome {
   const outcome: Outcome = { deleted: 0, changed: 0, changedRows: [], missing: 0, bytesFreed: 0 };
   for (const [index, row] of rows.entries()) {
@@ -109,6 +112,7 @@ function deleteMatching<R>(
       outcome.changedRows.push(index);
     } else {
       db.prepare(removeSql).run(...key);
+      afterDelete?.(stored);
       outcome.deleted++;
       outcome.bytesFreed += bytes(stored);
     }
@@ -158,11 +162,13 @@ export async function restoreArchivedRows<T extends ArchiveTable>(store: SqliteC
             (row) => [`SELECT * FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`, [row.userId, row.aggregationType, row.filterHash]],
             (stored, row) => aggregationHeaderText({ ...digestOf(stored), filters: JSON.parse(stored.filters as string) as Filters }) === aggregationHeaderText(row),
             write
-              ? (row) =>
+              ? (row) => {
+                  // The archived data is the content its dataHash names (restore only where the key is free).
+                  putContent(store.db, row.userId, row.dataHash, canonicalJson(row.data));
                   store.db
                     .prepare(
-                      `INSERT INTO precomputed_aggregations (user_id, aggregation_type, filter_hash, version, filters, data, data_hash, as_of,
-                         time_zone, computed_at, expires_at, record_count, compute_ms, bytes, records_revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                      `INSERT INTO precomputed_aggregations (user_id, aggregation_type, filter_hash, version, filters, data_hash, as_of,
+                         time_zone, computed_at, expires_at, record_count, compute_ms, bytes, records_revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
                     )
                     .run(
                       row.userId,
@@ -170,7 +176,6 @@ export async function restoreArchivedRows<T extends ArchiveTable>(store: SqliteC
                       row.filterHash,
                       row.version,
                       filtersText(row.filters),
-                      canonicalJson(row.data),
                       row.dataHash,
                       row.asOf,
                       row.timeZone,
@@ -180,7 +185,8 @@ export async function restoreArchivedRows<T extends ArchiveTable>(store: SqliteC
                       row.metadata.computeMs,
                       row.metadata.bytes,
                       row.recordsRevision ?? null,
-                    )
+                    );
+                }
               : null,
           );
         case 'data_change_log':

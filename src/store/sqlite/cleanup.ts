@@ -2,6 +2,7 @@ import { orphanReason } from '../../core/expected-aggregations.js';
 import { utf8Length } from '../../core/json.js';
 import type { ChunkSetKey, FinishedRunKey, OrphanChunkSet } from '../maintenance.js';
 import type { AggregationKey, ChangeEntry, DeleteOutcome, FilterCombination, Page, PageRequest, RunRecord } from '../types.js';
+import { releaseContent } from './contents.js';
 import { type Row, changeOf, combinationOf, decodeCursor, page, runOf } from './rows.js';
 import type { SqliteContext } from './sqlite-context.js';
 
@@ -49,7 +50,7 @@ export async function deleteStaleFilterCombinations(store: SqliteContext, keys: 
 export async function deleteOrphanAggregations(store: SqliteContext, keys: readonly AggregationKey[]): Promise<DeleteOutcome> {
   return store.run(() =>
     store.db.transaction(() => {
-      const select = store.db.prepare(`SELECT bytes FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`);
+      const select = store.db.prepare(`SELECT bytes, data_hash FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`);
       const remove = store.db.prepare(`DELETE FROM precomputed_aggregations WHERE user_id = ? AND aggregation_type = ? AND filter_hash = ?`);
       const user = store.db.prepare(`SELECT 1 FROM user_stats WHERE user_id = ?`);
       const used = store.db.prepare(`SELECT 1 FROM filter_combinations WHERE user_id = ? AND filter_hash = ?`);
@@ -66,6 +67,7 @@ export async function deleteOrphanAggregations(store: SqliteContext, keys: reado
         const combinationHashes = new Set(userExists && used.get(key.userId, key.filterHash) !== undefined ? [key.filterHash] : []);
         if (orphanReason({ userExists, filterHash: key.filterHash, combinationHashes }) === null) continue;
         remove.run(key.userId, key.aggregationType, key.filterHash);
+        releaseContent(store.db, key.userId, row.data_hash as string);
         deleted++;
         bytesFreed += row.bytes as number;
       }
@@ -150,7 +152,8 @@ export async function deleteFinishedRuns(store: SqliteContext, runs: readonly Fi
   );
 }
 
-// The embedded store keeps every result inline: there are no chunk documents to orphan.
+// The embedded store writes and releases a result's content in the header's own transaction, and keeps
+// no chunk documents: there is nothing to orphan.
 export async function pageOrphanChunkSets(store: SqliteContext, _minAgeMs: number, _request: PageRequest): Promise<Page<OrphanChunkSet>> {
   return store.run(() => ({ items: [], cursor: null, isDone: true }));
 }

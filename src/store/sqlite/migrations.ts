@@ -154,4 +154,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE precomputed_aggregations ADD COLUMN records_revision TEXT;
   ALTER TABLE data_change_log ADD COLUMN revision TEXT;
   `,
+  // Content-addressed results: a result's data lives once per (user, dataHash) in aggregation_contents
+  // (identical data under several filter sets of one user is stored once), and headers refer to it by
+  // data_hash. Existing rows move their data there, one copy per distinct (user, dataHash).
+  `
+  CREATE TABLE aggregation_contents (
+    user_id TEXT NOT NULL,
+    data_hash TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (user_id, data_hash)
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO aggregation_contents (user_id, data_hash, data)
+    SELECT user_id, data_hash, data FROM precomputed_aggregations ORDER BY user_id, data_hash, aggregation_type, filter_hash;
+  ALTER TABLE precomputed_aggregations DROP COLUMN data;
+  CREATE INDEX precomputed_aggregations_by_user_data_hash ON precomputed_aggregations (user_id, data_hash);
+  `,
 ];

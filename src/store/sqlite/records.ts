@@ -21,6 +21,12 @@ import type { SqliteContext } from './sqlite-context.js';
 const USER_TABLES = [
   { table: 'watch_records', key: 'user_id, record_id' },
   { table: 'precomputed_aggregations', key: 'user_id, aggregation_type, filter_hash' },
+  // After the headers: a content row that a header (written meanwhile) still references stays.
+  {
+    table: 'aggregation_contents',
+    key: 'user_id, data_hash',
+    where: 'NOT EXISTS (SELECT 1 FROM precomputed_aggregations h WHERE h.user_id = aggregation_contents.user_id AND h.data_hash = aggregation_contents.data_hash)',
+  },
   { table: 'filter_combinations', key: 'user_id, filter_hash' },
   { table: 'data_change_log', key: 'change_id' },
   { table: 'rollout_overrides', key: 'flag, user_id' },
@@ -128,10 +134,12 @@ export async function deleteRecords(store: SqliteContext, userId: string, record
 export async function deleteUserStep(store: SqliteContext, userId: string): Promise<UserDeletionStep> {
   return store.run(() =>
     store.db.transaction((): UserDeletionStep => {
-      for (const { table, key } of USER_TABLES) {
+      for (const entry of USER_TABLES) {
+        const { table, key } = entry;
+        const where = 'where' in entry ? ` AND ${entry.where}` : '';
         // A bounded step: at most USER_DELETE_STEP rows, by primary key (the tables have no rowid).
         const deleted = store.db
-          .prepare(`DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE user_id = ? LIMIT ${USER_DELETE_STEP})`)
+          .prepare(`DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE user_id = ?${where} LIMIT ${USER_DELETE_STEP})`)
           .run(userId).changes;
         if (deleted > 0) return { deleted, done: false, table };
       }
