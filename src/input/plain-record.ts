@@ -2,8 +2,9 @@ import { type InputRecord, RECORD_LIMITS, inputRecordSchema } from '../core/reco
 import { parseIsoInstant } from '../core/time/iso.js';
 
 // The common case of input validation, without zod: a parsed value that holds only the record's own
-// fields, each of the right type and within its bounds, is copied into the same object zod would return
-// (the schema's keys, in the schema's order, only those present). Anything else (an unknown key, a
+// fields, each of the right type and within its bounds, becomes the same object zod would return (the
+// schema's keys, in the schema's order, only those present): the value itself when its keys are in
+// that order already, else a copy in that order. Anything else (an unknown key, a
 // wrong type, a bound crossed) gets null, and the caller hands the value to the schema itself, which
 // accepts it or says what is wrong in its own words. So the outcome never differs from the schema's;
 // only the common case is quicker (a records file of 100,000 lines spends a fifth of its parse in zod).
@@ -52,12 +53,23 @@ export class SharedStrings {
 export function plainRecord(value: unknown, shared?: SharedStrings): InputRecord | null {
   if (!ENABLED || value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   const v = value as Record<string, unknown>;
-  for (const key in v) if (!KNOWN.has(key)) return null;
+  // Keys in the schema's order (as agg and most tools write records) let the parsed object itself be
+  // the record: one object per record fewer to allocate and collect.
+  let inOrder = true;
+  let next = 0;
+  for (const key in v) {
+    if (!KNOWN.has(key)) return null;
+    if (inOrder) {
+      while (next < FIELDS.length && FIELDS[next] !== key) next++;
+      if (next === FIELDS.length) inOrder = false;
+      else next++;
+    }
+  }
   const id = v.id;
   if (typeof id !== 'string' || id.length < 1 || id.length > RECORD_LIMITS.idLength) return null;
   const watchedAt = v.watchedAt;
   if (watchedAt !== null && (typeof watchedAt !== 'string' || parseIsoInstant(watchedAt) === null)) return null;
-  const record: Record<string, unknown> = { id, watchedAt };
+  const record: Record<string, unknown> = inOrder ? v : { id, watchedAt };
   for (const field of TEXT_FIELDS) {
     const text = v[field];
     if (text === undefined) continue;
