@@ -1,10 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileChangedError, fileWindowSource } from '../../src/input/file-window.js';
 import { loadRecordsFile } from '../../src/input/load-records.js';
+import { openFileWindow } from '../../src/input/read-text.js';
 import { parseRecordsDocument } from '../../src/input/records-document.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agg-file-window-'));
@@ -53,6 +54,19 @@ describe('a records file read through a window', () => {
       expect(() => parseRecordsDocument(source, path)).toThrow(FileChangedError);
     } finally {
       source.close();
+    }
+  });
+
+  it('notices a file that grew after it was opened (loadRecordsFile then refuses it)', () => {
+    const path = join(dir, 'grown.jsonl');
+    writeFileSync(path, `${JSON.stringify(record(1))}\n`);
+    const opened = openFileWindow(path)!;
+    try {
+      expect(opened.unchanged()).toBe(true);
+      appendFileSync(path, `${JSON.stringify(record(2))}\n`);
+      expect(opened.unchanged()).toBe(false);
+    } finally {
+      opened.source.close();
     }
   });
 
