@@ -1,6 +1,5 @@
 import { closeSync, readSync } from 'node:fs';
-import { TakeoutFormatError } from '../takeout/errors.js';
-import type { TextSource } from '../takeout/text-source.js';
+import { type TextSource, decodeEntry, findAscii } from '../takeout/text-source.js';
 
 // A records file read through a window rather than whole: the scanners ask for bytes at increasing
 // offsets and say, after each line or array element, that nothing before it will be asked for again
@@ -106,24 +105,10 @@ export function fileWindowSource(fd: number, size: number, path: string, chunkBy
         i = base + filled;
       }
     },
-    findText: (ascii, from) => {
-      const first = ascii.charCodeAt(0);
-      for (let i = source.find(first, from); i >= 0; i = source.find(first, i + 1)) {
-        let j = 1;
-        while (j < ascii.length && source.code(i + j) === ascii.charCodeAt(j)) j++;
-        if (j === ascii.length) return i;
-      }
-      return -1;
-    },
+    findText: (ascii, from) => findAscii(ascii, from, source.find, source.code),
     text: (start, end) => {
       ensure(end);
-      const bytes = window.subarray(at(start), at(end));
-      try {
-        return strict.decode(bytes);
-      } catch (error) {
-        if (error instanceof RangeError) throw new TakeoutFormatError(`${end - start} bytes of text without a break near ${source.position(start)}: too large to be one entry`);
-        throw new TakeoutFormatError(`not UTF-8 text near ${source.position(start)} (save the file as UTF-8)`);
-      }
+      return decodeEntry(strict, window.subarray(at(start), at(end)), start, source);
     },
     // Messages only: read the file again from its start, a chunk at a time, counting lines.
     position: (offset) => {

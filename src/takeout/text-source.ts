@@ -54,29 +54,15 @@ export function stringSource(text: string): TextSource {
 export function utf8Source(bytes: Uint8Array): TextSource {
   const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   const lenient = new TextDecoder('utf-8', { ignoreBOM: true });
+  const code = (i: number): number => (i < bytes.length ? bytes[i]! : NaN);
+  const find = (c: number, from: number): number => bytes.indexOf(c, from);
   const source: TextSource = {
     start: bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0,
     length: bytes.length,
-    code: (i) => (i < bytes.length ? bytes[i]! : NaN),
-    find: (code, from) => bytes.indexOf(code, from),
-    findText: (ascii, from) => {
-      const first = ascii.charCodeAt(0);
-      for (let i = bytes.indexOf(first, from); i >= 0; i = bytes.indexOf(first, i + 1)) {
-        let j = 1;
-        while (j < ascii.length && bytes[i + j] === ascii.charCodeAt(j)) j++;
-        if (j === ascii.length) return i;
-      }
-      return -1;
-    },
-    text: (start, end) => {
-      try {
-        return strict.decode(bytes.subarray(start, end));
-      } catch (error) {
-        // A RangeError: more text than one JS string can hold (about 512 MiB), which no entry is.
-        if (error instanceof RangeError) throw new TakeoutFormatError(`${end - start} bytes of text without a break near ${source.position(start)}: too large to be one entry`);
-        throw new TakeoutFormatError(`not UTF-8 text near ${source.position(start)} (save the file as UTF-8)`);
-      }
-    },
+    code,
+    find,
+    findText: (ascii, from) => findAscii(ascii, from, find, code),
+    text: (start, end) => decodeEntry(strict, bytes.subarray(start, end), start, source),
     position: (offset) => {
       let line = 1;
       let lineStart = 0;
@@ -89,6 +75,28 @@ export function utf8Source(bytes: Uint8Array): TextSource {
     offsetIn: (start, text, index) => start + new TextEncoder().encode(text.slice(0, index)).length,
   };
   return source;
+}
+
+/** Index of an ASCII string at or after `from` in a byte source, or -1: its first byte by `find`, then the rest. */
+export function findAscii(ascii: string, from: number, find: (code: number, from: number) => number, code: (i: number) => number): number {
+  const first = ascii.charCodeAt(0);
+  for (let i = find(first, from); i >= 0; i = find(first, i + 1)) {
+    let j = 1;
+    while (j < ascii.length && code(i + j) === ascii.charCodeAt(j)) j++;
+    if (j === ascii.length) return i;
+  }
+  return -1;
+}
+
+/** The strict UTF-8 text of one entry's bytes (starting at `start` in `source`), or a TakeoutFormatError naming where. */
+export function decodeEntry(strict: { decode(bytes: Uint8Array): string }, bytes: Uint8Array, start: number, source: Pick<TextSource, 'position'>): string {
+  try {
+    return strict.decode(bytes);
+  } catch (error) {
+    // A RangeError: more text than one JS string can hold (about 512 MiB), which no entry is.
+    if (error instanceof RangeError) throw new TakeoutFormatError(`${bytes.length} bytes of text without a break near ${source.position(start)}: too large to be one entry`);
+    throw new TakeoutFormatError(`not UTF-8 text near ${source.position(start)} (save the file as UTF-8)`);
+  }
 }
 
 export function sourceOf(input: string | Uint8Array): TextSource {

@@ -11,6 +11,7 @@ import type { InputRecord } from '../../src/core/record.js';
 import { buildConfig } from '../../src/config/config.js';
 import { collectStatus } from '../../src/status/collect.js';
 import { toAggregationWrite } from '../../src/store/aggregation-write.js';
+import { paginate } from '../../src/store/paginate.js';
 import { LOCAL_DB_FILE } from '../../src/store/sqlite/sqlite-store.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -63,13 +64,8 @@ export function writesFor(userId: string, input: InputRecord[], filterSets: Filt
 
 async function collect<T>(next: (request: PageRequest) => Promise<Page<T>>): Promise<T[]> {
   const out: T[] = [];
-  let cursor: string | null = null;
-  for (;;) {
-    const page: Page<T> = await next({ cursor });
-    out.push(...page.items);
-    if (page.isDone) return out;
-    cursor = page.cursor;
-  }
+  for await (const item of paginate(next)) out.push(item);
+  return out;
 }
 
 const keyOf = (write: AggregationWrite): AggregationKey => ({ userId: write.userId, aggregationType: write.aggregationType, filterHash: write.filterHash });

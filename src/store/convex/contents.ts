@@ -61,12 +61,14 @@ export function entryKey(key: { userId: string; aggregationType: string; filterH
   return `${key.userId}\u0000${key.aggregationType}\u0000${key.filterHash}`;
 }
 
+const contentId = (key: { userId: string; dataHash: string }): string => `${key.userId}\u0000${key.dataHash}`;
+
 /** Puts the pieces of each distinct content once. */
 export async function putContents(calls: ConvexCalls, contents: readonly { userId: string; dataHash: string; json: string }[]): Promise<void> {
   const seen = new Set<string>();
   const chunks: { userId: string; dataHash: string; seq: number; text: string }[] = [];
   for (const content of contents) {
-    const id = `${content.userId}\u0000${content.dataHash}`;
+    const id = contentId(content);
     if (seen.has(id)) continue;
     seen.add(id);
     splitText(content.json, CHUNK_CHARS).forEach((text, seq) => chunks.push({ userId: content.userId, dataHash: content.dataHash, seq, text }));
@@ -82,7 +84,7 @@ export async function putContents(calls: ConvexCalls, contents: readonly { userI
  */
 export async function deleteContents(calls: ConvexCalls, keys: readonly ContentKey[], orphanAfterMs?: number): Promise<{ deleted: number; bytesFreed: number }> {
   const total = { deleted: 0, bytesFreed: 0 };
-  const unique = [...new Map(keys.map((key) => [`${key.userId}\u0000${key.dataHash}`, key])).values()];
+  const unique = [...new Map(keys.map((key) => [contentId(key), key])).values()];
   for (const batch of batchBySize(unique, 500, ITEMS_BYTES_BUDGET, contentDeleteCost)) {
     let pending: readonly ContentKey[] = batch;
     while (pending.length > 0) {

@@ -10,7 +10,7 @@ import type Database from 'better-sqlite3';
  * upsert) writes the text again, which changes nothing for the other headers that share it.
  */
 export function putContent(db: Database.Database, userId: string, dataHash: string, json: string, rewrite = false): void {
-  db.prepare(`INSERT OR ${rewrite ? 'REPLACE' : 'IGNORE'} INTO aggregation_contents (user_id, data_hash, data) VALUES (?, ?, ?)`).run(userId, dataHash, json);
+  statementsOf(db)[rewrite ? 'replace' : 'insert'].run(userId, dataHash, json);
 }
 
 /**
@@ -18,10 +18,32 @@ export function putContent(db: Database.Database, userId: string, dataHash: stri
  * precomputed_aggregations_by_user_data_hash). Call after the header was deleted or replaced.
  */
 export function releaseContent(db: Database.Database, userId: string, dataHash: string): void {
-  db.prepare(
-    `DELETE FROM aggregation_contents WHERE user_id = ? AND data_hash = ?
-       AND NOT EXISTS (SELECT 1 FROM precomputed_aggregations WHERE user_id = ? AND data_hash = ?)`,
-  ).run(userId, dataHash, userId, dataHash);
+  statementsOf(db).release.run(userId, dataHash, userId, dataHash);
+}
+
+interface ContentStatements {
+  readonly insert: Database.Statement;
+  readonly replace: Database.Statement;
+  readonly release: Database.Statement;
+}
+
+// Called once per result written or deleted: each database prepares these once, not once per call.
+const prepared = new WeakMap<Database.Database, ContentStatements>();
+
+function statementsOf(db: Database.Database): ContentStatements {
+  let statements = prepared.get(db);
+  if (statements === undefined) {
+    statements = {
+      insert: db.prepare(`INSERT OR IGNORE INTO aggregation_contents (user_id, data_hash, data) VALUES (?, ?, ?)`),
+      replace: db.prepare(`INSERT OR REPLACE INTO aggregation_contents (user_id, data_hash, data) VALUES (?, ?, ?)`),
+      release: db.prepare(
+        `DELETE FROM aggregation_contents WHERE user_id = ? AND data_hash = ?
+           AND NOT EXISTS (SELECT 1 FROM precomputed_aggregations WHERE user_id = ? AND data_hash = ?)`,
+      ),
+    };
+    prepared.set(db, statements);
+  }
+  return statements;
 }
 
 /** The header columns joined with its content's text (`data`, null when the content is missing). */
