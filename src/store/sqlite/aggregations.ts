@@ -17,7 +17,7 @@ import type {
   UpsertOutcome,
 } from '../types.js';
 import { HEADER_WITH_DATA, putContent, releaseContent } from './contents.js';
-import { type Row, decodeCursor, digestOf, page } from './rows.js';
+import { type Row, afterKey, decodeCursor, digestOf, page } from './rows.js';
 import type { SqliteContext } from './sqlite-context.js';
 
 // Stored aggregations in the embedded store: every result is one header row; its data lives once per
@@ -123,15 +123,15 @@ export async function refreshAggregations(store: SqliteContext, items: readonly 
 export async function pageAllDigests(store: SqliteContext, request: PageRequest): Promise<Page<AggregationDigest>> {
   return store.run(() => {
     const limit = request.limit ?? 2000;
-    const after = request.cursor === null ? null : decodeCursor(request.cursor, 3);
+    const key = afterKey(['user_id', 'aggregation_type', 'filter_hash'], request.cursor === null ? null : decodeCursor(request.cursor, 3));
     const rows = store.db
       .prepare(
         `SELECT user_id, aggregation_type, filter_hash, version, data_hash, as_of, time_zone, computed_at, expires_at, record_count, compute_ms, bytes, records_revision
          FROM precomputed_aggregations
-         WHERE (? IS NULL OR (user_id, aggregation_type, filter_hash) > (?, ?, ?))
+         WHERE TRUE${key.and}
          ORDER BY user_id, aggregation_type, filter_hash LIMIT ?`,
       )
-      .all(after?.[0] ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1) as Row[];
+      .all(...key.values, limit + 1) as Row[];
     return page(rows, limit, (row) => [row.user_id, row.aggregation_type, row.filter_hash] as string[], digestOf);
   });
 }
@@ -148,13 +148,10 @@ export async function readAggregation(store: SqliteContext, key: AggregationKey)
 export async function pageUserAggregations(store: SqliteContext, userId: string, request: PageRequest): Promise<Page<StoredAggregation>> {
   return store.run(() => {
     const limit = request.limit ?? 500;
-    const after = request.cursor === null ? null : decodeCursor(request.cursor, 2);
+    const key = afterKey(['a.aggregation_type', 'a.filter_hash'], request.cursor === null ? null : decodeCursor(request.cursor, 2));
     const rows = store.db
-      .prepare(
-        `${HEADER_WITH_DATA} WHERE a.user_id = ? AND (? IS NULL OR (a.aggregation_type, a.filter_hash) > (?, ?))
-         ORDER BY a.aggregation_type, a.filter_hash LIMIT ?`,
-      )
-      .all(userId, after?.[0] ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1) as Row[];
+      .prepare(`${HEADER_WITH_DATA} WHERE a.user_id = ?${key.and} ORDER BY a.aggregation_type, a.filter_hash LIMIT ?`)
+      .all(userId, ...key.values, limit + 1) as Row[];
     return page(rows, limit, (row) => [row.aggregation_type, row.filter_hash] as string[], (row) => storedOf(row));
   });
 }
@@ -208,15 +205,15 @@ export async function deleteAggregations(store: SqliteContext, keys: readonly De
 export async function pageExpired(store: SqliteContext, before: string, request: PageRequest): Promise<Page<AggregationDigest>> {
   return store.run(() => {
     const limit = request.limit ?? 2000;
-    const after = request.cursor === null ? null : decodeCursor(request.cursor, 4);
+    const key = afterKey(['expires_at', 'user_id', 'aggregation_type', 'filter_hash'], request.cursor === null ? null : decodeCursor(request.cursor, 4));
     const rows = store.db
       .prepare(
         `SELECT user_id, aggregation_type, filter_hash, version, data_hash, as_of, time_zone, computed_at, expires_at, record_count, compute_ms, bytes, records_revision
          FROM precomputed_aggregations
-         WHERE expires_at < ? AND (? IS NULL OR (expires_at, user_id, aggregation_type, filter_hash) > (?, ?, ?, ?))
+         WHERE expires_at < ?${key.and}
          ORDER BY expires_at, user_id, aggregation_type, filter_hash LIMIT ?`,
       )
-      .all(before, after?.[0] ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, after?.[3] ?? null, limit + 1) as Row[];
+      .all(before, ...key.values, limit + 1) as Row[];
     return page(rows, limit, (row) => [row.expires_at, row.user_id, row.aggregation_type, row.filter_hash] as string[], digestOf);
   });
 }

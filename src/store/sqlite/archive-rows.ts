@@ -17,7 +17,7 @@ import { type StoredRecord, fromStoredRecord, storedRecordText, toStoredRecord }
 import type { ChangeEntry, Page, PageRequest, RunRecord, StoredAggregation } from '../types.js';
 import { putContent, releaseContent } from './contents.js';
 import { recordChange } from './records-change.js';
-import { RUN_COLUMNS, type Row, changeOf, decodeCursor, digestOf, page, runOf, runValues } from './rows.js';
+import { RUN_COLUMNS, type Row, afterKey, changeOf, decodeCursor, digestOf, page, runOf, runValues } from './rows.js';
 import type { SqliteContext } from './sqlite-context.js';
 
 // The rows `agg archive` moves out of the embedded store and back: paged for export, deleted only while
@@ -40,14 +40,14 @@ function storedOf(record: ArchivedRecord): StoredRecord {
 export async function pageArchivableRecords(store: SqliteContext, userId: string, before: string, request: PageRequest): Promise<Page<ArchivedRecord>> {
   return store.run(() => {
     const limit = request.limit ?? 4000;
-    const after = request.cursor === null ? null : decodeCursor(request.cursor, 2);
+    const key = afterKey(['watched_at', 'record_id'], request.cursor === null ? null : decodeCursor(request.cursor, 2));
     const rows = store.db
       .prepare(
         `SELECT record_id, watched_at, body FROM watch_records
-         WHERE user_id = ? AND watched_at IS NOT NULL AND watched_at < ? AND (? IS NULL OR (watched_at, record_id) > (?, ?))
+         WHERE user_id = ? AND watched_at IS NOT NULL AND watched_at < ?${key.and}
          ORDER BY watched_at, record_id LIMIT ?`,
       )
-      .all(userId, before, after?.[0] ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1) as Row[];
+      .all(userId, before, ...key.values, limit + 1) as Row[];
     return page(rows, limit, (row) => [row.watched_at, row.record_id] as string[], (row) => ({ userId, ...(JSON.parse(row.body as string) as StoredRecord) }));
   });
 }

@@ -1,5 +1,5 @@
 import type { ChangeEntry, ChangeVersion, PendingUser } from '../types.js';
-import { type Row, changeOf } from './rows.js';
+import { type Row, afterKey, changeOf } from './rows.js';
 import type { SqliteContext } from './sqlite-context.js';
 
 // The embedded store's change log, as incremental backfill reads and marks it.
@@ -7,11 +7,12 @@ import type { SqliteContext } from './sqlite-context.js';
 export async function* pendingUsers(store: SqliteContext): AsyncIterable<PendingUser> {
   let after: string | null = null;
   for (;;) {
+    const key = afterKey(['user_id'], after === null ? null : [after]);
     const users = await store.run(
       () =>
         store.db
-          .prepare(`SELECT DISTINCT user_id FROM data_change_log WHERE processed = 0 AND (? IS NULL OR user_id > ?) ORDER BY user_id LIMIT 500`)
-          .all(after, after) as Row[],
+          .prepare(`SELECT DISTINCT user_id FROM data_change_log WHERE processed = 0${key.and} ORDER BY user_id LIMIT 500`)
+          .all(...key.values) as Row[],
     );
     if (users.length === 0) return;
     for (const { user_id: userId } of users) {

@@ -3,7 +3,7 @@ import { utf8Length } from '../../core/json.js';
 import type { ChunkSetKey, FinishedRunKey, OrphanChunkSet } from '../maintenance.js';
 import type { AggregationKey, ChangeEntry, DeleteOutcome, FilterCombination, Page, PageRequest, RunRecord } from '../types.js';
 import { releaseContent } from './contents.js';
-import { type Row, changeOf, combinationOf, decodeCursor, page, runOf } from './rows.js';
+import { type Row, afterKey, changeOf, combinationOf, decodeCursor, page, runOf } from './rows.js';
 import type { SqliteContext } from './sqlite-context.js';
 
 // What `agg cleanup` deletes from the embedded store: each deletion re-checks its condition in its own
@@ -12,13 +12,10 @@ import type { SqliteContext } from './sqlite-context.js';
 export async function pageStaleFilterCombinations(store: SqliteContext, before: string, request: PageRequest): Promise<Page<FilterCombination>> {
   return store.run(() => {
     const limit = request.limit ?? 2000;
-    const after = request.cursor === null ? null : decodeCursor(request.cursor, 3);
+    const key = afterKey(['last_used', 'user_id', 'filter_hash'], request.cursor === null ? null : decodeCursor(request.cursor, 3));
     const rows = store.db
-      .prepare(
-        `SELECT * FROM filter_combinations WHERE last_used < ? AND (? IS NULL OR (last_used, user_id, filter_hash) > (?, ?, ?))
-         ORDER BY last_used, user_id, filter_hash LIMIT ?`,
-      )
-      .all(before, after?.[0] ?? null, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1) as Row[];
+      .prepare(`SELECT * FROM filter_combinations WHERE last_used < ?${key.and} ORDER BY last_used, user_id, filter_hash LIMIT ?`)
+      .all(before, ...key.values, limit + 1) as Row[];
     return page(rows, limit, (row) => [row.last_used, row.user_id, row.filter_hash] as string[], combinationOf);
   });
 }
@@ -79,13 +76,10 @@ export async function deleteOrphanAggregations(store: SqliteContext, keys: reado
 export async function pageProcessedChanges(store: SqliteContext, before: string, request: PageRequest): Promise<Page<ChangeEntry>> {
   return store.run(() => {
     const limit = request.limit ?? 4000;
-    const after = request.cursor === null ? null : decodeCursor(request.cursor, 2);
+    const key = afterKey(['changed_at', 'change_id'], request.cursor === null ? null : decodeCursor(request.cursor, 2));
     const rows = store.db
-      .prepare(
-        `SELECT * FROM data_change_log WHERE processed = 1 AND changed_at < ? AND (? IS NULL OR (changed_at, change_id) > (?, ?))
-         ORDER BY changed_at, change_id LIMIT ?`,
-      )
-      .all(before, after?.[0] ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1) as Row[];
+      .prepare(`SELECT * FROM data_change_log WHERE processed = 1 AND changed_at < ?${key.and} ORDER BY changed_at, change_id LIMIT ?`)
+      .all(before, ...key.values, limit + 1) as Row[];
     return page(rows, limit, (row) => [row.changed_at, row.change_id] as string[], changeOf);
   });
 }
@@ -117,13 +111,10 @@ export async function deleteProcessedChanges(store: SqliteContext, changeIds: re
 export async function pageFinishedRuns(store: SqliteContext, before: string, request: PageRequest): Promise<Page<RunRecord>> {
   return store.run(() => {
     const limit = request.limit ?? 1000;
-    const after = request.cursor === null ? null : decodeCursor(request.cursor, 2);
+    const key = afterKey(['finished_at', 'run_id'], request.cursor === null ? null : decodeCursor(request.cursor, 2));
     const rows = store.db
-      .prepare(
-        `SELECT * FROM agg_runs WHERE finished_at IS NOT NULL AND finished_at < ? AND (? IS NULL OR (finished_at, run_id) > (?, ?))
-         ORDER BY finished_at, run_id LIMIT ?`,
-      )
-      .all(before, after?.[0] ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1) as Row[];
+      .prepare(`SELECT * FROM agg_runs WHERE finished_at IS NOT NULL AND finished_at < ?${key.and} ORDER BY finished_at, run_id LIMIT ?`)
+      .all(before, ...key.values, limit + 1) as Row[];
     return page(rows, limit, (row) => [row.finished_at, row.run_id] as string[], runOf);
   });
 }

@@ -12,7 +12,7 @@ import type {
   UserSummary,
 } from '../types.js';
 import { recordChange } from './records-change.js';
-import { type Row, decodeCursor, page, userOf } from './rows.js';
+import { type Row, afterKey, decodeCursor, page, userOf } from './rows.js';
 import type { SqliteContext } from './sqlite-context.js';
 
 // Users and their records in the embedded store.
@@ -38,10 +38,10 @@ const USER_DELETE_STEP = 2000;
 export async function listUsers(store: SqliteContext, request: PageRequest): Promise<Page<UserSummary>> {
   return store.run(() => {
     const limit = request.limit ?? 1000;
-    const after = request.cursor === null ? null : decodeCursor(request.cursor, 1)[0]!;
+    const key = afterKey(['user_id'], request.cursor === null ? null : decodeCursor(request.cursor, 1));
     const rows = store.db
-      .prepare(`SELECT * FROM user_stats WHERE (? IS NULL OR user_id > ?) ORDER BY user_id LIMIT ?`)
-      .all(after, after, limit + 1) as Row[];
+      .prepare(`SELECT * FROM user_stats WHERE TRUE${key.and} ORDER BY user_id LIMIT ?`)
+      .all(...key.values, limit + 1) as Row[];
     return page(rows, limit, (row) => [row.user_id as string], userOf);
   });
 }
@@ -108,11 +108,11 @@ export async function putRecords(store: SqliteContext, write: RecordWrite): Prom
 
 export async function pageRecords(store: SqliteContext, userId: string, request: PageRequest): Promise<Page<InputRecord>> {
   return store.run(() => {
-    const limit = request.limit ?? 8000;
-    const after = request.cursor === null ? null : decodeCursor(request.cursor, 1)[0]!;
+    const limit = request.limit ?? 2000;
+    const key = afterKey(['record_id'], request.cursor === null ? null : decodeCursor(request.cursor, 1));
     const rows = store.db
-      .prepare(`SELECT record_id, body FROM watch_records WHERE user_id = ? AND (? IS NULL OR record_id > ?) ORDER BY record_id LIMIT ?`)
-      .all(userId, after, after, limit + 1) as Row[];
+      .prepare(`SELECT record_id, body FROM watch_records WHERE user_id = ?${key.and} ORDER BY record_id LIMIT ?`)
+      .all(userId, ...key.values, limit + 1) as Row[];
     return page(rows, limit, (row) => [row.record_id as string], (row) => fromStoredRecord(JSON.parse(row.body as string) as StoredRecord));
   });
 }
