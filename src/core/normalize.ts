@@ -12,10 +12,8 @@ import type { ZoneClock } from './time/zone.js';
  */
 export interface NormalizedRecord {
   readonly id: string;
-  /** Epoch milliseconds; NaN when undated. */
+  /** Epoch milliseconds; NaN when undated (its ISO text is formatIsoInstant(t): not kept, 40 bytes a record). */
   readonly t: number;
-  /** Canonical ISO instant, or null when undated. */
-  readonly watchedAt: string | null;
   readonly channelTitle: string;
   readonly channelUrl: string | null;
   readonly product: Product;
@@ -69,17 +67,26 @@ export class RecordNormalizer implements NormalizedInput {
   readonly records: NormalizedRecord[] = [];
   adCount = 0;
   readonly #seen = new Set<string>();
+  // One copy of each channel title and URL: parsed input gives every record its own, and a heavy user
+  // repeats a few hundred channels over 100,000 records (10 MiB of duplicate strings).
+  readonly #strings = new Map<string, string>();
 
   constructor(readonly clock: ZoneClock) {}
 
   add(input: readonly InputRecord[]): void {
-    const ads = normalizeInto(input, this.clock, this.#seen, this.records);
+    const ads = normalizeInto(input, this.clock, this.#seen, this.#strings, this.records);
     this.adCount += ads;
   }
 }
 
 /** Appends the normalized form of each record that is not an ad to `records`; answers how many were ads. */
-function normalizeInto(input: readonly InputRecord[], clock: ZoneClock, seen: Set<string>, records: NormalizedRecord[]): number {
+function normalizeInto(input: readonly InputRecord[], clock: ZoneClock, seen: Set<string>, strings: Map<string, string>, records: NormalizedRecord[]): number {
+  const intern = (text: string): string => {
+    const known = strings.get(text);
+    if (known !== undefined) return known;
+    strings.set(text, text);
+    return text;
+  };
   let adCount = 0;
   for (const raw of input) {
     if (seen.has(raw.id)) throw new DuplicateRecordIdError(raw.id);
@@ -93,20 +100,16 @@ function normalizeInto(input: readonly InputRecord[], clock: ZoneClock, seen: Se
     const channel = raw.channelTitle || '';
     const topics = raw.topics && raw.topics.length > 0 ? raw.topics : topicsOfMask(deriveTopicMask(title, channel));
     let year = -1, month = -1, day = -1, dayOfWeek = -1, hour = -1, monthIndex = -1, dayNumber = -1, msOfDay = -1;
-    let watchedAt: string | null = null;
     if (t !== null) {
       const local = clock.local(t);
       ({ year, month, day, hour, monthIndex, dayNumber, msOfDay } = local);
       dayOfWeek = local.weekday;
-      // Input is usually canonical already; only re-format the rest.
-      watchedAt = raw.watchedAt!.length === 24 && raw.watchedAt!.endsWith('Z') ? raw.watchedAt! : formatIsoInstant(t);
     }
     records.push({
       id: raw.id,
       t: t ?? NaN,
-      watchedAt,
-      channelTitle: channel || UNKNOWN_CHANNEL,
-      channelUrl: raw.channelUrl || null,
+      channelTitle: channel ? intern(channel) : UNKNOWN_CHANNEL,
+      channelUrl: raw.channelUrl ? intern(raw.channelUrl) : null,
       product: raw.product === 'YouTube Music' ? 'YouTube Music' : 'YouTube',
       topics,
       channel: -1,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AggregationDefinition } from './definition.js';
+import { formatIsoInstant } from '../time/iso.js';
 
 /** A new session starts when more than 30 whole minutes separate two records (spec §3.6 A). */
 export const SESSION_GAP_MINUTES = 30;
@@ -57,10 +58,10 @@ export const sessionAnalysis: AggregationDefinition<SessionAnalysis> = {
       sessions.push({
         avgGapMinutes: recordIds.length > 1 ? gapSum / (recordIds.length - 1) : 0,
         duration,
-        endTime: last.watchedAt!,
+        endTime: formatIsoInstant(last.t),
         id: `session-${sessions.length + 1}`,
         recordIds,
-        startTime: first.watchedAt!,
+        startTime: formatIsoInstant(first.t),
       });
     }
     const totalSessions = sessions.length;
