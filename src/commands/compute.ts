@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { AggregationType } from '../core/aggregations/definition.js';
 import { type AggregationResult, iterateAggregations, summarizeDataset } from '../core/compute.js';
+import { collectingBetweenFilterSets } from '../runtime/heap.js';
 import { type Dataset, prepareDataset } from '../core/dataset.js';
 import { DEFAULT_FILTERS, DEFAULT_GRID, type Filters, canonicalFilters } from '../core/filters.js';
 import { canonicalJson } from '../core/json.js';
@@ -82,7 +83,7 @@ function* outputChunks(
   // The document's shape is agg.compute/v1 (src/cli/json-schemas/compute.ts); its id comes first.
   if (format === 'json') yield `{"schema":"agg.compute/v1","asOf":${JSON.stringify(summary.asOf)},"timeZone":${JSON.stringify(summary.timeZone)},"results":[`;
   let first = true;
-  for (const result of iterateAggregations(dataset, types, sets)) {
+  for (const result of collectingBetweenFilterSets(iterateAggregations(dataset, types, sets))) {
     if (signal?.aborted) throw new Stopped();
     yield format === 'json' && !first ? `,${envelopeHead(result)}` : envelopeHead(result);
     yield result.json;
@@ -173,7 +174,7 @@ export async function runCompute(file: string, options: ComputeOptions, io: CliI
   // dropped once its lines are made. --json has the data.
   const rows: string[][] = [];
   const summaries: string[] = [];
-  for (const result of iterateAggregations(dataset, types, sets)) {
+  for (const result of collectingBetweenFilterSets(iterateAggregations(dataset, types, sets))) {
     rows.push([`${result.type} v${result.version}`, truncate(describeFilters(result.filters), 40), formatBytes(result.shape.bytes)]);
     summaries.push(`  ${truncate(summarizeResult(result.type, result.data), 78)}`);
   }

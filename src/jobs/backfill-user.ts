@@ -11,6 +11,7 @@ import { yieldIfBusy } from '../runtime/yield.js';
 import type { AggregationWrite, ChangeVersion, RefreshItem } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import { readConsistently } from './consistent-records.js';
+import { collectGarbageIfGrown } from '../runtime/heap.js';
 import { type RenewalPolicy, planRow } from './renewal.js';
 import { NO_DATED_RECORDS_AS_OF, aggregationKeyString, userFilterSets } from './user-data.js';
 
@@ -163,6 +164,7 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
     });
 
   for (const { filters } of filterSets) {
+    collectGarbageIfGrown();
     let started = performance.now();
     for (const result of iterateAggregations(dataset, spec.types, [filters])) {
       const computeMs = Math.round((performance.now() - started) * 1000) / 1000;

@@ -76,6 +76,9 @@ export interface SqliteOpenOptions {
 function prepareDatabase(db: Database.Database, path: string | null): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // SQLite's own default page cache (2 MiB), not better-sqlite3's 16 MiB: a heavy user's results are
+  // written once and read through the OS's cache, and the larger cache was 8 MiB of a 200 MiB budget.
+  db.pragma('cache_size = -2000');
   migrate(db, path);
 }
 
