@@ -15,6 +15,7 @@ function redacting(stream: OutputStream, redactor: Redactor): OutputStream {
 export async function runCli(args: readonly string[], external: CliIo): Promise<number> {
   const redactor = new Redactor();
   redactor.add(external.env.CONVEX_DEPLOY_KEY);
+  redactor.add(external.env.CONVEX_SELF_HOSTED_ADMIN_KEY);
   args.forEach((arg, i) => {
     if (args[i - 1] === '--admin-key') redactor.add(arg);
     if (arg.startsWith('--admin-key=')) redactor.add(arg.slice('--admin-key='.length));

@@ -54,7 +54,7 @@ export async function buildProgram(io: CommandIo, setExit: (code: number) => voi
     .version(VERSION, '-V, --version')
     .option('--debug', 'print stack traces for unexpected errors')
     .addOption(option('--url <url>', 'Convex deployment URL', { shown: 'CONVEX_URL, a framework-prefixed *_CONVEX_URL or CONVEX_DEPLOYMENT in the environment, .env.local or .env; else derived from the deploy key' }))
-    .option('--env-file <file>', 'read CONVEX_URL, CONVEX_DEPLOYMENT and CONVEX_DEPLOY_KEY from this dotenv file instead of .env.local and .env')
+    .addOption(option('--env-file <file>', 'read CONVEX_URL, CONVEX_DEPLOYMENT and CONVEX_DEPLOY_KEY from this dotenv file instead of .env.local and .env', { shown: 'AGG_ENV_FILE' }))
     .addOption(option('--admin-key <key>', 'deploy key for internal functions; never printed', { shown: 'CONVEX_DEPLOY_KEY in the environment, .env.local or .env' }))
     .addOption(option('--component <name>', 'where the app mounts the agg component', { shown: environmentDefault('agg', 'AGG_COMPONENT') }))
     .addOption(option('--local <dir>', 'use the embedded store in this directory', { shown: environmentDefault('./.agg when no deployment is configured', 'AGG_LOCAL_DIR') }))

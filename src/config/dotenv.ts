@@ -18,13 +18,13 @@ export interface DotenvSource {
  * The dotenv files agg reads, most specific first: `envFile` alone when given (as `npx convex --env-file`
  * does; it must be readable), else `.env.local` then `.env` in `dir` (missing files are fine).
  */
-export function readDotenvSources(dir: string, envFile?: string): DotenvSource[] {
+export function readDotenvSources(dir: string, envFile?: string, named = '--env-file'): DotenvSource[] {
   if (envFile !== undefined) {
-    if (envFile.trim() === '') throw new UsageError('--env-file is empty (expected a dotenv file such as .env.production)');
+    if (envFile.trim() === '') throw new UsageError(`${named} is empty (expected a dotenv file such as .env.production)`);
     try {
       return [{ name: envFile, values: parseDotenv(readFileSync(resolve(dir, envFile), 'utf8')) }];
     } catch (error) {
-      throw new UsageError(`--env-file ${envFile}: ${unreadableReason(error)}`);
+      throw new UsageError(`${named} ${envFile}: ${unreadableReason(error)}`);
     }
   }
   const sources: DotenvSource[] = [];

@@ -39,12 +39,18 @@ export const CONVEX_URL_VARIABLES = [
   'EXPO_PUBLIC_CONVEX_URL',
   'REACT_APP_CONVEX_URL',
   'NUXT_PUBLIC_CONVEX_URL',
+  // A self-hosted backend's, as `npx convex dev` writes it for one (with CONVEX_SELF_HOSTED_ADMIN_KEY).
+  'CONVEX_SELF_HOSTED_URL',
 ] as const;
 
 /** agg's own package name: a convex.json beside its package.json deploys agg's functions, it is no app. */
 export const AGG_PACKAGE_NAME = 'agg';
 
 const DEPLOY_KEY_HINT = 'set CONVEX_DEPLOY_KEY (Dashboard → Settings → Deploy keys) or pass --admin-key; or pass --local DIR to use the embedded store';
+const SELF_HOSTED_KEY_HINT = 'set CONVEX_SELF_HOSTED_ADMIN_KEY (the backend\'s admin key) or pass --admin-key; or pass --local DIR to use the embedded store';
+
+/** Where a deploy key may be set, in the order agg takes it: the cloud's, then a self-hosted backend's. */
+const KEY_VARIABLES = ['CONVEX_DEPLOY_KEY', 'CONVEX_SELF_HOSTED_ADMIN_KEY'] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -186,9 +192,10 @@ export type OnSecret = (secret: string | undefined) => void;
  */
 export function resolveStoreTarget(options: StoreOptions, env: Env, cwd: string, onSecret: OnSecret): StoreTarget {
   onSecret(options.adminKey);
-  onSecret(env.CONVEX_DEPLOY_KEY);
-  const files = readDotenvSources(cwd, options.envFile);
-  for (const file of files) onSecret(file.values.CONVEX_DEPLOY_KEY);
+  for (const name of KEY_VARIABLES) onSecret(env[name]);
+  // AGG_ENV_FILE: Node 20 itself takes an --env-file from anywhere on its command line.
+  const files = options.envFile !== undefined || !present(env.AGG_ENV_FILE) ? readDotenvSources(cwd, options.envFile) : readDotenvSources(cwd, env.AGG_ENV_FILE, 'AGG_ENV_FILE');
+  for (const file of files) for (const name of KEY_VARIABLES) onSecret(file.values[name]);
 
   if (options.local !== undefined && (options.url !== undefined || options.adminKey !== undefined)) {
     throw new UsageError('--local selects the embedded store; it cannot be combined with --url or --admin-key');
@@ -200,17 +207,19 @@ export function resolveStoreTarget(options: StoreOptions, env: Env, cwd: string,
   }
 
   if (options.adminKey !== undefined && options.adminKey.trim() === '') throw new UsageError('--admin-key is empty (expected a deploy key such as dev:happy-animal-123|…)');
-  if (env.CONVEX_DEPLOY_KEY !== undefined && env.CONVEX_DEPLOY_KEY.trim() === '') {
-    throw new UsageError('CONVEX_DEPLOY_KEY is set but empty (an unset CI secret?): give it a deploy key, or unset it');
+  for (const name of KEY_VARIABLES) {
+    if (env[name] !== undefined && env[name].trim() === '') throw new UsageError(`${name} is set but empty (an unset CI secret?): give it a deploy key, or unset it`);
   }
-  const adminKey = [options.adminKey, env.CONVEX_DEPLOY_KEY, ...files.map((file) => file.values.CONVEX_DEPLOY_KEY)].find(present)?.trim();
+  const keyOf = (values: Env): (string | undefined)[] => KEY_VARIABLES.map((name) => values[name]);
+  const adminKey = [options.adminKey, ...keyOf(env), ...files.flatMap((file) => keyOf(file.values as Env))].find(present)?.trim();
   const located = locateDeployment(options.url, env, files);
 
   if (adminKey === undefined) {
     if (located !== null) {
       const found = located.url ?? located.deployment!;
       const what = located.fromFile ? 'this directory is a Convex app' : 'a Convex deployment is configured';
-      throw new UsageError(`${what} (${found.source}: ${found.value}) but no deploy key is set: ${DEPLOY_KEY_HINT}`);
+      const hint = found.source.startsWith('CONVEX_SELF_HOSTED_URL ') ? SELF_HOSTED_KEY_HINT : DEPLOY_KEY_HINT;
+      throw new UsageError(`${what} (${found.source}: ${found.value}) but no deploy key is set: ${hint}`);
     }
     const marker = convexAppMarker(cwd);
     if (marker !== null) throw new UsageError(`this directory is a Convex app (${marker}) but no deploy key is set: ${DEPLOY_KEY_HINT}`);

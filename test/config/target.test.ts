@@ -95,11 +95,13 @@ describe('finding the deployment as the Convex CLI does', () => {
     expect(resolveIn(dir({ '.env.local': `${name}=${LOOPBACK}\n` }), { adminKey: DEV_KEY })).toMatchObject({ kind: 'convex', url: LOOPBACK, deployment: 'happy-animal-123' });
     expect(resolveIn(dir(), { adminKey: DEV_KEY }, { [name]: 'http://127.0.0.1:4000' })).toMatchObject({ url: 'http://127.0.0.1:4000' });
     // Without a key the variable alone makes the directory a Convex app.
-    expect(refusal(() => resolveIn(dir({ '.env.local': `${name}=${LOOPBACK}\n` })))).toBe(`this directory is a Convex app (${name} in .env.local: ${LOOPBACK}) but no deploy key is set: ${KEY_HINT}`);
+    expect(refusal(() => resolveIn(dir({ '.env.local': `${name}=${LOOPBACK}\n` })))).toBe(
+      `this directory is a Convex app (${name} in .env.local: ${LOOPBACK}) but no deploy key is set: ${name === 'CONVEX_SELF_HOSTED_URL' ? KEY_HINT.replace(/^set CONVEX_DEPLOY_KEY \(.*?\)/, "set CONVEX_SELF_HOSTED_ADMIN_KEY (the backend's admin key)") : KEY_HINT}`,
+    );
   });
 
   it('consults the URL variables in their documented order, CONVEX_URL first', () => {
-    expect(CONVEX_URL_VARIABLES).toEqual(['CONVEX_URL', 'NEXT_PUBLIC_CONVEX_URL', 'VITE_CONVEX_URL', 'PUBLIC_CONVEX_URL', 'EXPO_PUBLIC_CONVEX_URL', 'REACT_APP_CONVEX_URL', 'NUXT_PUBLIC_CONVEX_URL']);
+    expect(CONVEX_URL_VARIABLES).toEqual(['CONVEX_URL', 'NEXT_PUBLIC_CONVEX_URL', 'VITE_CONVEX_URL', 'PUBLIC_CONVEX_URL', 'EXPO_PUBLIC_CONVEX_URL', 'REACT_APP_CONVEX_URL', 'NUXT_PUBLIC_CONVEX_URL', 'CONVEX_SELF_HOSTED_URL']);
     for (let first = 0; first < CONVEX_URL_VARIABLES.length; first++) {
       // Written in reverse so that file order cannot be what decides.
       const lines = CONVEX_URL_VARIABLES.slice(first)
@@ -128,6 +130,13 @@ describe('finding the deployment as the Convex CLI does', () => {
     // Nothing from .env.local: the embedded store, as in an empty directory.
     expect(resolveIn(cwd, { envFile: 'empty.env' })).toEqual({ kind: 'sqlite', dir: join(cwd, '.agg') });
     expect(resolveIn(cwd)).toMatchObject({ adminKey: DEV_KEY });
+  });
+
+  it('takes AGG_ENV_FILE as --env-file, the flag first', () => {
+    const cwd = dir({ 'ci.env': 'CONVEX_URL=http://127.0.0.1:7001\n', 'flag.env': 'CONVEX_URL=http://127.0.0.1:7002\n', '.env.local': 'CONVEX_URL=http://127.0.0.1:7003\n' });
+    expect(resolveIn(cwd, { adminKey: DEV_KEY }, { AGG_ENV_FILE: 'ci.env' })).toMatchObject({ url: 'http://127.0.0.1:7001' });
+    expect(resolveIn(cwd, { adminKey: DEV_KEY, envFile: 'flag.env' }, { AGG_ENV_FILE: 'ci.env' })).toMatchObject({ url: 'http://127.0.0.1:7002' });
+    expect(refusal(() => resolveIn(cwd, { adminKey: DEV_KEY }, { AGG_ENV_FILE: 'missing.env' }))).toMatch(/^AGG_ENV_FILE missing\.env: /);
   });
 
   it('refuses an --env-file that cannot be read, naming it', () => {
@@ -207,6 +216,19 @@ describe('finding the deployment as the Convex CLI does', () => {
       expect(message).not.toContain(key.split('|')[1]);
       expect(redactor.apply(key)).toBe('[redacted]');
     }
+  });
+
+  it('finds a self-hosted backend as `npx convex dev` writes it, and refuses one without its admin key', () => {
+    const selfHostedKey = 'convex-self-hosted|01a4e5bd2c0ffee0c0ffee0c0ffee0c0ffee';
+    const cwd = dir({ '.env.local': `CONVEX_SELF_HOSTED_URL=http://127.0.0.1:3210\nCONVEX_SELF_HOSTED_ADMIN_KEY=${selfHostedKey}\n` });
+    const secrets: (string | undefined)[] = [];
+    const target = resolveStoreTarget({}, {}, cwd, (secret) => secrets.push(secret));
+    expect(target).toMatchObject({ kind: 'convex', url: 'http://127.0.0.1:3210', adminKey: selfHostedKey, production: false });
+    expect(secrets).toContain(selfHostedKey);
+    expect(refusal(() => resolveIn(dir({ '.env.local': 'CONVEX_SELF_HOSTED_URL=http://127.0.0.1:3210\n' })))).toMatch(
+      /^this directory is a Convex app \(CONVEX_SELF_HOSTED_URL in \.env\.local: http:\/\/127\.0\.0\.1:3210\) but no deploy key is set: .*CONVEX_SELF_HOSTED_ADMIN_KEY/,
+    );
+    expect(refusal(() => resolveIn(dir(), {}, { CONVEX_SELF_HOSTED_ADMIN_KEY: '' }))).toMatch(/^CONVEX_SELF_HOSTED_ADMIN_KEY is set but empty/);
   });
 
   it('refuses a CONVEX_DEPLOY_KEY that is set but empty (an unset CI secret), and ignores empty values in files', () => {
