@@ -13,7 +13,7 @@ import type { topicsLeaderboard } from '../core/aggregations/topics-leaderboard.
 import type { viewingPatterns } from '../core/aggregations/viewing-patterns.js';
 import type { ProductFilter, Timeframe } from '../core/filters.js';
 import type { Product } from '../core/record.js';
-import { INGEST_LIMITS } from '../component/limits.js';
+import { INGEST_LIMITS, refuseOversizeBatch } from '../component/limits.js';
 
 // What the app imports (`import { Agg } from "agg"`): a typed client for the agg component, used
 // inside the app's own queries and mutations with the user id the app's own auth resolved. The
@@ -109,16 +109,6 @@ function fullFilters(filters: FiltersInput = {}) {
   return { timeframe: filters.timeframe ?? 'All', product: filters.product ?? 'All', topics: filters.topics ?? [], channels: filters.channels ?? [] };
 }
 
-function refuseOversize(what: string, count: number, bytes: number): void {
-  if (count > INGEST_LIMITS.itemsPerCall) throw new Error(`agg: ${count} ${what} in one call; at most ${INGEST_LIMITS.itemsPerCall} per call (split the batch)`);
-  if (bytes > INGEST_LIMITS.bytesPerCall) throw new Error(`agg: ${what} of ${bytes} bytes in one call; at most ${INGEST_LIMITS.bytesPerCall} bytes per call (split the batch)`);
-}
-
-/** UTF-8 bytes of a value's JSON, as the component measures a batch. */
-function jsonBytes(value: unknown): number {
-  return new TextEncoder().encode(JSON.stringify(value)).length;
-}
-
 export class Agg {
   /**
    * @param component `components.agg` from the app's `convex/_generated/api`.
@@ -133,13 +123,13 @@ export class Agg {
    * `agg backfill --changed` reads, in the caller's transaction. At most 1,000 records (4 MiB) per call.
    */
   async recordWatches(ctx: RunMutationCtx, userId: string, records: readonly WatchRecord[]): Promise<IngestOutcome> {
-    refuseOversize('records', records.length, jsonBytes(records));
+    refuseOversizeBatch('records', records);
     return ctx.runMutation(this.component.ingest.recordWatches, { userId, records: records.map((record) => ({ ...record })) });
   }
 
   /** Removes records by id (missing ids are fine), with their change-log entry. At most 1,000 ids per call. */
   async deleteWatches(ctx: RunMutationCtx, userId: string, ids: readonly string[]): Promise<IngestOutcome> {
-    refuseOversize('record ids', ids.length, jsonBytes(ids));
+    refuseOversizeBatch('record ids', ids);
     return ctx.runMutation(this.component.ingest.deleteWatches, { userId, ids: [...ids] });
   }
 

@@ -4,7 +4,7 @@ import { toStoredRecord } from '../core/stored-record.js';
 import { internal } from './_generated/api.js';
 import type { MutationCtx } from './_generated/server.js';
 import { internalMutation, mutation } from './_generated/server.js';
-import { INGEST_LIMITS, ingestOutcomeValidator, userDeletionValidator } from './limits.js';
+import { ingestOutcomeValidator, refuseOversizeBatch, userDeletionValidator } from './limits.js';
 import { deleteRecords, writeRecords } from './records.js';
 import { watchValidator } from './validators.js';
 
@@ -13,15 +13,6 @@ import { watchValidator } from './validators.js';
 // cannot miss a change; each is idempotent by record id.
 
 type Watch = typeof watchValidator.type;
-
-function refuseOversize(what: string, count: number, bytes: number): void {
-  if (count > INGEST_LIMITS.itemsPerCall) {
-    throw new Error(`agg: ${count} ${what} in one call; at most ${INGEST_LIMITS.itemsPerCall} per call (split the batch)`);
-  }
-  if (bytes > INGEST_LIMITS.bytesPerCall) {
-    throw new Error(`agg: ${what} of ${bytes} bytes in one call; at most ${INGEST_LIMITS.bytesPerCall} bytes per call (split the batch)`);
-  }
-}
 
 function checkedWatch(watch: Watch, index: number) {
   const parsed = inputRecordSchema.safeParse(watch);
@@ -42,7 +33,7 @@ export const recordWatches = mutation({
   returns: ingestOutcomeValidator,
   handler: async (ctx, { userId, records }) => {
     if (userId === '') throw new Error('agg: the user id is empty');
-    refuseOversize('records', records.length, JSON.stringify(records).length);
+    refuseOversizeBatch('records', records);
     const seen = new Set<string>();
     const stored = records.map((watch, index) => {
       if (seen.has(watch.id)) throw new Error(`agg: record id ${JSON.stringify(watch.id).slice(0, 80)} appears twice in one call`);
@@ -59,7 +50,7 @@ export const deleteWatches = mutation({
   args: { userId: v.string(), ids: v.array(v.string()) },
   returns: ingestOutcomeValidator,
   handler: async (ctx, { userId, ids }) => {
-    refuseOversize('record ids', ids.length, JSON.stringify(ids).length);
+    refuseOversizeBatch('record ids', ids);
     const { deleted, missing } = await deleteRecords(ctx, userId, new Set(ids), appChange(userId, new Date().toISOString(), 'delete'));
     return { inserted: 0, updated: 0, unchanged: missing, deleted };
   },
