@@ -1,4 +1,5 @@
 import { v } from 'convex/values';
+import { INGEST_LIMITS } from 'agg';
 import { agg, watchRecordOf } from './agg.js';
 import { internal } from './_generated/api.js';
 import type { Doc } from './_generated/dataModel.js';
@@ -15,6 +16,10 @@ export const run = internalMutation({
   args: { cursor: v.optional(v.union(v.string(), v.null())), pageSize: v.optional(v.number()) },
   returns: v.object({ synced: v.number(), isDone: v.boolean() }),
   handler: async (ctx, { cursor, pageSize }) => {
+    // A page holds at most one recordWatches call's worth of one user's events.
+    if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > INGEST_LIMITS.itemsPerCall)) {
+      throw new Error(`syncExisting: pageSize must be a whole number from 1 to ${INGEST_LIMITS.itemsPerCall}, not ${pageSize}`);
+    }
     const page = await ctx.db.query('watch_events').paginate({ cursor: cursor ?? null, numItems: pageSize ?? 200 });
     const byUser = new Map<string, Doc<'watch_events'>[]>();
     for (const event of page.page) byUser.set(event.userId, [...(byUser.get(event.userId) ?? []), event]);

@@ -89,6 +89,8 @@ describe('the example app with agg installed (convex-test, registerAgg)', () => 
       await t.mutation(internal.syncExisting.run, { pageSize: 100 });
       await t.finishAllScheduledFunctions(vi.runAllTimers);
       expect(await agg.run((ctx) => ctx.db.query('data_change_log').collect())).toHaveLength(entries);
+      // A page larger than one recordWatches call may take is refused before anything is read.
+      await expect(t.mutation(internal.syncExisting.run, { pageSize: 1001 })).rejects.toThrow('syncExisting: pageSize must be a whole number from 1 to 1000, not 1001');
     } finally {
       vi.useRealTimers();
     }

@@ -21,7 +21,7 @@ import * as cleanup from './cleanup.js';
 import type { ConvexCalls } from './convex-calls.js';
 
 /**
- * The maintenance facet over a Convex deployment: functions in src/convex/maintenance.ts and archive.ts,
+ * The maintenance facet over a Convex deployment: the component's functions in src/component/maintenance.ts and archive.ts,
  * called through the ConvexStore's calls. The work is in cleanup.ts, archive-rows.ts and archive-manifests.ts.
  */
 export class ConvexMaintenance implements MaintenanceStore {

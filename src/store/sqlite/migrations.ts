@@ -1,5 +1,5 @@
 // Schema of the embedded store, one step per version (PRAGMA user_version); it mirrors
-// src/convex/schema.ts table for table.
+// the component's src/component/schema.ts table for table.
 
 export const MIGRATIONS: readonly string[] = [
   `
