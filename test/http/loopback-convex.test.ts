@@ -110,6 +110,19 @@ describe('the loopback deployment, through ConvexHttpClient', () => {
     ]);
   });
 
+  it('fails on close when a stored document breaks the 1 MiB document limit, which convex-test does not enforce', async () => {
+    const server = await startLoopbackConvex({ app: probeApp });
+    const admin = client(server, { admin: server.adminKey });
+    const big = 'x'.repeat(600_000);
+    // Each argument string is within the limits; the stored record is not.
+    await runIn(admin, 'agg', 'records:putBatch', { userId: 'u1', records: [{ recordId: 'big', watchedAt: null, videoTitle: big, channelTitle: big }], change });
+    await expect(server.close()).rejects.toThrow(/watch_records document .* is \d+ bytes, over Convex's 1 MiB limit/);
+    // Within the limit, close is quiet.
+    const fine = await start();
+    await runIn(client(fine, { admin: fine.adminKey }), 'agg', 'records:putBatch', { userId: 'u1', records, change });
+    await expect(fine.close()).resolves.toBeUndefined();
+  });
+
   it('keeps the component out of reach but for admins: not through the app\'s routes, not through /api/function without the key', async () => {
     const server = await start();
     // /api/query and /api/mutation reach the app's public functions only.

@@ -28,6 +28,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { inspect } from 'node:util';
+import { assertDocumentLimits } from './convex-test-store.js';
 import { makeFunctionReference } from 'convex/server';
 import { convexToJson, jsonToConvex, type Value } from 'convex/values';
 import { aggSchema } from '../../src/test.js';
@@ -157,6 +158,7 @@ export interface LoopbackConvex {
   down(): Promise<void>;
   /** Listens again on the same port. */
   up(): Promise<void>;
+  /** Stops listening, then fails if any stored document breaks Convex's per-document limits. */
   close(): Promise<void>;
 }
 
@@ -825,6 +827,11 @@ export async function startLoopbackConvex(options: LoopbackOptions = {}): Promis
     userToken,
     down: controls.down,
     up: controls.up,
-    close: controls.down,
+    // convex-test does not enforce the per-document limits a deployment does (1 MiB, 8,192 elements,
+    // 1,024 fields): every test's deployment is checked when its server closes.
+    close: async () => {
+      await controls.down();
+      if (mountedAt !== null) await assertDocumentLimits(t);
+    },
   };
 }
