@@ -15,7 +15,8 @@ export function jobContextFor(io: CommandIo, options: { quiet: boolean }): JobCo
         progress?.update({ done: event.done, total: event.total, unit: event.unit, ...(event.detail !== undefined ? { detail: event.detail } : {}) });
         break;
       case 'notice':
-        io.stderr.write(`agg: ${event.message}\n`);
+        if (progress) progress.note(`agg: ${event.message}`);
+        else io.stderr.write(`agg: ${event.message}\n`);
         break;
       case 'finished':
         progress?.stop(undefined);

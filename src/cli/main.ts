@@ -13,13 +13,7 @@ function redacting(stream: OutputStream, redactor: Redactor): OutputStream {
 
 /** Runs the CLI with the given arguments (without `node agg`), returning the exit code. Never throws. */
 export async function runCli(args: readonly string[], external: CliIo): Promise<number> {
-  const redactor = new Redactor();
-  redactor.add(external.env.CONVEX_DEPLOY_KEY);
-  redactor.add(external.env.CONVEX_SELF_HOSTED_ADMIN_KEY);
-  args.forEach((arg, i) => {
-    if (args[i - 1] === '--admin-key') redactor.add(arg);
-    if (arg.startsWith('--admin-key=')) redactor.add(arg.slice('--admin-key='.length));
-  });
+  const redactor = redactorFor(args, external.env);
   // --no-color is NO_COLOR for this run: one rule (src/cli/colour.ts) decides, whatever asked.
   const env = args.includes('--no-color') ? { ...external.env, NO_COLOR: '1' } : external.env;
   const io: CommandIo = { ...external, env, stdout: redacting(external.stdout, redactor), stderr: redacting(external.stderr, redactor), redactor };
@@ -37,6 +31,18 @@ export async function runCli(args: readonly string[], external: CliIo): Promise<
   } catch (error) {
     return reportError(error, io, args.includes('--debug'));
   }
+}
+
+/** A redactor that knows the keys of the command line and the environment (dotenv files' come later). */
+function redactorFor(args: readonly string[], env: Readonly<Record<string, string | undefined>>): Redactor {
+  const redactor = new Redactor();
+  redactor.add(env.CONVEX_DEPLOY_KEY);
+  redactor.add(env.CONVEX_SELF_HOSTED_ADMIN_KEY);
+  args.forEach((arg, i) => {
+    if (args[i - 1] === '--admin-key') redactor.add(arg);
+    if (arg.startsWith('--admin-key=')) redactor.add(arg.slice('--admin-key='.length));
+  });
+  return redactor;
 }
 
 /** Messages can quote input (a value with a newline, a parser's excerpt): they still print as one line. */
@@ -79,6 +85,14 @@ export async function main(): Promise<void> {
     if (interrupt.signal.aborted) process.exit(signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted);
     interrupt.abort(signal);
   };
+  // A failed promise nobody awaited is a bug of ours: one line and exit 70, never Node's stack trace.
+  const args = process.argv.slice(2);
+  process.on('unhandledRejection', (reason) => {
+    const message = reason instanceof Error ? reason.message : String(reason);
+    process.stderr.write(redactorFor(args, process.env).apply(`agg: unexpected error: ${oneLine(message.split('\n')[0]!)} (run with --debug for details)\n`));
+    if (args.includes('--debug') && reason instanceof Error && reason.stack) process.stderr.write(redactorFor(args, process.env).apply(`${reason.stack}\n`));
+    process.exit(ExitCode.software);
+  });
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   // `agg … | head`: the reader has what it wanted. Stop quietly, as Unix tools do, not with a stack.
@@ -88,5 +102,5 @@ export async function main(): Promise<void> {
       throw error;
     });
   }
-  process.exitCode = await runCli(process.argv.slice(2), processIo(interrupt.signal));
+  process.exitCode = await runCli(args, processIo(interrupt.signal));
 }

@@ -14,6 +14,8 @@ export interface ProgressState {
 
 export interface Progress {
   update(state: ProgressState): void;
+  /** A line of its own on stderr, above a spinner rather than through it. */
+  note(line: string): void;
   /** Ends the display; the final line (if any) goes to stderr. */
   stop(finalLine?: string): void;
 }
@@ -40,7 +42,7 @@ export function describeProgress(state: ProgressState, elapsedMs: number): strin
  * stdout stays clean for --json; `quiet` turns it off.
  */
 export function startProgress(io: CommandIo, label: string, options: { quiet?: boolean } = {}): Progress {
-  if (options.quiet) return { update: () => undefined, stop: () => undefined };
+  if (options.quiet) return { update: () => undefined, note: (line) => io.stderr.write(`${line}\n`), stop: () => undefined };
   const started = io.now();
   const raw = io.stderr.raw;
   // A terminal that reports no width (a bare pseudo-terminal) or says it is dumb cannot hold a redrawn
@@ -61,6 +63,11 @@ export function startProgress(io: CommandIo, label: string, options: { quiet?: b
       update: (state) => {
         shown = state;
         render();
+      },
+      note: (line) => {
+        spinner.clear();
+        io.stderr.write(`${line}\n`);
+        spinner.render();
       },
       stop: (finalLine) => {
         clearInterval(refresh);
@@ -87,6 +94,7 @@ export function startProgress(io: CommandIo, label: string, options: { quiet?: b
       last = state;
       if (io.now() - lastPrinted >= PLAIN_INTERVAL_MS) print(state);
     },
+    note: (line) => io.stderr.write(`${line}\n`),
     stop: (finalLine) => {
       clearInterval(cadence);
       if (finalLine) io.stderr.write(`${finalLine}\n`);

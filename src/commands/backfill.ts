@@ -209,7 +209,7 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
           }
         : {}),
       process: (userId, collected) =>
-        backfillUser(userId, backfillSpec, { store, ttlMs: config.ttlMs, now: io.now, dryRun, writeConcurrency: 2, renewal: renewalPolicy }),
+        backfillUser(userId, backfillSpec, { store, ttlMs: config.ttlMs, now: io.now, dryRun, writeConcurrency: 2, renewal: renewalPolicy, ...(io.signal ? { signal: io.signal } : {}) }),
       tally: (counts, outcome) => {
         for (const key of ['records', 'results', 'written', 'created', 'changed', 'rewritten', 'unchanged', 'refreshed', 'bytes'] as const) counts[key] = (counts[key] ?? 0) + outcome[key];
       },

@@ -12,6 +12,7 @@ import type { AggregationWrite, ChangeVersion, RefreshItem } from '../store/type
 import type { Store } from '../store/store.js';
 import { readConsistently } from './consistent-records.js';
 import { collectGarbageIfGrown } from '../runtime/heap.js';
+import { StoppedMidUser } from './runner.js';
 import { type RenewalPolicy, planRow } from './renewal.js';
 import { NO_DATED_RECORDS_AS_OF, aggregationKeyString, userFilterSets } from './user-data.js';
 
@@ -45,7 +46,14 @@ export interface BackfillEnvironment {
    * renewal is left as it is (no write at all); without it every unchanged result is refreshed.
    */
   readonly renewal?: RenewalPolicy;
+  /** Ctrl-C / SIGTERM: a user still computing STOP_GRACE_MS later stops after its current write batch (StoppedMidUser), unsettled. */
+  readonly signal?: AbortSignal;
+  /** Default STOP_GRACE_MS. */
+  readonly stopGraceMs?: number;
 }
+
+/** How long a user may go on after Ctrl-C: a small one finishes (and is checkpointed), a heavy one stops partway. */
+const STOP_GRACE_MS = 500;
 
 export interface UserBackfillOutcome {
   readonly records: number;
@@ -97,12 +105,14 @@ async function pendingChanges(store: Store, userId: string): Promise<ChangeVersi
  * The user's records at one state, prepared for computing page by page: only their normalized form
  * accumulates, never the records themselves (on a heavy user, holding both was the peak of the run).
  */
-async function readDataset(store: Store, userId: string, spec: BackfillSpec): Promise<{ dataset: Dataset; revision: string | null; recordCount: number }> {
+async function readDataset(store: Store, userId: string, spec: BackfillSpec, stopRequested: () => boolean): Promise<{ dataset: Dataset; revision: string | null; recordCount: number }> {
   const { value, revision } = await readConsistently(store, userId, () => {
     const builder = new DatasetBuilder(spec.timeZone);
     let records = 0;
     return {
       add: (page) => {
+        // Nothing is written yet: a stop here leaves the user as it was.
+        if (stopRequested()) throw new StoppedMidUser(userId);
         records += page.length;
         builder.add(page);
       },
@@ -129,7 +139,13 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
   const { store } = env;
   // Read before the records: every entry seen here is a change the records below already hold.
   const changes = env.dryRun || !coversEverything(spec) ? [] : await pendingChanges(store, userId);
-  const [{ dataset, revision, recordCount }, digests, allFilterSets] = await Promise.all([readDataset(store, userId, spec), store.listDigests(userId), userFilterSets(store, userId, spec.grid)]);
+  let abortSeenAt: number | null = null;
+  const stopRequested = (): boolean => {
+    if (env.signal?.aborted !== true) return false;
+    abortSeenAt ??= performance.now();
+    return performance.now() - abortSeenAt >= (env.stopGraceMs ?? STOP_GRACE_MS);
+  };
+  const [{ dataset, revision, recordCount }, digests, allFilterSets] = await Promise.all([readDataset(store, userId, spec, stopRequested), store.listDigests(userId), userFilterSets(store, userId, spec.grid)]);
   const only = spec.only;
   // A repair computes the filter sets it rewrites, nothing else.
   const filterSets = only ? allFilterSets.filter((set) => spec.types.some((type) => only.keys.has(`${type}|${set.filterHash}`))) : allFilterSets;
@@ -138,6 +154,8 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
   const computedAtMs = env.now();
   const limit = pLimit(Math.max(1, env.writeConcurrency));
   const writes: Promise<unknown>[] = [];
+  // A failed write is seen at once (and never left as an unhandled rejection while computing goes on).
+  let writeFailure: { readonly error: unknown } | null = null;
   const refreshes: RefreshItem[] = [];
   const counts = { results: 0, created: 0, changed: 0, rewritten: 0, unchanged: 0, bytes: 0 };
   const gridExpiries: string[] = [];
@@ -149,7 +167,9 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
     batch = [];
     batchBytes = 0;
     // In a repair every item in a batch is one to write (unchanged ones went to refreshes).
-    if (!env.dryRun) writes.push(limit(() => store.upsertAggregations(items, { force: spec.force || only !== undefined })));
+    if (!env.dryRun) {
+      writes.push(limit(() => store.upsertAggregations(items, { force: spec.force || only !== undefined })).catch((error: unknown) => void (writeFailure ??= { error })));
+    }
   };
   const toWrite = (result: AggregationResult, computeMs: number): AggregationWrite =>
     toAggregationWrite(result, {
@@ -163,13 +183,19 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
       recordsRevision: revision,
     });
 
-  for (const { filters } of filterSets) {
+  const stopping = (): boolean => writeFailure !== null || stopRequested();
+  let stoppedEarly = false;
+  computing: for (const { filters } of filterSets) {
     collectGarbageIfGrown();
     let started = performance.now();
     for (const result of iterateAggregations(dataset, spec.types, [filters])) {
       const computeMs = Math.round((performance.now() - started) * 1000) / 1000;
       // A heavy user computes for seconds: signals, the lease and the progress display get turns.
       await yieldIfBusy();
+      if (stopping()) {
+        stoppedEarly = true;
+        break computing;
+      }
       started = performance.now();
       const write = toWrite(result, computeMs);
       const wanted = only?.keys.get(aggregationKeyString(write));
@@ -212,8 +238,11 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
       if (batchBytes >= WRITE_BATCH_BYTES) flush();
     }
   }
-  flush();
+  if (!stoppedEarly) flush();
   await Promise.all(writes);
+  if (writeFailure !== null) throw (writeFailure as { readonly error: unknown }).error;
+  // What was written stays (each write is whole and idempotent); the rest is done again on --resume.
+  if (stoppedEarly) throw new StoppedMidUser(userId);
   const upsertForce = spec.force || only !== undefined;
 
   const refreshed = refreshes.length;

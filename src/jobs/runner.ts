@@ -3,6 +3,17 @@ import { StoreError } from '../store/errors.js';
 
 export type StopReason = 'interrupted' | 'deadline' | 'lease-lost' | 'fatal';
 
+/**
+ * Thrown by a user's work that stopped partway on request (Ctrl-C, SIGTERM) after its current write
+ * batch: the user is not settled, so the checkpoint keeps it pending and --resume does it again.
+ */
+export class StoppedMidUser extends Error {
+  constructor(readonly userId: string) {
+    super(`stopped partway through user ${userId}`);
+    this.name = 'StoppedMidUser';
+  }
+}
+
 export type Settlement<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error };
 
 export interface JobOptions<T> {
@@ -17,13 +28,6 @@ export interface JobOptions<T> {
   process(userId: string): Promise<T>;
   /** Called once per user that ran, in completion order; the run's ledger and counts live here. */
   settled(userId: string, settlement: Settlement<T>): Promise<void>;
-  /**
-   * Tries per user on a transient store error. Default 1: the store retries each of its calls under the
-   * one policy (src/store/retry.ts), and one that gives up fails permanently; only a store without
-   * retries of its own (a test double) needs more.
-   */
-  readonly attempts?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface JobOutcome {
@@ -44,13 +48,13 @@ export function isFatal(error: unknown): boolean {
 
 /**
  * Walks the users with bounded concurrency (p-limit). Stops starting new users on Ctrl-C (the signal),
- * at the deadline, when the lease is lost, or on a fatal error; users already running finish first, so
- * the checkpoint is exact. Per-user failures are settled and the run goes on.
+ * at the deadline, when the lease is lost, or on a fatal error; users already running finish first (on
+ * Ctrl-C a heavy one may stop partway instead: StoppedMidUser), so the checkpoint is exact. Per-user
+ * failures are settled and the run goes on. There is no retry here: the store retries each of its calls
+ * under the one policy (src/store/retry.ts), and a call that gives up fails for good.
  */
 export async function runJob<T>(options: JobOptions<T>, stopSignal?: { reason: StopReason | null }): Promise<JobOutcome> {
   const limit = pLimit(Math.max(1, options.concurrency));
-  const attempts = options.attempts ?? 1;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const control = stopSignal ?? { reason: null };
   let fatal: Error | null = null;
   let started = 0;
@@ -71,19 +75,16 @@ export async function runJob<T>(options: JobOptions<T>, stopSignal?: { reason: S
       return null;
     }
     started++;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return { ok: true, value: await options.process(userId) };
-      } catch (error) {
-        if (isFatal(error)) {
-          fatal ??= error as Error;
-          stop('fatal');
-          return null;
-        }
-        const transient = error instanceof StoreError && error.kind === 'transient';
-        if (!transient || attempt >= attempts) return { ok: false, error: error as Error };
-        await sleep(250 * 2 ** (attempt - 1));
+    try {
+      return { ok: true, value: await options.process(userId) };
+    } catch (error) {
+      if (error instanceof StoppedMidUser) return null;
+      if (isFatal(error)) {
+        fatal ??= error as Error;
+        stop('fatal');
+        return null;
       }
+      return { ok: false, error: error as Error };
     }
   };
 

@@ -135,6 +135,9 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
     // Ledger writes settle in order, so the last one settled means all have (one promise, not one per user).
     let lastCheckpoint: Promise<void> = Promise.resolve();
     let ledgerFailure: Error | null = null;
+    // Said at once: a heavy user may take a moment to reach the end of its current write.
+    const onStop = (): void => io.emit({ kind: 'notice', message: 'stopping: work in progress ends after its current write, then progress is saved (a second Ctrl-C exits at once)' });
+    io.signal?.addEventListener('abort', onStop, { once: true });
     const job: JobOutcome = await runJob<T>(
       {
         users,
@@ -173,7 +176,7 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
         },
       },
       control,
-    );
+    ).finally(() => io.signal?.removeEventListener('abort', onStop));
     const outcome: JobOutcome = job.fatal === null && ledgerFailure !== null ? { ...job, stoppedBy: 'fatal', fatal: ledgerFailure } : job;
 
     const status: RunStatus =
