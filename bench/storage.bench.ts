@@ -69,10 +69,14 @@ async function embeddedStoredBytes(writes: readonly AggregationWrite[]): Promise
     await store.upsertAggregations(writes);
     await store.close();
     const db = new Database(join(dir, LOCAL_DB_FILE), { readonly: true });
-    const row = db.prepare(`SELECT count(*) AS contents, coalesce(sum(length(CAST(data AS BLOB))), 0) AS bytes FROM aggregation_contents WHERE user_id = 'bench'`).get() as {
-      contents: number;
-      bytes: number;
-    };
+    // A long content's text is its head row plus its parts (src/store/sqlite/contents.ts).
+    const row = db
+      .prepare(
+        `SELECT (SELECT count(*) FROM aggregation_contents WHERE user_id = 'bench') AS contents,
+           (SELECT coalesce(sum(length(CAST(data AS BLOB))), 0) FROM aggregation_contents WHERE user_id = 'bench')
+             + (SELECT coalesce(sum(length(CAST(data AS BLOB))), 0) FROM aggregation_content_parts WHERE user_id = 'bench') AS bytes`,
+      )
+      .get() as { contents: number; bytes: number };
     db.close();
     return row;
   } finally {

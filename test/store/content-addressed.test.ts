@@ -86,8 +86,12 @@ export function sqliteHarness(): CasHarness {
     store,
     contents: async (userId) =>
       reader
-        .prepare(`SELECT count(*) AS contents, coalesce(sum(length(CAST(data AS BLOB))), 0) AS bytes FROM aggregation_contents WHERE user_id = ?`)
-        .get(userId) as ContentCount,
+        .prepare(
+          `SELECT (SELECT count(*) FROM aggregation_contents WHERE user_id = ?) AS contents,
+             (SELECT coalesce(sum(length(CAST(data AS BLOB))), 0) FROM aggregation_contents WHERE user_id = ?)
+               + (SELECT coalesce(sum(length(CAST(data AS BLOB))), 0) FROM aggregation_content_parts WHERE user_id = ?) AS bytes`,
+        )
+        .get(userId, userId, userId) as ContentCount,
     damage: async (userId, dataHash) => {
       const writer = new Database(join(dir, LOCAL_DB_FILE));
       writer.prepare(`UPDATE aggregation_contents SET data = '[]' WHERE user_id = ? AND data_hash = ?`).run(userId, dataHash);
@@ -294,7 +298,8 @@ describe('the embedded store migrates old-layout results (data inline in every r
   it('moves each distinct (user, dataHash) to aggregation_contents once and reads back the same values', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agg-cas-migration-'));
     try {
-      const previous = MIGRATIONS.length - 1;
+      // The layout before content addressing: every migration before the one that made aggregation_contents.
+      const previous = MIGRATIONS.findIndex((step) => step.includes('CREATE TABLE aggregation_contents'));
       const db = new Database(join(dir, LOCAL_DB_FILE));
       for (const step of MIGRATIONS.slice(0, previous)) db.exec(step);
       db.pragma(`user_version = ${previous}`);

@@ -169,4 +169,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE precomputed_aggregations DROP COLUMN data;
   CREATE INDEX precomputed_aggregations_by_user_data_hash ON precomputed_aggregations (user_id, data_hash);
   `,
+  // Long contents in parts (contents.ts): the first part stays in aggregation_contents, parts 1… here.
+  `
+  CREATE TABLE aggregation_content_parts (
+    user_id TEXT NOT NULL,
+    data_hash TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (user_id, data_hash, part)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -27,6 +27,11 @@ const USER_TABLES = [
     key: 'user_id, data_hash',
     where: 'NOT EXISTS (SELECT 1 FROM precomputed_aggregations h WHERE h.user_id = aggregation_contents.user_id AND h.data_hash = aggregation_contents.data_hash)',
   },
+  {
+    table: 'aggregation_content_parts',
+    key: 'user_id, data_hash, part',
+    where: 'NOT EXISTS (SELECT 1 FROM aggregation_contents c WHERE c.user_id = aggregation_content_parts.user_id AND c.data_hash = aggregation_content_parts.data_hash)',
+  },
   { table: 'filter_combinations', key: 'user_id, filter_hash' },
   { table: 'data_change_log', key: 'change_id' },
   { table: 'rollout_overrides', key: 'flag, user_id' },
