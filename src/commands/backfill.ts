@@ -161,11 +161,11 @@ function summarize(result: Extract<TaskResult<UserBackfillOutcome>, { kind: 'ran
 }
 
 /** The users the renewal part recomputed, by reason. */
-function renewalRecomputations(renewal: NonNullable<BackfillSummary['renewal']>): string[][] {
+function renewalRecomputations(renewal: NonNullable<BackfillSummary['renewal']>, dryRun: boolean): string[][] {
   const meanwhile = renewal.recomputed - renewal.forAge - renewal.staleGrids;
   return [
-    ['recomputed for age', `${counted(renewal.forAge, 'user')} (${counted(renewal.resultsForAge, 'result')} due)`],
-    ...(renewal.staleGrids > 0 ? [['stale grids recomputed', counted(renewal.staleGrids, 'user')]] : []),
+    [dryRun ? 'to recompute for age' : 'recomputed for age', `${counted(renewal.forAge, 'user')} (${counted(renewal.resultsForAge, 'result')} due)`],
+    ...(renewal.staleGrids > 0 ? [[dryRun ? 'stale grids to recompute' : 'stale grids recomputed', counted(renewal.staleGrids, 'user')]] : []),
     ...(meanwhile > 0 ? [['changed while renewing', counted(meanwhile, 'user')]] : []),
   ];
 }
@@ -187,7 +187,7 @@ function readable(summary: BackfillSummary): string {
     ...(summary.renewal
       ? [
           [summary.dryRun ? 'would renew' : 'renewed', `${n(summary.renewal.renewed)} of ${n(summary.renewal.due)} due`],
-          ...renewalRecomputations(summary.renewal),
+          ...renewalRecomputations(summary.renewal, summary.dryRun),
         ]
       : []),
     ['store calls', n(summary.storeCalls)],

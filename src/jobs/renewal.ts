@@ -144,18 +144,25 @@ export async function renewExpiring(policy: RenewalPolicy, env: RenewalEnvironme
   const wholeGrid = policy.types.length === Object.keys(policy.byType).length;
   // A recomputed user's grid freshness is set by its recomputation, from what is stored then.
   const floors: GridFreshnessFloor[] = [...gridRenewed].filter((userId) => !recomputing(userId)).map((userId) => ({ userId, atLeast: floor }));
+  const stale = (userId: string): void => {
+    whole.add(userId);
+    staleGrids.add(userId);
+  };
   if (!env.dryRun && floors.length > 0 && wholeGrid) {
     const outcome = await store.raiseGridFreshness(floors, formatIsoInstant(now));
     gridRaised = outcome.raised;
     // A user whose grid was already stale (a row missing or expired) gets an exact recomputation.
-    for (const userId of outcome.refused) whole.add(userId);
+    for (const userId of outcome.refused) stale(userId);
   }
+  // A dry run raises nothing: it takes the users the raise would take as raised, refusing as the store would.
+  const wouldRaise = env.dryRun ? new Set(floors.map((entry) => entry.userId)) : new Set<string>();
+  const nowIso = formatIsoInstant(now);
   // The safety net: a user whose default grid is incomplete or goes stale before the next tick
   // (results deleted by a cleanup, a tick that did not run for hours, a partial backfill) is
   // recomputed, whatever its rows said. One paged walk of the users, a call per thousand; it also
-  // tells which of the users to recompute still exist.
+  // tells which of the users to recompute still exist. A dry run walks too, to plan them.
   let existing: Set<string> | null = null;
-  if (!env.dryRun && wholeGrid) {
+  if (wholeGrid) {
     const seen = new Set<string>();
     let complete = true;
     for await (const user of paginate((page) => store.listUsers(page))) {
@@ -163,13 +170,18 @@ export async function renewExpiring(policy: RenewalPolicy, env: RenewalEnvironme
         complete = false;
         break;
       }
+      const freshUntil = user.gridFreshUntil;
       if (whole.has(user.userId)) seen.add(user.userId);
-      else if (user.gridFreshUntil === null || (user.gridFreshUntil < floor && !some.has(user.userId))) {
+      else if (wouldRaise.has(user.userId)) {
+        if (freshUntil === null || freshUntil < nowIso) {
+          stale(user.userId);
+          seen.add(user.userId);
+        }
+      } else if (freshUntil === null || (freshUntil < floor && !some.has(user.userId))) {
         // An incomplete grid needs its missing rows; a user with results due recomputes those, which
         // are the ones its gridFreshUntil stands for, and its freshness is set again from the store.
-        whole.add(user.userId);
+        stale(user.userId);
         seen.add(user.userId);
-        staleGrids.add(user.userId);
       } else if (some.has(user.userId)) seen.add(user.userId);
     }
     if (complete) existing = seen;
