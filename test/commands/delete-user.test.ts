@@ -76,6 +76,24 @@ describe.each(ADAPTER_FACTORIES)('agg delete-user on the %s', (_name, make) => {
     expect(again.stdout).toContain('agg held nothing for user-001: nothing to delete');
   });
 
+  it('refuses a user agg never held anything for, with the closest known ids, unless --allow-unknown', async () => {
+    const harness = make();
+    await withOpen(harness, (store) => seedUsers(store, 2, 20, 'delete-user'));
+    const typo = await agg(harness, ['delete-user', 'user-01', '--yes']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.trim().split('\n').filter((line) => !line.startsWith('agg: using'))).toHaveLength(1);
+    expect(typo.stderr).toMatch(/^agg: delete-user user-01 is not a known user: no records or stored results \(did you mean user-001 or user-002\?\); .*--allow-unknown.*; nothing was deleted$/m);
+    expect(await withOpen(harness, (store) => store.listRuns(10, 'delete-user'))).toEqual([]);
+    const allowed = await agg(harness, ['delete-user', 'user-01', '--yes', '--allow-unknown']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stdout).toContain('agg held nothing for user-01: nothing to delete');
+    // A user known only by an override (enabled before its data came) is deleted without --allow-unknown.
+    expect((await agg(harness, ['rollout', '--enable-user', 'user-late', '--allow-unknown'])).code).toBe(0);
+    const late = await agg(harness, ['delete-user', 'user-late', '--yes', '--json']);
+    expect(late.code, late.stderr).toBe(0);
+    expect(JSON.parse(late.stdout).byTable).toMatchObject({ rollout_overrides: 1 });
+  });
+
   it('stops between steps on a signal (130, the run interrupted), and the same command finishes', async () => {
     const harness = make();
     await withOpen(harness, (store) => seedUsers(store, 1, 50, 'delete-user-stop'));
