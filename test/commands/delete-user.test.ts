@@ -120,9 +120,9 @@ describe.each(ADAPTER_FACTORIES)('agg import --replace on the %s', (_name, make)
     const second = join(cwd, 'second.jsonl');
     writeFileSync(second, `${[...Array.from({ length: 60 }, (_, i) => record(i, i === 0 ? 'Edited' : undefined)), ...Array.from({ length: 10 }, (_, i) => record(200 + i))].join('\n')}\n`);
     const plain = JSON.parse((await agg(harness, ['import', second, '--user', 'u', '--dry-run', '--json'], { cwd })).stdout);
-    expect(plain).toMatchObject({ inserted: 10, updated: 1, unchanged: 59, deleted: 0 });
+    expect(plain).toMatchObject({ inserted: 10, updated: 1, unchanged: 59, deleted: 0, storedNotInFile: 40 });
     const plan = JSON.parse((await agg(harness, ['import', second, '--user', 'u', '--replace', '--dry-run', '--json'], { cwd })).stdout);
-    expect(plan).toMatchObject({ inserted: 10, updated: 1, unchanged: 59, deleted: 40 });
+    expect(plan).toMatchObject({ inserted: 10, updated: 1, unchanged: 59, deleted: 40, storedNotInFile: 0 });
     expect((await withOpen(harness, (store) => store.getUser('u')))!.recordCount).toBe(100);
 
     const changesBefore = (await withOpen(harness, (store) => store.listChanges('u'))).length;
@@ -135,5 +135,14 @@ describe.each(ADAPTER_FACTORIES)('agg import --replace on the %s', (_name, make)
     expect(await withOpen(harness, (store) => store.listChanges('u'))).toHaveLength(changesBefore + 1);
     // The same file again changes nothing.
     expect(JSON.parse((await agg(harness, ['import', second, '--user', 'u', '--replace', '--json'], { cwd })).stdout)).toMatchObject({ inserted: 0, updated: 0, deleted: 0, changeId: null });
+    // A plain import of a smaller export changes nothing either, but says what the file lacks.
+    const smaller = join(cwd, 'smaller.jsonl');
+    writeFileSync(smaller, `${Array.from({ length: 30 }, (_, i) => record(i + 1)).join('\n')}\n`);
+    const kept = await agg(harness, ['import', smaller, '--user', 'u'], { cwd });
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stdout).toContain('nothing changed: no change-log entry written\n40 stored records of u are not in this file and were kept; --replace makes the records equal to the file\n');
+    expect(JSON.parse((await agg(harness, ['import', smaller, '--user', 'u', '--json'], { cwd })).stdout)).toMatchObject({ unchanged: 30, storedNotInFile: 40 });
+    // Nothing lacking, no hint.
+    expect((await agg(harness, ['import', second, '--user', 'u'], { cwd })).stdout).not.toContain('--replace');
   });
 });
