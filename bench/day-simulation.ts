@@ -27,7 +27,17 @@ export interface DayOptions {
 
 export interface TickFigures {
   readonly at: string;
+  /** Users the tick recomputed (in full, or only their results due for age). */
   readonly usersRecomputed: number;
+  /** Of them: users recomputed in full (for a change, or a stale default grid). */
+  readonly usersInFull: number;
+  /** Of them: users recomputed only for their results due for age, and those results. */
+  readonly usersForAge: number;
+  readonly resultsForAge: number;
+  /** Of the users recomputed in full: those without a change, for a stale or incomplete default grid. */
+  readonly staleGrids: number;
+  /** Results computed by the tick (recomputed, whether written or found equal). */
+  readonly resultsComputed: number;
   /** Rows written with new data. */
   readonly written: number;
   /** Rows recomputed and found equal: only expiresAt, revision and computedAt patched. */
@@ -75,10 +85,11 @@ async function servingGaps(store: Store, userIds: readonly string[], until: numb
 
 interface BackfillJson {
   users: { total: number };
+  results: number;
   written: number;
   unchanged: number;
   refreshed: number;
-  renewal: { renewed: number } | null;
+  renewal: { renewed: number; forAge: number; resultsForAge: number; staleGrids: number } | null;
   storeCalls: number;
 }
 
@@ -126,6 +137,11 @@ export async function simulateDay(options: DayOptions): Promise<DayOutcome> {
     ticks.push({
       at: formatIsoInstant(now),
       usersRecomputed: tick.users.total,
+      usersInFull: tick.users.total - (tick.renewal?.forAge ?? 0),
+      usersForAge: tick.renewal?.forAge ?? 0,
+      resultsForAge: tick.renewal?.resultsForAge ?? 0,
+      staleGrids: tick.renewal?.staleGrids ?? 0,
+      resultsComputed: tick.results,
       written: tick.written,
       verified: tick.refreshed,
       renewed: tick.renewal?.renewed ?? 0,

@@ -7,6 +7,7 @@ import { escapeCell } from './markdown-cell.js';
 import { rolloutCharts } from './report-charts.js';
 import { plainTable, utcMinute } from './plain-table.js';
 import { wrapWords } from './wrap.js';
+import { counted } from '../text/plural.js';
 
 // What `agg rollout` prints: the status, --check, --history and the outcome of each change, as text
 // and as the JSON documents of --json; --history also as Markdown.
@@ -63,8 +64,8 @@ export function renderStatus(status: RolloutStatus): string {
   const policy = [state.minRecords > 0 ? `at least ${n(state.minRecords)} records` : '', state.requireFreshGrid ? 'fresh default-grid aggregations' : ''].filter(Boolean);
   lines.push(
     policy.length === 0
-      ? `eligibility: none required; all ${n(status.usersIn)} users in are served pre-computed results`
-      : `eligibility: ${policy.join(' and ')}; ${n(status.usersServed)} users served, ${n(status.heldBack)} in but not eligible (the app computes for them)`,
+      ? `eligibility: none required; ${status.usersIn === 1 ? 'the 1 user in is' : `all ${n(status.usersIn)} users in are`} served pre-computed results`
+      : `eligibility: ${policy.join(' and ')}; ${counted(status.usersServed, 'user')} served, ${n(status.heldBack)} in but not eligible (the app computes for them)`,
   );
   // Sentences wrap at 80 columns (continuations indented); the audit table below fits already.
   const wrapped = lines.flatMap((line) => wrapWords(line));

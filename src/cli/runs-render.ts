@@ -50,6 +50,7 @@ export function outcomeOf(run: RunRecord): string {
       return found.length === 0 ? `${n('status:match')} match` : [...found, ...repaired].join(', ');
     }
     case 'cleanup':
+    case 'delete-user':
       return `${n('deleted')} deleted`;
     default:
       return '-';

@@ -5,6 +5,7 @@ import { type Paint, PLAIN } from './colour.js';
 import { compactSpan, plainTable } from './plain-table.js';
 import { wrapWords } from './wrap.js';
 import { statusCharts } from './report-charts.js';
+import { counted } from '../text/plural.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
 const pct = (part: number, whole: number): string => (whole === 0 ? '-' : `${((part / whole) * 100).toFixed(1)}%`);
@@ -66,11 +67,11 @@ export function renderStatusTable(report: StatusReport, paint: Paint = PLAIN, no
     ...wrapWords(
       c === null
         ? 'consistency: no finished validate run yet'
-        : `consistency: ${c.matchShare === null ? 'nothing checked' : `${(c.matchShare * 100).toFixed(2)}% match`}${c.repaired > 0 ? ` (after ${n(c.repaired)} repaired)` : ''} of ${n(c.checked)} in validate run ${c.runId} (${c.scope}: ${n(c.usersValidated)} of ${n(c.usersKnown)} users), ${age(c.ageMs)} ago`,
+        : `consistency: ${c.matchShare === null ? 'nothing checked' : `${(c.matchShare * 100).toFixed(2)}% match`}${c.repaired > 0 ? ` (after ${n(c.repaired)} repaired)` : ''} of ${n(c.checked)} in validate run ${c.runId} (${c.scope}: ${n(c.usersValidated)} of ${counted(c.usersKnown, 'user')}), ${age(c.ageMs)} ago`,
     ),
   );
   if (report.served.users > 0) {
-    lines.push(...wrapWords(`served: ${n(report.served.users)} users, ${n(report.served.expired)} of ${n(report.served.results)} of their results expired (${n(report.served.usersWithExpired)} users)`));
+    lines.push(...wrapWords(`served: ${counted(report.served.users, 'user')}, ${n(report.served.expired)} of ${n(report.served.results)} of their results expired (${counted(report.served.usersWithExpired, 'user')})`));
   }
   const ar = report.archives;
   lines.push(...wrapWords(`archives: ${n(ar.count)}, ${n(ar.rows)} rows, ${formatBytes(ar.bytes)}; last verified ${ago(ar.lastVerifiedAt)}`));
@@ -91,8 +92,8 @@ export function renderStatusMarkdown(report: StatusReport): string {
     '| --- | --- |',
     `| aggregations | ${n(a.total)} (${formatBytes(a.bytes)}): ${n(a.fresh)} fresh, ${n(a.expiring)} expiring, ${n(a.expired)} expired, ${n(a.olderVersion)} older version |`,
     `| users | ${n(u.total)} known, ${n(u.withRecords)} with records, ${n(u.withPendingChanges)} in the backlog${u.oldestPendingAgeMs === null ? '' : ` (oldest ${age(u.oldestPendingAgeMs)})`} |`,
-    `| consistency | ${c === null ? 'no validate run yet' : `${c.matchShare === null ? '-' : `${(c.matchShare * 100).toFixed(2)}%`} match of ${c.usersValidated} of ${c.usersKnown} users (${c.scope}), ${age(c.ageMs)} ago (\`${c.runId}\`)`} |`,
-    `| served results expired | ${report.served.results === 0 ? '-' : `${report.served.expired} of ${report.served.results} (${report.served.usersWithExpired} of ${report.served.users} users)`} |`,
+    `| consistency | ${c === null ? 'no validate run yet' : `${c.matchShare === null ? '-' : `${(c.matchShare * 100).toFixed(2)}%`} match of ${c.usersValidated} of ${counted(c.usersKnown, 'user')} (${c.scope}), ${age(c.ageMs)} ago (\`${c.runId}\`)`} |`,
+    `| served results expired | ${report.served.results === 0 ? '-' : `${report.served.expired} of ${report.served.results} (${report.served.usersWithExpired} of ${counted(report.served.users, 'user')})`} |`,
     `| archives | ${n(report.archives.count)}, ${n(report.archives.rows)} rows, ${formatBytes(report.archives.bytes)} |`,
   );
   for (const f of report.rollout) {

@@ -12,6 +12,7 @@ import { validateCharts } from './report-charts.js';
 import { DEFAULT_MAX_FINDINGS, foldedLine, planListing, remedy, verdictLine } from './findings-listing.js';
 import type { DocumentOf } from './json-schemas/common.js';
 import type { validateDocument } from './json-schemas/validate.js';
+import { counted } from '../text/plural.js';
 
 /**
  * The report of a validate run. Its JSON form is a stable, documented schema ("agg.validate/v1",
@@ -81,7 +82,7 @@ function typesWithData(report: ValidateReport): string[] {
 
 export function renderTable(report: ValidateReport, paint: Paint = PLAIN, maxFindings = DEFAULT_MAX_FINDINGS): string {
   const lines: string[] = [];
-  lines.push(`validate ${report.target}${report.runId ? ` (run ${report.runId})` : ''}: ${report.users.validated} of ${report.users.total} users, ${report.users.clean} clean, in ${formatDuration(report.ms)}${report.seed ? `; sample seed ${report.seed}` : ''}`);
+  lines.push(`validate ${report.target}${report.runId ? ` (run ${report.runId})` : ''}: ${report.users.validated} of ${counted(report.users.total, 'user')}, ${report.users.clean} clean, in ${formatDuration(report.ms)}${report.seed ? `; sample seed ${report.seed}` : ''}`);
   // Only the statuses something has: the table fits 80 columns and the eye goes to what was found.
   const shown = VALIDATION_STATUSES.filter((status) => status === 'match' || report.totals[status] > 0);
   const table = makeTable(['type', ...shown], { colAligns: ['left', ...shown.map(() => 'right' as const)] });
@@ -114,7 +115,7 @@ function failuresLine(report: ValidateReport): string {
 
 function renderRepair(repair: RepairSummary): string {
   const rewrite = VALIDATION_STATUSES.filter((status) => repair.rewrite[status]).map((status) => `${repair.rewrite[status]} ${status}`).join(', ') || 'nothing';
-  const head = `repair plan: rewrite ${rewrite} (exactly those rows, of ${repair.usersToRewrite} users), delete ${repair.orphansToDelete} orphans`;
+  const head = `repair plan: rewrite ${rewrite} (exactly those rows, of ${counted(repair.usersToRewrite, 'user')}), delete ${counted(repair.orphansToDelete, 'orphan')}`;
   if (!repair.applied) return `${head}\nrepair not applied (dry run)`;
   const failed = repair.failed.map((f) => `\nrepair failed for ${f.userId}: ${f.error}`).join('');
   return `${head}\nrepaired: ${repair.written} written, ${repair.refreshed} refreshed (equal data), ${repair.deleted} deleted${failed}`;
@@ -125,7 +126,7 @@ export function renderMarkdown(report: ValidateReport, maxFindings = DEFAULT_MAX
   const lines = [
     `## agg validate: ${clean ? 'clean' : 'findings'} (${report.target})`,
     '',
-    `${report.users.validated} of ${report.users.total} users validated, ${report.users.clean} clean, in ${formatDuration(report.ms)}. Run \`${report.runId ?? 'dry run'}\`${report.seed ? `, sample seed \`${report.seed}\`` : ''}, fail on **${report.options.failOn}**.`,
+    `${report.users.validated} of ${counted(report.users.total, 'user')} validated, ${report.users.clean} clean, in ${formatDuration(report.ms)}. Run \`${report.runId ?? 'dry run'}\`${report.seed ? `, sample seed \`${report.seed}\`` : ''}, fail on **${report.options.failOn}**.`,
     '',
     // The picture under the verdict, the figures after it.
     ...validateCharts(report).flatMap((chart) => [chart, '']),

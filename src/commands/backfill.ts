@@ -11,6 +11,7 @@ import type { CommandIo } from '../cli/io.js';
 import { parseConcurrency, parseMaxRuntime, parseShard } from '../cli/job-options.js';
 import { parseInstant, parseTimeZone, parseTypes } from '../cli/options.js';
 import { parseUserId } from '../cli/user-id.js';
+import { counted } from '../text/plural.js';
 import { type BackfillSpec, backfillUser, type UserBackfillOutcome } from '../jobs/backfill-user.js';
 import { loadGrid } from '../jobs/grid-file.js';
 import { renewExpiring } from '../jobs/renewal.js';
@@ -110,8 +111,12 @@ interface BackfillSummary {
   /** Of the unchanged: refreshed (expiresAt moved); the rest were not due and left alone. */
   refreshed: number;
   bytes: number;
-  /** The tick's renewals: results due, renewed without recomputation, users recomputed for them. */
-  renewal: { due: number; renewed: number; recomputed: number } | null;
+  /**
+   * The tick's renewals: results due, renewed without recomputation, users recomputed beyond those with
+   * changes; of them, users recomputed only for their results due for age (and those results), and users
+   * recomputed in full for a stale or incomplete default grid.
+   */
+  renewal: { due: number; renewed: number; recomputed: number; forAge: number; resultsForAge: number; staleGrids: number } | null;
   storeCalls: number;
   ms: number;
   /** The first failed users in run order (at most 100), with their errors. */
@@ -138,12 +143,31 @@ function summarize(result: Extract<TaskResult<UserBackfillOutcome>, { kind: 'ran
     unchanged: c.unchanged ?? 0,
     refreshed: c.refreshed ?? 0,
     bytes: c.bytes ?? 0,
-    renewal: renew ? { due: c.renewalDue ?? 0, renewed: c.renewed ?? 0, recomputed: c.renewalRecomputed ?? 0 } : null,
+    renewal: renew
+      ? {
+          due: c.renewalDue ?? 0,
+          renewed: c.renewed ?? 0,
+          recomputed: c.renewalRecomputed ?? 0,
+          forAge: c.renewalForAge ?? 0,
+          resultsForAge: c.renewalResultsForAge ?? 0,
+          staleGrids: c.renewalStaleGrids ?? 0,
+        }
+      : null,
     storeCalls: c.storeCalls ?? 0,
     ms: result.ms,
     failures: result.failures,
     failuresOmitted: result.failedCount - result.failures.length,
   };
+}
+
+/** The users the renewal part recomputed, by reason. */
+function renewalRecomputations(renewal: NonNullable<BackfillSummary['renewal']>, dryRun: boolean): string[][] {
+  const meanwhile = renewal.recomputed - renewal.forAge - renewal.staleGrids;
+  return [
+    [dryRun ? 'to recompute for age' : 'recomputed for age', `${counted(renewal.forAge, 'user')} (${counted(renewal.resultsForAge, 'result')} due)`],
+    ...(renewal.staleGrids > 0 ? [[dryRun ? 'stale grids to recompute' : 'stale grids recomputed', counted(renewal.staleGrids, 'user')]] : []),
+    ...(meanwhile > 0 ? [['changed while renewing', counted(meanwhile, 'user')]] : []),
+  ];
 }
 
 /** Failed users whose error the readable summary prints. */
@@ -163,7 +187,7 @@ function readable(summary: BackfillSummary): string {
     ...(summary.renewal
       ? [
           [summary.dryRun ? 'would renew' : 'renewed', `${n(summary.renewal.renewed)} of ${n(summary.renewal.due)} due`],
-          ['recomputed for age', `${n(summary.renewal.recomputed)} users`],
+          ...renewalRecomputations(summary.renewal, summary.dryRun),
         ]
       : []),
     ['store calls', n(summary.storeCalls)],
@@ -193,23 +217,45 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
     const shard: Shard | null = spec.shard;
     const renewalPolicy = { types: spec.types, byType: config.freshness.byType, tickIntervalMs: config.freshness.tickIntervalMs };
     const dryRun = options.dryRun === true;
+    /** Users selected for their changes (recomputed in full), and what the renewal found due of the others. */
+    let changedUsers: ReadonlySet<string> = new Set();
+    let dueForAge: ReadonlyMap<string, readonly string[] | null> = new Map();
     const task: Task<UserBackfillOutcome> = {
       command: 'backfill',
       selection: spec.selection,
       shard,
       spec: spec as unknown as JsonValue,
-      collect: () => collectUsers(store, spec.selection, shard),
+      collect: async () => {
+        const collected = await collectUsers(store, spec.selection, shard);
+        changedUsers = new Set(collected.users);
+        return collected;
+      },
       ...(spec.renew
         ? {
             prepare: async () => {
               const outcome = await renewExpiring(renewalPolicy, { store, now: io.now(), dryRun, stopped: () => io.signal?.aborted === true });
-              const users = outcome.recompute.filter((userId) => inShard(userId, shard));
-              return { users, counts: { renewalDue: outcome.due, renewed: outcome.renewed, renewalRecomputed: users.length } };
+              // Users with changes are recomputed in full anyway: the renewal's figures are of the others.
+              const beyond = [...outcome.recompute].filter(([userId]) => inShard(userId, shard) && !changedUsers.has(userId));
+              dueForAge = new Map(beyond);
+              const forAge = beyond.filter(([, keys]) => keys !== null);
+              const counts = {
+                renewalDue: outcome.due,
+                renewed: outcome.renewed,
+                renewalRecomputed: beyond.length,
+                renewalForAge: forAge.length,
+                renewalResultsForAge: forAge.reduce((total, [, keys]) => total + keys!.length, 0),
+                renewalStaleGrids: beyond.filter(([userId]) => outcome.staleGrids.has(userId)).length,
+              };
+              return { users: beyond.map(([userId]) => userId), counts };
             },
           }
         : {}),
-      process: (userId, collected) =>
-        backfillUser(userId, backfillSpec, { store, ttlMs: config.ttlMs, now: io.now, dryRun, writeConcurrency: 2, renewal: renewalPolicy, ...(io.signal ? { signal: io.signal } : {}) }),
+      process: (userId) => {
+        // A user due only for age recomputes those results alone (its other results are not due).
+        const keys = changedUsers.has(userId) ? null : (dueForAge.get(userId) ?? null);
+        const userSpec: BackfillSpec = keys === null ? backfillSpec : { ...backfillSpec, only: { keys: new Map(keys.map((key) => [key, 'recompute'])) } };
+        return backfillUser(userId, userSpec, { store, ttlMs: config.ttlMs, now: io.now, dryRun, writeConcurrency: 2, renewal: renewalPolicy, ...(io.signal ? { signal: io.signal } : {}) });
+      },
       tally: (counts, outcome) => {
         for (const key of ['records', 'results', 'written', 'created', 'changed', 'rewritten', 'unchanged', 'refreshed', 'bytes'] as const) counts[key] = (counts[key] ?? 0) + outcome[key];
       },

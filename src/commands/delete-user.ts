@@ -7,6 +7,7 @@ import { interruptedExitCode } from '../cli/interruption.js';
 import type { CommandIo } from '../cli/io.js';
 import { parseUserId } from '../cli/user-id.js';
 import type { Store } from '../store/store.js';
+import { isKnownUser, suggestKnownUsers, unknownUsersMessage } from '../users/known-users.js';
 import { jobContextFor } from '../cli/job-events.js';
 import { runOperation } from '../jobs/operation.js';
 import { commandLine } from './job-command.js';
@@ -24,6 +25,7 @@ interface DeleteUserOptions {
   yes?: boolean;
   json?: boolean;
   skipIfRunning?: boolean;
+  allowUnknown?: boolean;
 }
 
 interface Holdings {
@@ -37,6 +39,26 @@ async function holdings(store: Store, userId: string): Promise<Holdings> {
   return { records: user?.recordCount ?? 0, results: digests.length, filterSets: combinations.length };
 }
 
+/** Recent delete-user runs looked through for an earlier deletion of the same user. */
+const EARLIER_DELETIONS = 200;
+
+/**
+ * Whether agg holds nothing at all for the user (no records, results, filter sets, change log,
+ * overrides or validations) though it was never deleted here: then the id is likely a typo.
+ */
+async function neverKnown(store: Store, userId: string, held: Holdings): Promise<boolean> {
+  if (held.records > 0 || held.results > 0 || held.filterSets > 0 || (await isKnownUser(store, userId))) return false;
+  const [changes, overrides, validations, deletions] = await Promise.all([
+    store.listChanges(userId),
+    store.listOverrides('precomputed_aggregations'),
+    store.getValidations([userId]),
+    store.listRuns(EARLIER_DELETIONS, 'delete-user'),
+  ]);
+  if (changes.length > 0 || validations.length > 0 || overrides.some((override) => override.userId === userId)) return false;
+  // A deletion run again (its first run already removed everything) is no error.
+  return !deletions.some((run) => run.target === userId);
+}
+
 export async function runDeleteUser(command: Command, rawUserId: string, options: DeleteUserOptions, io: CommandIo): Promise<number> {
   const userId = parseUserId('USER', rawUserId);
   if (options.dryRun !== true && options.yes !== true) {
@@ -45,6 +67,10 @@ export async function runDeleteUser(command: Command, rawUserId: string, options
   const quiet = globalOptions(command).quiet === true;
   return withStore(command, io, async ({ store }) => {
     const held = await holdings(store, userId);
+    if (options.allowUnknown !== true && (await neverKnown(store, userId, held))) {
+      const message = unknownUsersMessage([userId], await suggestKnownUsers(store, [userId]), { label: 'delete-user', allowUnknownOption: true });
+      throw new UsageError(`${message}; nothing was deleted`);
+    }
     if (options.dryRun) {
       if (options.json) io.stdout.write(jsonLine(deleteUserPlanDocument, { schema: 'agg.delete-user.plan/v1', userId, dryRun: true, ...held }));
       else {
@@ -116,6 +142,7 @@ export function registerDeleteUser(program: Command, io: CommandIo, setExit: (co
     .option('--dry-run', 'say what agg holds for the user; delete nothing')
     .option('--yes', 'confirm the deletion')
     .option('--skip-if-running', 'exit 0 (not 75) when another delete-user of this user holds the lease')
+    .option('--allow-unknown', 'a user agg never held anything for (and never deleted) is no error: nothing to delete, exit 0')
     .option('--json', 'print one JSON document on stdout')
     .action(async (userId: string, options: DeleteUserOptions, command: Command) => setExit(await runDeleteUser(command, userId, options, io)));
   helpFooter(
@@ -125,6 +152,8 @@ export function registerDeleteUser(program: Command, io: CommandIo, setExit: (co
       ['agg delete-user alice --yes', 'delete it all (again to finish a stopped run)'],
       ['agg delete-user alice --yes --skip-if-running --json', ''],
     ],
-    ['One of --yes or --dry-run is required.'],
+    [
+      'One of --yes or --dry-run is required. A user agg holds nothing for and never deleted is refused as unknown (exit 2, with the closest known ids) unless --allow-unknown; running a finished deletion again is no error.',
+    ],
   );
 }

@@ -36,6 +36,8 @@ interface ImportSummary {
   unchanged: number;
   /** With --replace: stored records the file no longer has, deleted (or, in a dry run, to delete). */
   deleted: number;
+  /** Without --replace: stored records the file does not have, kept. */
+  storedNotInFile: number;
   changeId: string | null;
   storeCalls: number;
   ms: number;
@@ -105,7 +107,11 @@ function readable(summary: ImportSummary): string {
       : `change-log entry ${summary.changeId} (backfill --changed will pick this user up)`;
   // The time is what this run took (reading and comparing, in a dry run), never a forecast.
   const took = summary.dryRun ? `checked in ${formatDuration(summary.ms)}` : `in ${formatDuration(summary.ms)}`;
-  return `${verb} ${summary.file} (${summary.format}) for user ${summary.userId} (${took})\n${table.toString()}\n${change}\n`;
+  const lacking =
+    summary.storedNotInFile > 0
+      ? `${summary.storedNotInFile.toLocaleString('en-US')} stored record${summary.storedNotInFile === 1 ? '' : 's'} of ${summary.userId} ${summary.storedNotInFile === 1 ? 'is' : 'are'} not in this file and ${summary.dryRun ? 'would be' : 'were'} kept; --replace makes the records equal to the file\n`
+      : '';
+  return `${verb} ${summary.file} (${summary.format}) for user ${summary.userId} (${took})\n${table.toString()}\n${change}\n${lacking}`;
 }
 
 export function registerImport(program: Command, io: CommandIo, setExit: (code: number) => void): void {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
 import { MAX_DURATION_MS, checkDuration } from '../core/duration.js';
-import { DAY_MS, DURATION_RANGE } from './durations.js';
+import { AGE_RANGE, DAY_MS } from './durations.js';
 
 // agg archive
 
@@ -11,7 +11,7 @@ const retention = z.string().transform((text, context): number | 'never' => {
   // A retention of 0 archives everything eligible now.
   const check = checkDuration(text, MAX_DURATION_MS, true);
   if (!('ms' in check)) {
-    context.addIssue({ code: 'custom', message: `"${text}" is neither a duration ${check.problem === 'range' ? `${DURATION_RANGE} ` : ''}(e.g. 30d, 12w) nor "never"` });
+    context.addIssue({ code: 'custom', message: `"${text}" is neither a duration ${check.problem === 'range' ? `${AGE_RANGE} ` : ''}(e.g. 30d, 12w) nor "never"` });
     return z.NEVER;
   }
   return check.ms;

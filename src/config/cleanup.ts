@@ -1,15 +1,16 @@
 import { z } from 'zod';
-import { DAY_MS, duration } from './durations.js';
+import { DAY_MS, age, positiveDuration } from './durations.js';
 
 // agg cleanup
 
 export const cleanupSchema = z
   .object({
-    staleFilters: duration.optional(),
-    changeLog: duration.optional(),
-    runs: duration.optional(),
+    // Ages: 0 removes every eligible row now, as --older-than 0d does.
+    staleFilters: age.optional(),
+    changeLog: age.optional(),
+    runs: age.optional(),
     batchSize: z.number().int().min(1).max(1000).optional(),
-    chunkGrace: duration.optional(),
+    chunkGrace: positiveDuration('the chunks of a write in progress would count as orphans and be deleted under it').optional(),
   })
   .strict();
 

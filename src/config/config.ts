@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { parseSmallJson, readSmallTextFile } from '../input/small-json.js';
 import { type ArchiveConfig, archiveConfig, archiveSchema } from './archive.js';
 import { type CleanupConfig, cleanupConfig, cleanupSchema } from './cleanup.js';
-import { DEFAULT_TICK_INTERVAL_MS, DEFAULT_TTL_MS, type Freshness, type TypeFreshness, backfillSchema, defaultMaxAgeMs, defaultRefreshThresholdMs, ttlSchema } from './freshness.js';
+import { DEFAULT_TICK_INTERVAL_MS, DEFAULT_TTL_MS, type Freshness, type TypeFreshness, backfillSchema, defaultMaxAgeMs, defaultRefreshThresholdMs, maxAgeSchema, refreshThresholdSchema, ttlSchema } from './freshness.js';
 import { rolloutSchema } from './rollout.js';
 import { DEFAULT_STATUS_THRESHOLDS, type StatusThresholds, statusSchema } from './status.js';
 
@@ -24,8 +24,8 @@ export const configFileSchema = z
   .object({
     $schema: z.string().optional(),
     ttl: ttlSchema.optional(),
-    maxAge: ttlSchema.optional(),
-    refreshThreshold: ttlSchema.optional(),
+    maxAge: maxAgeSchema.optional(),
+    refreshThreshold: refreshThresholdSchema.optional(),
     backfill: backfillSchema.optional(),
     cleanup: cleanupSchema.optional(),
     archive: archiveSchema.optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
-import { duration } from './durations.js';
+import { age, positiveDuration } from './durations.js';
 
 // ttl, maxAge, refreshThreshold and backfill.interval: how long a result lives and when it is renewed.
 
@@ -31,14 +31,21 @@ export function defaultMaxAgeMs(ttlMs: number): number {
 /** How often the cron tick (`backfill --changed`) runs, as the README's recipe schedules it. */
 export const DEFAULT_TICK_INTERVAL_MS = 15 * 60_000;
 
-export const ttlSchema = z
-  .object(Object.fromEntries(AGGREGATION_TYPES.map((type) => [type, duration.optional()])) as Record<AggregationType, z.ZodOptional<typeof duration>>)
-  .strict();
+/** One duration per aggregation type, each optional. */
+function perType<T extends z.ZodTypeAny>(schema: T) {
+  return z.object(Object.fromEntries(AGGREGATION_TYPES.map((type) => [type, schema.optional()])) as Record<AggregationType, z.ZodOptional<T>>).strict();
+}
+
+export const ttlSchema = perType(positiveDuration('a result that expires as it is written is never served'));
+/** maxAge is at least the TTL anyway; zero would mean recomputing every result at every tick. */
+export const maxAgeSchema = perType(positiveDuration('a result would be recomputed at every tick, never renewed'));
+/** 0: renew only what would expire before the next tick, with no margin. */
+export const refreshThresholdSchema = perType(age);
 
 export const backfillSchema = z
   .object({
     /** How often the cron tick runs: results expiring before the next tick (plus the threshold) are renewed now. */
-    interval: duration.optional(),
+    interval: positiveDuration('it is how often the tick runs, so how far ahead it renews').optional(),
   })
   .strict();
 

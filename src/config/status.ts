@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from './durations.js';
+import { age } from './durations.js';
 
 // agg status
 
@@ -8,15 +8,15 @@ const ratio = z.number().min(0).max(1);
 export const statusSchema = z
   .object({
     /** Results expiring within this count as "expiring" (due for a refresh). */
-    refreshThreshold: duration.optional(),
+    refreshThreshold: age.optional(),
     /** Alert when the oldest unprocessed change-log entry is older than this. */
-    maxBacklogAge: duration.optional(),
+    maxBacklogAge: age.optional(),
     /** Alert when more than this share of stored aggregations is expired. */
     maxExpiredShare: ratio.optional(),
     /** Alert when the latest validate run's share of `match` is below this. */
     minConsistency: ratio.optional(),
     /** Alert when the latest validate run is older than this. */
-    maxValidateAge: duration.optional(),
+    maxValidateAge: age.optional(),
   })
   .strict();
 

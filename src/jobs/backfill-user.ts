@@ -26,12 +26,14 @@ export interface BackfillSpec {
   /** Rewrite results even when version and data are unchanged. */
   readonly force: boolean;
   /**
-   * A repair: only these results (by aggregationKeyString), each rewritten in full (`force`: stored data
-   * differs though its hash may not) or recomputed (written when it differs). Change-log entries are
-   * marked processed only if the records are still at `revision`, the one the validation saw: then
-   * every other result in scope was found matching them.
+   * Only these results (by aggregationKeyString), each rewritten in full (`force`: stored data differs
+   * though its hash may not) or recomputed (written when it differs): a repair, or the tick's results
+   * due for age. A repair's change-log entries are marked processed only if the records are still at
+   * `revision`, the one the validation saw: then every other result in scope was found matching them.
+   * Without `revision` (the tick's age recomputation) nothing is marked: the other results were not
+   * looked at.
    */
-  readonly only?: { readonly keys: ReadonlyMap<string, 'force' | 'recompute'>; readonly revision: string | null };
+  readonly only?: { readonly keys: ReadonlyMap<string, 'force' | 'recompute'>; readonly revision?: string | null };
 }
 
 export interface BackfillEnvironment {
@@ -138,7 +140,8 @@ const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
 export async function backfillUser(userId: string, spec: BackfillSpec, env: BackfillEnvironment): Promise<UserBackfillOutcome> {
   const { store } = env;
   // Read before the records: every entry seen here is a change the records below already hold.
-  const changes = env.dryRun || !coversEverything(spec) ? [] : await pendingChanges(store, userId);
+  const marks = !env.dryRun && coversEverything(spec) && (spec.only === undefined || spec.only.revision !== undefined);
+  const changes = marks ? await pendingChanges(store, userId) : [];
   let abortSeenAt: number | null = null;
   const stopRequested = (): boolean => {
     if (env.signal?.aborted !== true) return false;
@@ -149,7 +152,9 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
   const only = spec.only;
   // A repair computes the filter sets it rewrites, nothing else.
   const filterSets = only ? allFilterSets.filter((set) => spec.types.some((type) => only.keys.has(`${type}|${set.filterHash}`))) : allFilterSets;
-  const markable = only === undefined || only.revision === revision;
+  const markable = only === undefined || (only.revision !== undefined && only.revision === revision);
+  // Of each filter set, the types to compute: all of them, or those of the chosen results.
+  const typesOf = (hash: string): readonly AggregationType[] => (only ? spec.types.filter((type) => only.keys.has(`${type}|${hash}`)) : spec.types);
   const stored = new Map(digests.map((digest) => [aggregationKeyString(digest), digest]));
   const computedAtMs = env.now();
   const limit = pLimit(Math.max(1, env.writeConcurrency));
@@ -185,10 +190,10 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
 
   const stopping = (): boolean => writeFailure !== null || stopRequested();
   let stoppedEarly = false;
-  computing: for (const { filters } of filterSets) {
+  computing: for (const { filters, filterHash: hash } of filterSets) {
     collectGarbageIfGrown();
     let started = performance.now();
-    for (const result of iterateAggregations(dataset, spec.types, [filters])) {
+    for (const result of iterateAggregations(dataset, typesOf(hash), [filters])) {
       const computeMs = Math.round((performance.now() - started) * 1000) / 1000;
       // A heavy user computes for seconds: signals, the lease and the progress display get turns.
       await yieldIfBusy();

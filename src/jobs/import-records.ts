@@ -18,6 +18,8 @@ export interface ImportCounts {
   unchanged: number;
   /** With replace: stored records the file no longer has, deleted (or, in a dry run, to delete). */
   deleted: number;
+  /** Without replace: stored records of the user the file does not have, kept (--replace would delete them). */
+  storedNotInFile: number;
 }
 
 export interface ImportRequest {
@@ -39,7 +41,7 @@ async function storedTexts(store: Store, userId: string): Promise<Map<string, st
 /** What an import would do, without writing: compares the file with the user's stored records. */
 export async function planImport(store: Store, userId: string, records: readonly InputRecord[], replace: boolean): Promise<ImportCounts> {
   const stored = await storedTexts(store, userId);
-  const counts = { inserted: 0, updated: 0, unchanged: 0, deleted: 0 };
+  const counts = { inserted: 0, updated: 0, unchanged: 0, deleted: 0, storedNotInFile: 0 };
   for (const record of records) {
     const existing = stored.get(record.id);
     if (existing === undefined) counts.inserted++;
@@ -48,13 +50,14 @@ export async function planImport(store: Store, userId: string, records: readonly
     stored.delete(record.id);
   }
   if (replace) counts.deleted = stored.size;
+  else counts.storedNotInFile = stored.size;
   return counts;
 }
 
 /** Writes the records; `interruptedAt` is the number written when a signal stopped it, else null. */
 export async function importRecords(request: ImportRequest, label: string): Promise<{ counts: ImportCounts; interruptedAt: number | null }> {
   const { store, context, userId, records, changeId } = request;
-  const counts = { inserted: 0, updated: 0, unchanged: 0, deleted: 0 };
+  const counts = { inserted: 0, updated: 0, unchanged: 0, deleted: 0, storedNotInFile: 0 };
   let interruptedAt: number | null = null;
   context.emit({ kind: 'started', label });
   try {
@@ -70,6 +73,11 @@ export async function importRecords(request: ImportRequest, label: string): Prom
       context.emit({ kind: 'progress', done: Math.min(i + IMPORT_BATCH, records.length), total: records.length, unit: 'records' });
     }
     if (request.replace && interruptedAt === null) counts.deleted = await deleteMissing(request);
+    else if (interruptedAt === null) {
+      // Every record of the file is stored now: what the user holds beyond them, the file lacks (one call).
+      const stored = (await store.getUser(userId))?.recordCount ?? 0;
+      counts.storedNotInFile = Math.max(0, stored - new Set(records.map((record) => record.id)).size);
+    }
   } finally {
     context.emit({ kind: 'finished' });
   }

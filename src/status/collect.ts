@@ -10,6 +10,7 @@ import type { RunRecord, RunStatus } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import { VALIDATION_STATUSES } from '../store/types.js';
 import { paginate } from '../store/paginate.js';
+import { counted } from '../text/plural.js';
 
 // The figures behind `agg status`, read with paged calls (never everything at once) from any store.
 
@@ -263,7 +264,7 @@ function alertsOf(report: Omit<StatusReport, 'alerts'>, thresholds: StatusThresh
     if (report.served.results > 0 && report.served.expired / report.served.results > thresholds.maxExpiredShare) {
       alerts.push({
         name: 'served-expired',
-        message: `${((report.served.expired / report.served.results) * 100).toFixed(1)}% of served users' results are expired (${report.served.usersWithExpired} of ${report.served.users} users; max ${(thresholds.maxExpiredShare * 100).toFixed(1)}%): run agg backfill --changed more often`,
+        message: `${((report.served.expired / report.served.results) * 100).toFixed(1)}% of served users' results are expired (${report.served.usersWithExpired} of ${counted(report.served.users, 'user')}; max ${(thresholds.maxExpiredShare * 100).toFixed(1)}%): run agg backfill --changed more often`,
       });
     }
   } else if (thresholds.maxExpiredShare !== null && total > 0 && expired / total > thresholds.maxExpiredShare) {

@@ -13,7 +13,7 @@ const named = (counts: Record<string, number>) => {
 
 describe('readableCounts', () => {
   it('names a backfill run\'s counts', () => {
-    expect(named({ usersTotal: 3, usersDone: 2, usersFailed: 1, records: 90, results: 360, written: 10, storeCalls: 7, renewalDue: 4, renewed: 3, renewalRecomputed: 1 })).toEqual({
+    expect(named({ usersTotal: 3, usersDone: 2, usersFailed: 1, records: 90, results: 360, written: 10, storeCalls: 7, renewalDue: 4, renewed: 3, renewalRecomputed: 1, renewalForAge: 1, renewalResultsForAge: 36, renewalStaleGrids: 0 })).toEqual({
       users: { total: 3, done: 2, failed: 1 },
       records: 90,
       results: 360,
@@ -22,6 +22,9 @@ describe('readableCounts', () => {
       renewalDue: 4,
       renewed: 3,
       renewalRecomputed: 1,
+      renewalForAge: 1,
+      renewalResultsForAge: 36,
+      renewalStaleGrids: 0,
     });
   });
 

@@ -76,6 +76,24 @@ describe.each(ADAPTER_FACTORIES)('agg delete-user on the %s', (_name, make) => {
     expect(again.stdout).toContain('agg held nothing for user-001: nothing to delete');
   });
 
+  it('refuses a user agg never held anything for, with the closest known ids, unless --allow-unknown', async () => {
+    const harness = make();
+    await withOpen(harness, (store) => seedUsers(store, 2, 20, 'delete-user'));
+    const typo = await agg(harness, ['delete-user', 'user-01', '--yes']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.trim().split('\n').filter((line) => !line.startsWith('agg: using'))).toHaveLength(1);
+    expect(typo.stderr).toMatch(/^agg: delete-user user-01 is not a known user: no records or stored results \(did you mean user-001 or user-002\?\); .*--allow-unknown.*; nothing was deleted$/m);
+    expect(await withOpen(harness, (store) => store.listRuns(10, 'delete-user'))).toEqual([]);
+    const allowed = await agg(harness, ['delete-user', 'user-01', '--yes', '--allow-unknown']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stdout).toContain('agg held nothing for user-01: nothing to delete');
+    // A user known only by an override (enabled before its data came) is deleted without --allow-unknown.
+    expect((await agg(harness, ['rollout', '--enable-user', 'user-late', '--allow-unknown'])).code).toBe(0);
+    const late = await agg(harness, ['delete-user', 'user-late', '--yes', '--json']);
+    expect(late.code, late.stderr).toBe(0);
+    expect(JSON.parse(late.stdout).byTable).toMatchObject({ rollout_overrides: 1 });
+  });
+
   it('stops between steps on a signal (130, the run interrupted), and the same command finishes', async () => {
     const harness = make();
     await withOpen(harness, (store) => seedUsers(store, 1, 50, 'delete-user-stop'));
@@ -102,9 +120,9 @@ describe.each(ADAPTER_FACTORIES)('agg import --replace on the %s', (_name, make)
     const second = join(cwd, 'second.jsonl');
     writeFileSync(second, `${[...Array.from({ length: 60 }, (_, i) => record(i, i === 0 ? 'Edited' : undefined)), ...Array.from({ length: 10 }, (_, i) => record(200 + i))].join('\n')}\n`);
     const plain = JSON.parse((await agg(harness, ['import', second, '--user', 'u', '--dry-run', '--json'], { cwd })).stdout);
-    expect(plain).toMatchObject({ inserted: 10, updated: 1, unchanged: 59, deleted: 0 });
+    expect(plain).toMatchObject({ inserted: 10, updated: 1, unchanged: 59, deleted: 0, storedNotInFile: 40 });
     const plan = JSON.parse((await agg(harness, ['import', second, '--user', 'u', '--replace', '--dry-run', '--json'], { cwd })).stdout);
-    expect(plan).toMatchObject({ inserted: 10, updated: 1, unchanged: 59, deleted: 40 });
+    expect(plan).toMatchObject({ inserted: 10, updated: 1, unchanged: 59, deleted: 40, storedNotInFile: 0 });
     expect((await withOpen(harness, (store) => store.getUser('u')))!.recordCount).toBe(100);
 
     const changesBefore = (await withOpen(harness, (store) => store.listChanges('u'))).length;
@@ -117,5 +135,14 @@ describe.each(ADAPTER_FACTORIES)('agg import --replace on the %s', (_name, make)
     expect(await withOpen(harness, (store) => store.listChanges('u'))).toHaveLength(changesBefore + 1);
     // The same file again changes nothing.
     expect(JSON.parse((await agg(harness, ['import', second, '--user', 'u', '--replace', '--json'], { cwd })).stdout)).toMatchObject({ inserted: 0, updated: 0, deleted: 0, changeId: null });
+    // A plain import of a smaller export changes nothing either, but says what the file lacks.
+    const smaller = join(cwd, 'smaller.jsonl');
+    writeFileSync(smaller, `${Array.from({ length: 30 }, (_, i) => record(i + 1)).join('\n')}\n`);
+    const kept = await agg(harness, ['import', smaller, '--user', 'u'], { cwd });
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stdout).toContain('nothing changed: no change-log entry written\n40 stored records of u are not in this file and were kept; --replace makes the records equal to the file\n');
+    expect(JSON.parse((await agg(harness, ['import', smaller, '--user', 'u', '--json'], { cwd })).stdout)).toMatchObject({ unchanged: 30, storedNotInFile: 40 });
+    // Nothing lacking, no hint.
+    expect((await agg(harness, ['import', second, '--user', 'u'], { cwd })).stdout).not.toContain('--replace');
   });
 });

@@ -144,6 +144,9 @@ describe.each(HARNESSES)('agg runs show on the %s', (_name, make) => {
     const deleted = await agg(['runs', 'show', 'last']);
     expect(deleted.stdout).toMatch(/^command\s+delete-user$/m);
     expect(deleted.stdout).toMatch(/^ {4}watch_records\s+2$/m);
+    // The list names what it did, as it does for cleanup.
+    const listed = (await agg(['runs', '--command', 'delete-user'])).stdout;
+    expect(listed).toMatch(/^du-\S+\s+carol\s+succeeded.* 4 deleted$/m);
   });
 
   it('refuses an unknown run, command or option in one line (exit 2), suggesting close run ids', async () => {

@@ -141,7 +141,7 @@ describe.each(ADAPTER_FACTORIES)('agg validate on the %s', (_name, make) => {
     expect(Number(stored)).toBe(Number(fresh) + 1);
     // One drifted row: the repair rewrites that row, not the user's 180.
     const repaired = await agg(harness, ['validate', '--user', 'user-001', '--repair']);
-    expect(repaired.stdout).toMatch(/repair plan: rewrite 1 drift \(exactly those rows, of 1 users\)/);
+    expect(repaired.stdout).toMatch(/repair plan: rewrite 1 drift \(exactly those rows, of 1 user\)/);
     expect(repaired.stdout).toMatch(/repaired: 1 written, 0 refreshed \(equal data\), 0 deleted/);
     expect((await agg(harness, ['validate', '--user', 'user-001'])).code).toBe(0);
   });
@@ -160,7 +160,7 @@ describe.each(ADAPTER_FACTORIES)('agg validate on the %s', (_name, make) => {
     const found = reportSchema.parse(JSON.parse((await agg(harness, ['validate', '--json', '--fail-on', 'missing'])).stdout));
     expect(found).toMatchObject({ totals: { missing: 1, outdated: 1, orphan: 1, match: 358 }, exitCode: 1 });
     const planned = await agg(harness, ['validate', '--repair', '--dry-run']);
-    expect(planned.stdout).toMatch(/repair plan: rewrite 1 missing, 1 outdated \(exactly those rows, of 1 users\), delete 1 orphans\nrepair not applied \(dry run\)/);
+    expect(planned.stdout).toMatch(/repair plan: rewrite 1 missing, 1 outdated \(exactly those rows, of 1 user\), delete 1 orphan\nrepair not applied \(dry run\)/);
     const before = await withOpen(harness, aggregationSnapshot);
     expect(await withOpen(harness, aggregationSnapshot)).toEqual(before);
     const repaired = await agg(harness, ['validate', '--repair']);

@@ -38,3 +38,23 @@ describe('agg.config.json: cleanup and archive', () => {
     }
   });
 });
+
+describe('agg.config.json: zero durations', () => {
+  it('takes 0 for ages and thresholds, as the CLI flags do', () => {
+    const config = buildConfig({ cleanup: { changeLog: '0d', runs: '0d', staleFilters: '0s' }, status: { maxBacklogAge: '0m', refreshThreshold: '0m' }, refreshThreshold: { kpi: '0m' } }, 'f');
+    expect(config.cleanup).toMatchObject({ changeLogMs: 0, runsMs: 0, staleFiltersMs: 0 });
+    expect(config.status).toMatchObject({ maxBacklogAgeMs: 0, refreshThresholdMs: 0 });
+    expect(config.freshness.byType.kpi.refreshThresholdMs).toBe(0);
+  });
+
+  it('refuses 0 where it means nothing, saying why', () => {
+    for (const [raw, message] of [
+      [{ ttl: { kpi: '0m' } }, 'ttl.kpi: "0m" must be more than zero: a result that expires as it is written is never served'],
+      [{ maxAge: { kpi: '0h' } }, 'maxAge.kpi: "0h" must be more than zero: a result would be recomputed at every tick'],
+      [{ backfill: { interval: '0m' } }, 'backfill.interval: "0m" must be more than zero: it is how often the tick runs'],
+      [{ cleanup: { chunkGrace: '0s' } }, 'cleanup.chunkGrace: "0s" must be more than zero: the chunks of a write in progress'],
+    ] as const) {
+      expect(() => buildConfig(raw, 'agg.config.json')).toThrow(message);
+    }
+  });
+});

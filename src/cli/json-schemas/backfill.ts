@@ -18,7 +18,17 @@ export const backfillDocument = jsonDocument('agg.backfill/v1', '`agg backfill -
   unchanged: count,
   refreshed: count.describe('of the unchanged: expiresAt moved'),
   bytes: bytes.describe('bytes written'),
-  renewal: z.strictObject({ due: count, renewed: count, recomputed: count }).nullable().describe('the tick\'s renewals (--changed, --expiring), else null'),
+  renewal: z
+    .strictObject({
+      due: count.describe('results due to expire before the next tick'),
+      renewed: count.describe('of them, renewed without recomputation (expiresAt moved)'),
+      recomputed: count.describe('users recomputed for the renewal, beyond those with unprocessed changes'),
+      forAge: count.describe('of them, users recomputed only for their results due past maxAge, outdated or without a revision'),
+      resultsForAge: count.describe('those results, each recomputed alone'),
+      staleGrids: count.describe('of them, users recomputed in full because their default grid was incomplete or would go stale before the next tick'),
+    })
+    .nullable()
+    .describe('the tick\'s renewals (--changed, --expiring), else null'),
   storeCalls: count,
   ms: millis,
   failures: z.array(failure).describe('the first failed users in run order (at most 100)'),

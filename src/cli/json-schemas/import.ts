@@ -11,6 +11,7 @@ const fields = {
   updated: count,
   unchanged: count,
   deleted: count.describe('with --replace: stored records the file no longer has, deleted (or to delete)'),
+  storedNotInFile: count.describe('without --replace: stored records of the user the file does not have, kept (--replace would delete them)'),
   changeId: z.string().nullable().describe('the change-log entry written, null when nothing changed or in a dry run'),
   storeCalls: count,
   ms: millis,
