@@ -14,6 +14,9 @@ export function jobContextFor(io: CommandIo, options: { quiet: boolean }): JobCo
       case 'progress':
         progress?.update({ done: event.done, total: event.total, unit: event.unit, ...(event.detail !== undefined ? { detail: event.detail } : {}) });
         break;
+      case 'working':
+        progress?.working(event.on);
+        break;
       case 'notice':
         if (progress) progress.note(`agg: ${event.message}`);
         else io.stderr.write(`agg: ${event.message}\n`);

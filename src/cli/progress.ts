@@ -1,4 +1,5 @@
 import ora, { type Ora, spinners } from 'ora';
+import { truncate } from './plain-table.js';
 import type { CommandIo } from './io.js';
 import { formatDuration } from './format.js';
 import { colourWanted } from './colour.js';
@@ -14,6 +15,8 @@ export interface ProgressState {
 
 export interface Progress {
   update(state: ProgressState): void;
+  /** Where the work in progress is, shown after the counts until the next progress or working. */
+  working(on: string): void;
   /** A line of its own on stderr, above a spinner rather than through it. */
   note(line: string): void;
   /** Ends the display; the final line (if any) goes to stderr. */
@@ -42,7 +45,7 @@ export function describeProgress(state: ProgressState, elapsedMs: number): strin
  * stdout stays clean for --json; `quiet` turns it off.
  */
 export function startProgress(io: CommandIo, label: string, options: { quiet?: boolean } = {}): Progress {
-  if (options.quiet) return { update: () => undefined, note: (line) => io.stderr.write(`${line}\n`), stop: () => undefined };
+  if (options.quiet) return { update: () => undefined, working: () => undefined, note: (line) => io.stderr.write(`${line}\n`), stop: () => undefined };
   const started = io.now();
   const raw = io.stderr.raw;
   // A terminal that reports no width (a bare pseudo-terminal) or says it is dumb cannot hold a redrawn
@@ -53,8 +56,20 @@ export function startProgress(io: CommandIo, label: string, options: { quiet?: b
     const frames = colourWanted(io, io.stderr) ? spinners.dots.frames.map((frame) => `\u001b[36m${frame}\u001b[39m`) : spinners.dots.frames;
     const spinner: Ora = ora({ text: label, stream: raw, discardStdin: false, isEnabled: true, color: false, spinner: { interval: spinners.dots.interval, frames } }).start();
     let shown: ProgressState | null = null;
+    let on: string | null = null;
     const render = (): void => {
-      if (shown) spinner.text = `${label}: ${describeProgress(shown, io.now() - started)}`;
+      if (shown === null && on === null) return;
+      // One line: a wrapped spinner line is redrawn below itself at every frame. What gives way first
+      // is the work in progress, then the second measure; counts, rate and ETA stay.
+      const width = Math.max(20, (raw.columns ?? 80) - 3);
+      const elapsed = io.now() - started;
+      const { detail: _detail, ...bare } = shown ?? { done: 0, total: null, unit: '' };
+      const candidates = [
+        [shown ? describeProgress(shown, elapsed) : null, on],
+        [shown ? describeProgress(shown, elapsed) : on],
+        [shown ? describeProgress(bare, elapsed) : on],
+      ].map((parts) => `${label}: ${parts.filter((part) => part !== null).join(', ')}`);
+      spinner.text = truncate(candidates.find((text) => text.length <= width) ?? candidates.at(-1)!, width);
     };
     // Rate and ETA move with the clock, not only when a unit of work ends (a heavy user takes long).
     const refresh = setInterval(render, TTY_REFRESH_MS);
@@ -62,6 +77,11 @@ export function startProgress(io: CommandIo, label: string, options: { quiet?: b
     return {
       update: (state) => {
         shown = state;
+        on = null;
+        render();
+      },
+      working: (text) => {
+        on = text;
         render();
       },
       note: (line) => {
@@ -94,6 +114,8 @@ export function startProgress(io: CommandIo, label: string, options: { quiet?: b
       last = state;
       if (io.now() - lastPrinted >= PLAIN_INTERVAL_MS) print(state);
     },
+    // Plain lines keep their cadence: the work in progress shows only in counts.
+    working: () => undefined,
     note: (line) => io.stderr.write(`${line}\n`),
     stop: (finalLine) => {
       clearInterval(cadence);

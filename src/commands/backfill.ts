@@ -250,11 +250,20 @@ export async function runBackfill(command: Command, options: BackfillOptions, io
             },
           }
         : {}),
-      process: (userId) => {
+      process: (userId, _collected, _runId, context) => {
         // A user due only for age recomputes those results alone (its other results are not due).
         const keys = changedUsers.has(userId) ? null : (dueForAge.get(userId) ?? null);
         const userSpec: BackfillSpec = keys === null ? backfillSpec : { ...backfillSpec, only: { keys: new Map(keys.map((key) => [key, 'recompute'])) } };
-        return backfillUser(userId, userSpec, { store, ttlMs: config.ttlMs, now: io.now, dryRun, writeConcurrency: 2, renewal: renewalPolicy, ...(io.signal ? { signal: io.signal } : {}) });
+        return backfillUser(userId, userSpec, {
+          store,
+          ttlMs: config.ttlMs,
+          now: io.now,
+          dryRun,
+          writeConcurrency: 2,
+          renewal: renewalPolicy,
+          ...(io.signal ? { signal: io.signal } : {}),
+          onComputed: (done, total) => context.emit({ kind: 'working', on: `${userId}: ${done}/${total} results` }),
+        });
       },
       tally: (counts, outcome) => {
         for (const key of ['records', 'results', 'written', 'created', 'changed', 'rewritten', 'unchanged', 'refreshed', 'bytes'] as const) counts[key] = (counts[key] ?? 0) + outcome[key];

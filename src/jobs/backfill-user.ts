@@ -52,6 +52,8 @@ export interface BackfillEnvironment {
   readonly signal?: AbortSignal;
   /** Default STOP_GRACE_MS. */
   readonly stopGraceMs?: number;
+  /** After each result computed: how many of how many (a heavy user computes for seconds). */
+  readonly onComputed?: (done: number, total: number) => void;
 }
 
 /** How long a user may go on after Ctrl-C: a small one finishes (and is checkpointed), a heavy one stops partway. */
@@ -190,11 +192,14 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
 
   const stopping = (): boolean => writeFailure !== null || stopRequested();
   let stoppedEarly = false;
+  const toCompute = filterSets.reduce((n, set) => n + typesOf(set.filterHash).length, 0);
+  let computed = 0;
   computing: for (const { filters, filterHash: hash } of filterSets) {
     collectGarbageIfGrown();
     let started = performance.now();
     for (const result of iterateAggregations(dataset, typesOf(hash), [filters])) {
       const computeMs = Math.round((performance.now() - started) * 1000) / 1000;
+      env.onComputed?.(++computed, toCompute);
       // A heavy user computes for seconds: signals, the lease and the progress display get turns.
       await yieldIfBusy();
       if (stopping()) {

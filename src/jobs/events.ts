@@ -6,6 +6,8 @@ export type JobEvent =
   | { readonly kind: 'started'; readonly label: string }
   /** An item settled: `done` of `total` (null: not known ahead) in this run, with an optional second measure. */
   | { readonly kind: 'progress'; readonly done: number; readonly total: number | null; readonly unit: string; readonly detail?: string }
+  /** Where an item in progress is (a heavy user's results so far): shown beside the progress, replaced by the next. */
+  | { readonly kind: 'working'; readonly on: string }
   /** A dead holder's lease was taken over: one line saying whose and why. */
   | { readonly kind: 'notice'; readonly message: string }
   /** The job stopped (whatever the outcome); renderers clean up. */

@@ -25,7 +25,7 @@ export interface Task<T> {
    * more users to process and counts for the run.
    */
   prepare?(): Promise<{ readonly users: readonly string[]; readonly counts: Record<string, number> }>;
-  process(userId: string, collected: CollectedUsers, runId: string): Promise<T>;
+  process(userId: string, collected: CollectedUsers, runId: string, context: JobContext): Promise<T>;
   /** Adds one user's outcome to the run's counts. */
   tally(counts: Record<string, number>, outcome: T): void;
   /** Optional: the progress line's second measure (e.g. records processed). */
@@ -145,7 +145,7 @@ export async function runTask<T>(task: Task<T>, options: TaskOptions): Promise<T
         ...(io.signal ? { signal: io.signal } : {}),
         deadline: options.maxRuntimeMs === null ? null : started + options.maxRuntimeMs,
         now: io.now,
-        process: (userId) => task.process(userId, collected, runId),
+        process: (userId) => task.process(userId, collected, runId, io),
         settled: async (userId, settlement: Settlement<T>) => {
           if (settlement.ok) {
             task.tally(counts, settlement.value);

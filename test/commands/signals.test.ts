@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { generateUsers } from '../../fixtures/generator.js';
+import { generateUser, generateUsers } from '../../fixtures/generator.js';
 import { builtCli } from '../support/built-cli.js';
 import { aggregationSnapshot, seedUsers } from '../support/store-fixtures.js';
 
@@ -202,7 +202,7 @@ describe('progress on a terminal', () => {
     const frames = execFileSync('cat', [out]).toString('utf8').split(/\r|\u001b\[[0-9;?]*[A-Za-z]/).filter((frame) => frame.includes('backfill all:'));
     const counts = new Set(frames.map((frame) => /(\d+)\/8 users/.exec(frame)?.[1]).filter(Boolean));
     expect(counts.size, frames.join('\n')).toBeGreaterThanOrEqual(3);
-    expect(frames.some((frame) => /users\/s, ETA \d/.test(frame))).toBe(true);
+    expect(frames.some((frame) => /users\/s, ETA \d/.test(frame)), frames.slice(-8).join('\n')).toBe(true);
     // The spinner is cyan on a terminal, and plain under NO_COLOR.
     expect(execFileSync('cat', [out]).toString('utf8')).toContain('\u001b[36m');
     const plain = join(dir, 'no-color.txt');
@@ -211,4 +211,20 @@ describe('progress on a terminal', () => {
     expect(text).toMatch(/backfill all: \d+\/8 users/);
     expect(text).not.toContain('\u001b[36m');
   }, 60_000);
+
+  it.skipIf(!hasScript)('shows how far a single heavy user has got, on one line of an 80-column terminal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agg-heavy-'));
+    const store = SqliteStore.open(dir);
+    try {
+      await store.putRecords({ userId: 'heavy', records: generateUser({ userId: 'heavy', records: 40_000, seed: 'heavy', years: 3 }), change: { changeId: 'seed', changeType: 'import', at: '2025-06-01T00:00:00.000Z' } });
+    } finally {
+      await store.close();
+    }
+    const out = join(dir, 'terminal.txt');
+    execFileSync('script', ['-qfec', `stty cols 80 rows 24; ${process.execPath} ${bin} --local ${dir} backfill --user heavy`, out], { stdio: 'ignore', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+    const frames = execFileSync('cat', [out]).toString('utf8').split(/\r|\n|\u001b\[[0-9;?]*[A-Za-z]/).filter((frame) => frame.includes('backfill users:heavy'));
+    const reached = new Set(frames.map((frame) => /heavy: (\d+)\/180 results/.exec(frame)?.[1]).filter(Boolean));
+    expect(reached.size, frames.join('\n')).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...frames.map((frame) => frame.length))).toBeLessThanOrEqual(80);
+  }, 120_000);
 });
