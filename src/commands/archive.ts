@@ -60,6 +60,8 @@ async function archive(store: Store, config: AggConfig, options: ArchiveOptions,
   const started = io.now();
   const { tables, selection } = planArchive(config, options, started);
   const destination = LocalDirectoryDestination.at(options.out ?? config.archive.out, io.cwd);
+  // A bad --out is refused before any work, even when nothing is eligible (a dry run included).
+  await destination.check();
   if (tables.includes('watch_records') && options.yes !== true) {
     const [records] = Object.values(await countEligible(store, selection, ['watch_records']));
     if (records!.rows > 0) {
