@@ -358,6 +358,8 @@ describe.each(HARNESSES)('agg archive on the %s', (_name, make) => {
     // No run finished before a 1000-week cutoff: nothing is eligible.
     for (const [out, message] of [
       ['file/x', `${join(harness.cwd, 'file/x')}: cannot create the archive directory: ${join(harness.cwd, 'file')} is a file, not a directory (choose another --out)`],
+      ['', '--out needs a directory'],
+      [' ', '--out needs a directory'],
     ] as const) {
       for (const extra of [[], ['--dry-run']]) {
         const result = await harness.run(['archive', '--out', out, '--table', 'runs', '--older-than', '1000w', ...extra]);
