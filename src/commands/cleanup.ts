@@ -96,7 +96,13 @@ export async function runCleanupCommand(command: Command, options: CleanupOption
         label: dryRun ? 'cleanup (dry run)' : 'cleanup',
         run: async (steps) => {
           // Ctrl-C, or another cleanup taking the lease over: stop after the current batch.
-          const value = await runCleanup({ ...request, signal: steps.signal, onProgress: (category, matched) => steps.progress(matched, CATEGORY_LABELS[category]) });
+          const value = await runCleanup({
+            ...request,
+            signal: steps.signal,
+            onProgress: (category, matched) => steps.progress(matched, CATEGORY_LABELS[category]),
+            // The ledger row's counts follow every deleting call, so a kill -9 leaves true counts.
+            onDeleted: (results) => steps.record(cleanupCounts(results)),
+          });
           return { value, counts: cleanupCounts(value), complete: !steps.signal.aborted };
         },
       },

@@ -65,6 +65,7 @@ export async function runDeleteUser(command: Command, rawUserId: string, options
         run: async (steps) => {
           let deleted = 0;
           let finished = false;
+          const counts = () => ({ deleted, ...Object.fromEntries(Object.entries(byTable).map(([table, n]) => [`deleted:${table}`, n])) });
           while (!steps.signal.aborted) {
             const step = await store.deleteUserStep(userId);
             if (step.done) {
@@ -74,8 +75,10 @@ export async function runDeleteUser(command: Command, rawUserId: string, options
             deleted += step.deleted;
             byTable[step.table!] = (byTable[step.table!] ?? 0) + step.deleted;
             steps.progress(deleted, 'rows deleted');
+            // The ledger row follows every step, so a kill -9 leaves true counts.
+            await steps.record(counts());
           }
-          return { value: { deleted, finished }, counts: { deleted, ...Object.fromEntries(Object.entries(byTable).map(([table, n]) => [`deleted:${table}`, n])) }, complete: finished };
+          return { value: { deleted, finished }, counts: counts(), complete: finished };
         },
       },
       { store, context: jobContextFor(io, { quiet: quiet || options.json === true }), args: io.redactor.args(commandLine(command)), dryRun: false },
