@@ -122,8 +122,8 @@ export async function runCleanupCommand(command: Command, options: CleanupOption
       return interruptedExitCode(io.signal);
     }
     if (ran.stoppedBy === 'lease-lost') {
-      io.stderr.write('agg: another cleanup took over the lease; stopped after a complete batch; run the same command again to go on\n');
-      return ExitCode.findings;
+      io.stderr.write('agg: another cleanup took over the lease; stopped after a complete batch; run the same command again to go on (exit 75)\n');
+      return ExitCode.tempfail;
     }
     return ExitCode.ok;
   });

@@ -99,8 +99,8 @@ export async function runDeleteUser(command: Command, rawUserId: string, options
       else io.stdout.write(`${finished ? 'deleted' : 'partly deleted'} everything agg held for ${userId} in ${formatDuration(summary.ms)} (run ${runId})\n${table.toString()}\n`);
     }
     if (ran.stoppedBy === 'lease-lost') {
-      io.stderr.write(`agg: another delete-user of ${userId} took over the lease; stopped after a complete step; run the same command again to finish\n`);
-      return ExitCode.findings;
+      io.stderr.write(`agg: another delete-user of ${userId} took over the lease; stopped after a complete step; run the same command again to finish (exit 75)\n`);
+      return ExitCode.tempfail;
     }
     if (!finished) {
       io.stderr.write(`agg: interrupted; run the same command again to finish deleting ${userId}\n`);
