@@ -230,7 +230,9 @@ const CASES: Case[] = [
   c('a production CONVEX_DEPLOYMENT without --prod', (x) => (x.file('.env.local', 'CONVEX_DEPLOYMENT=prod:serious-otter-456\n'), ['--admin-key', 'serious-otter-456|0123456789abcdef', 'cleanup']), /CONVEX_DEPLOYMENT in \.env\.local says serious-otter-456 is the production deployment .*pass --prod to confirm/),
   c('a CONVEX_DEPLOYMENT that is no deployment', (x) => (x.file('.env.local', 'CONVEX_DEPLOYMENT=dev:two words\n'), ['users']), /CONVEX_DEPLOYMENT in \.env\.local "dev:two words" is not a deployment \(expected e\.g\. dev:happy-animal-123\)/),
   // Archives: destinations that cannot take them, chunks and manifests that are damaged
-  c('an archive --out under a file', (x) => ['archive', '--table', 'runs', '--older-than', '1d', '--out', join(x.file('plain.txt', 'x'), 'archive')], /plain\.txt\/archive.*a file is in the way of the archive directory/),
+  c('an archive --out under a file', (x) => ['archive', '--table', 'runs', '--older-than', '1d', '--out', join(x.file('plain.txt', 'x'), 'archive')], /plain\.txt\/archive: cannot create the archive directory: \S*plain\.txt is a file, not a directory \(choose another --out\)$/),
+  c('an archive --out under /dev/null, with nothing to archive', () => ['archive', '--table', 'runs', '--older-than', '1000w', '--out', '/dev/null/x'], /^agg: \/dev\/null\/x: cannot create the archive directory: \/dev\/null is a file, not a directory/),
+  c('an empty archive --out', () => ['archive', '--table', 'runs', '--older-than', '1d', '--out', ''], /--out needs a directory/),
   c('an archive destination that fills up', (x) => ['archive', '--table', 'runs', '--older-than', '1d', '--out', join(x.dir, 'full')], /full\/.*cannot write: no space left on the device/, {
     code: 3,
     before: () => {
