@@ -36,6 +36,8 @@ export interface CleanupRequest {
   readonly sampleSize: number;
   /** Called after every page, for progress. */
   readonly onProgress?: (category: CleanupCategory, matched: number) => void;
+  /** Called after every deleting call, with every category's totals so far (the ledger row records them). */
+  readonly onDeleted?: (results: readonly CategoryResult[]) => Promise<void>;
   /** Ctrl-C: stop after the current batch (every batch is complete in itself). */
   readonly signal?: AbortSignal;
 }
@@ -85,10 +87,11 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
   };
   // A row found by this run and already gone at its deleting call was deleted by an earlier attempt of
   // that call whose answer was lost (or by a concurrent cleanup): gone either way, and not kept.
-  const removed = (result: CategoryResult, candidates: number, outcome: { deleted: number; missing: number; bytesFreed: number }): void => {
+  const removed = async (result: CategoryResult, candidates: number, outcome: { deleted: number; missing: number; bytesFreed: number }): Promise<void> => {
     result.deleted += outcome.deleted + outcome.missing;
     result.kept += candidates - outcome.deleted - outcome.missing;
     result.bytes += outcome.bytesFreed;
+    await request.onDeleted?.(results);
   };
 
   // In a dry run nothing is deleted, so later categories must not count what earlier ones would remove.
@@ -106,7 +109,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
           digests.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, expiresAt: d.expiresAt })),
         );
         if (request.dryRun) for (const d of digests) expiredKeys.add(keyOf(d));
-        else removed(result, digests.length, await store.deleteAggregations(digests.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, storedBytes: d.metadata.bytes, onlyIfExpiresBefore: request.asOf }))));
+        else await removed(result, digests.length, await store.deleteAggregations(digests.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, storedBytes: d.metadata.bytes, onlyIfExpiresBefore: request.asOf }))));
       },
       request.signal,
     );
@@ -122,7 +125,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
           combinations.map((c) => ({ userId: c.userId, filterHash: c.filterHash, lastUsed: c.lastUsed, usageCount: c.usageCount })),
         );
         if (request.dryRun) for (const c of combinations) staleCombinations.add(`${c.userId}\u0000${c.filterHash}`);
-        else removed(result, combinations.length, await maintenance.deleteStaleFilterCombinations(combinations, request.staleFiltersBefore));
+        else await removed(result, combinations.length, await maintenance.deleteStaleFilterCombinations(combinations, request.staleFiltersBefore));
       },
       request.signal,
     );
@@ -139,7 +142,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
       found(result, batch.length, batch.reduce((sum, d) => sum + d.metadata.bytes, 0), () =>
         batch.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, reason: orphanWhy(d) })),
       );
-      if (!request.dryRun) removed(result, batch.length, await maintenance.deleteOrphanAggregations(batch.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, storedBytes: d.metadata.bytes }))));
+      if (!request.dryRun) await removed(result, batch.length, await maintenance.deleteOrphanAggregations(batch.map((d) => ({ userId: d.userId, aggregationType: d.aggregationType, filterHash: d.filterHash, storedBytes: d.metadata.bytes }))));
     };
     const why = new Map<string, string>();
     const orphanWhy = (d: AggregationDigest) => why.get(keyOf(d)) ?? 'orphan';
@@ -178,7 +181,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
       async (sets) => {
         const chunks = sets.reduce((sum, s) => sum + s.chunks, 0);
         found(result, chunks, sets.reduce((sum, s) => sum + s.bytes, 0), () => sets.map((s) => ({ userId: s.userId, aggregationType: s.aggregationType ?? null, filterHash: s.filterHash ?? null, dataHash: s.dataHash, chunks: s.chunks })));
-        if (!request.dryRun) removed(result, chunks, await maintenance.deleteOrphanChunkSets(sets, request.chunkGraceMs));
+        if (!request.dryRun) await removed(result, chunks, await maintenance.deleteOrphanChunkSets(sets, request.chunkGraceMs));
       },
       request.signal,
     );
@@ -193,7 +196,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
         found(result, entries.length, entries.reduce((sum, e) => sum + utf8Length(JSON.stringify(e)), 0), () =>
           entries.map((e) => ({ changeId: e.changeId, changeType: e.changeType, userId: e.userId, changedAt: e.changedAt })),
         );
-        if (!request.dryRun) removed(result, entries.length, await maintenance.deleteProcessedChanges(entries.map((e) => e.changeId), request.changeLogBefore));
+        if (!request.dryRun) await removed(result, entries.length, await maintenance.deleteProcessedChanges(entries.map((e) => e.changeId), request.changeLogBefore));
       },
       request.signal,
     );
@@ -206,7 +209,7 @@ export async function runCleanup(request: CleanupRequest): Promise<CategoryResul
       batchSize,
       async (runs) => {
         found(result, runs.length, runs.reduce((sum, r) => sum + utf8Length(JSON.stringify(r)), 0), () => runs.map((r) => ({ runId: r.runId, command: r.command, status: r.status, finishedAt: r.finishedAt })));
-        if (!request.dryRun) removed(result, runs.length, await maintenance.deleteFinishedRuns(runs.map((r) => ({ runId: r.runId, storedBytes: utf8Length(JSON.stringify(r)) })), request.runsBefore));
+        if (!request.dryRun) await removed(result, runs.length, await maintenance.deleteFinishedRuns(runs.map((r) => ({ runId: r.runId, storedBytes: utf8Length(JSON.stringify(r)) })), request.runsBefore));
       },
       request.signal,
     );

@@ -56,6 +56,12 @@ export function archiveMode(options: ArchiveOptions): string {
   return mode;
 }
 
+/** The destination directory as given: --out, else archive.out; an empty --out is refused, not read as the working directory. */
+export function archiveOut(config: AggConfig, options: ArchiveOptions): string {
+  if (options.out !== undefined && options.out.trim() === '') throw new UsageError('--out needs a directory (an empty value is not the working directory; pass --out . for that)');
+  return options.out ?? config.archive.out;
+}
+
 /** Which tables, and the cutoff each is compared with: --older-than, else the configured retention. */
 export function planArchive(config: AggConfig, options: ArchiveOptions, asOfMs: number) {
   const explicit = options.table !== undefined;

@@ -6,7 +6,7 @@ import { type ArchiveEnvironment, withProgress } from '../archive/environment.js
 import { locate } from '../archive/locate.js';
 import { restoreArchive } from '../archive/restore.js';
 import { checkChunks } from '../archive/verify.js';
-import { type ArchiveOptions, archiveMode, planArchive } from '../cli/archive-options.js';
+import { type ArchiveOptions, archiveMode, archiveOut, planArchive } from '../cli/archive-options.js';
 import { archiveListDocument, renderArchiveList, renderArchiveRun, renderDryRun, renderRestore, renderVerify, watchRecordsWarning } from '../cli/archive-render.js';
 import { archivePlanMarkdown, archiveRestoreMarkdown, archiveRunMarkdown, archiveVerifyMarkdown } from '../cli/archive-markdown.js';
 import { appendToStepSummary } from '../cli/step-summary.js';
@@ -59,7 +59,9 @@ export async function runArchiveCommand(command: Command, options: ArchiveOption
 async function archive(store: Store, config: AggConfig, options: ArchiveOptions, io: CommandIo, quiet: boolean, out: (text: string) => void): Promise<number> {
   const started = io.now();
   const { tables, selection } = planArchive(config, options, started);
-  const destination = LocalDirectoryDestination.at(options.out ?? config.archive.out, io.cwd);
+  const destination = LocalDirectoryDestination.at(archiveOut(config, options), io.cwd);
+  // A bad --out is refused before any work, even when nothing is eligible (a dry run included).
+  await destination.check();
   if (tables.includes('watch_records') && options.yes !== true) {
     const [records] = Object.values(await countEligible(store, selection, ['watch_records']));
     if (records!.rows > 0) {

@@ -96,7 +96,13 @@ export async function runCleanupCommand(command: Command, options: CleanupOption
         label: dryRun ? 'cleanup (dry run)' : 'cleanup',
         run: async (steps) => {
           // Ctrl-C, or another cleanup taking the lease over: stop after the current batch.
-          const value = await runCleanup({ ...request, signal: steps.signal, onProgress: (category, matched) => steps.progress(matched, CATEGORY_LABELS[category]) });
+          const value = await runCleanup({
+            ...request,
+            signal: steps.signal,
+            onProgress: (category, matched) => steps.progress(matched, CATEGORY_LABELS[category]),
+            // The ledger row's counts follow every deleting call, so a kill -9 leaves true counts.
+            onDeleted: (results) => steps.record(cleanupCounts(results)),
+          });
           return { value, counts: cleanupCounts(value), complete: !steps.signal.aborted };
         },
       },
@@ -116,8 +122,8 @@ export async function runCleanupCommand(command: Command, options: CleanupOption
       return interruptedExitCode(io.signal);
     }
     if (ran.stoppedBy === 'lease-lost') {
-      io.stderr.write('agg: another cleanup took over the lease; stopped after a complete batch; run the same command again to go on\n');
-      return ExitCode.findings;
+      io.stderr.write('agg: another cleanup took over the lease; stopped after a complete batch; run the same command again to go on (exit 75)\n');
+      return ExitCode.tempfail;
     }
     return ExitCode.ok;
   });

@@ -91,6 +91,7 @@ export async function runDeleteUser(command: Command, rawUserId: string, options
         run: async (steps) => {
           let deleted = 0;
           let finished = false;
+          const counts = () => ({ deleted, ...Object.fromEntries(Object.entries(byTable).map(([table, n]) => [`deleted:${table}`, n])) });
           while (!steps.signal.aborted) {
             const step = await store.deleteUserStep(userId);
             if (step.done) {
@@ -100,8 +101,10 @@ export async function runDeleteUser(command: Command, rawUserId: string, options
             deleted += step.deleted;
             byTable[step.table!] = (byTable[step.table!] ?? 0) + step.deleted;
             steps.progress(deleted, 'rows deleted');
+            // The ledger row follows every step, so a kill -9 leaves true counts.
+            await steps.record(counts());
           }
-          return { value: { deleted, finished }, counts: { deleted, ...Object.fromEntries(Object.entries(byTable).map(([table, n]) => [`deleted:${table}`, n])) }, complete: finished };
+          return { value: { deleted, finished }, counts: counts(), complete: finished };
         },
       },
       { store, context: jobContextFor(io, { quiet: quiet || options.json === true }), args: io.redactor.args(commandLine(command)), dryRun: false },
@@ -122,8 +125,8 @@ export async function runDeleteUser(command: Command, rawUserId: string, options
       else io.stdout.write(`${finished ? 'deleted' : 'partly deleted'} everything agg held for ${userId} in ${formatDuration(summary.ms)} (run ${runId})\n${table.toString()}\n`);
     }
     if (ran.stoppedBy === 'lease-lost') {
-      io.stderr.write(`agg: another delete-user of ${userId} took over the lease; stopped after a complete step; run the same command again to finish\n`);
-      return ExitCode.findings;
+      io.stderr.write(`agg: another delete-user of ${userId} took over the lease; stopped after a complete step; run the same command again to finish (exit 75)\n`);
+      return ExitCode.tempfail;
     }
     if (!finished) {
       io.stderr.write(`agg: interrupted; run the same command again to finish deleting ${userId}\n`);

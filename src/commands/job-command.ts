@@ -81,8 +81,9 @@ export function finishCode(commandName: string, result: Extract<TaskResult<unkno
       io.stderr.write(`agg: --max-runtime reached: partial, resumable${resumeHint ? `: ${resumeHint}` : ''}\n`);
       return result.failedCount > 0 ? ExitCode.findings : ExitCode.ok;
     case 'lease-lost':
-      io.stderr.write(`agg: another run took over the lease; stopped. Partial, resumable${resumeHint ? `: ${resumeHint}` : ''}\n`);
-      return ExitCode.findings;
+      // Not a finding: another run has the lease now (exit 75, as for a lease held at the start).
+      io.stderr.write(`agg: another run took over the lease; stopped. Partial, resumable${resumeHint ? `: ${resumeHint}` : ''} (exit 75)\n`);
+      return ExitCode.tempfail;
     default:
       return result.failedCount > 0 ? ExitCode.findings : ExitCode.ok;
   }

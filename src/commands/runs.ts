@@ -35,9 +35,10 @@ async function leasesByRun(store: Store): Promise<Map<string, Lease>> {
  * reported as running; a live one is refused (exit 75). The dead holder's lease is taken over first
  * (only if it is still that holder's), so that no resume can start in between, and given back after.
  */
-async function clearRun(store: Store, runId: string, io: CommandIo, json: boolean): Promise<number> {
-  const run = await store.getRun(runId);
-  if (run === null) throw new UsageError(`no run ${runId} in the ledger (see agg runs)`);
+async function clearRun(store: Store, reference: string, command: string | null, io: CommandIo, json: boolean): Promise<number> {
+  // `last` is the newest run (of --command), as for agg runs show.
+  const run = await findRun(store, reference, reference === 'last' ? command : null);
+  const runId = run.runId;
   if (run.status !== 'running') throw new UsageError(`run ${runId} is not running (it is ${run.status}); nothing to clear`);
   const now = io.now();
   const lease = (await leasesByRun(store)).get(runId);
@@ -66,7 +67,7 @@ async function clearRun(store: Store, runId: string, io: CommandIo, json: boolea
 export async function runRuns(command: Command, options: RunsOptions, io: CommandIo): Promise<number> {
   const limit = parseInteger(options.limit, { option: '--limit', min: 1, max: 1000 });
   return withStore(command, io, async ({ store }) => {
-    if (options.clear !== undefined) return clearRun(store, options.clear, io, options.json === true);
+    if (options.clear !== undefined) return clearRun(store, options.clear, options.command === undefined ? null : parseLedgerCommand(options.command), io, options.json === true);
     const [runs, leases] = await Promise.all([store.listRuns(limit, options.command === undefined ? undefined : parseLedgerCommand(options.command)), leasesByRun(store)]);
     const now = io.now();
     if (options.json) {
@@ -162,7 +163,7 @@ export function registerRuns(program: Command, io: CommandIo, setExit: (code: nu
     .option('--json', 'print one JSON document on stdout')
     .option('--limit <n>', 'how many runs', '20')
     .addOption(option('--command <name>', 'only runs of this command (backfill, validate, cleanup or delete-user)', { words: LEDGER_COMMANDS }))
-    .option('--clear <run-id>', 'mark a dead run (still shown as running) interrupted; a live one is refused')
+    .option('--clear <run-id>', 'mark a dead run (still shown as running) interrupted, or last for the newest run (of --command); a live one is refused')
     .helpCommand(false)
     .action(async (options: RunsOptions, command: Command) => setExit(await runRuns(command, options, io)));
   helpFooter(runs, [

@@ -269,7 +269,7 @@ export function registerValidate(program: Command, io: CommandIo, setExit: (code
     .description('recompute stored aggregations and report drift, staleness, missing and orphaned rows; CI exit codes')
     .addOption(repeatable('--user <id...>', 'users to validate: --user a b c, or --user a --user b'))
     .option('--all', 'every user with records or aggregations (the default)')
-    .option('--sample <n|p%>', 'a deterministic sample of users: a count (50) or a share (5%)')
+    .option('--sample <n|p%>', 'a deterministic sample of users: a count (50) or a share (5%; at least one user)')
     .addOption(option('--seed <seed>', 'seed for --sample', { shown: 'random, printed in the report' }))
     .addOption(repeatable('--type <type>', 'aggregation type; repeatable', { shown: 'all ten', words: AGGREGATION_TYPES }))
     .addOption(option('--grid <default|file>', 'the filter sets every user is expected to have (as for backfill)', { words: ['default'] }))

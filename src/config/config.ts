@@ -93,7 +93,7 @@ export async function loadConfig(cwd: string, explicitPath?: string): Promise<Ag
   const path = explicitPath ?? join(cwd, CONFIG_FILE_NAME);
   let text: string;
   try {
-    text = await readSmallTextFile(path, path, 'a config file');
+    text = await readSmallTextFile(path, path, 'config file');
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

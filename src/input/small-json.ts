@@ -9,7 +9,7 @@ import { decodeText } from './read-text.js';
 
 /**
  * The text of a small file. `label` starts messages (e.g. `--grid grid.json`) and `what` names the kind
- * of file in them; throws Node's errno errors when the file cannot be read, for the caller to word.
+ * of file in them, without an article (`grid file`); throws Node's errno errors when the file cannot be read, for the caller to word.
  */
 export async function readSmallTextFile(path: string, label: string, what: string): Promise<string> {
   let bytes: Uint8Array;
@@ -18,7 +18,7 @@ export async function readSmallTextFile(path: string, label: string, what: strin
   } catch (error) {
     if (error instanceof FileTooLargeError) {
       const size = error.sizeKnown ? formatSize(error.size) : `more than ${formatSize(error.limit)}`;
-      throw new UsageError(`${label}: ${size} is over the ${formatSize(error.limit)} limit for ${what} (no ${what} needs more)`);
+      throw new UsageError(`${label}: ${size} is over the ${formatSize(error.limit)} limit for a ${what} (no ${what} needs more)`);
     }
     throw error;
   }

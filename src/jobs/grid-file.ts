@@ -15,7 +15,7 @@ export async function loadGrid(reference: string | undefined): Promise<Filters[]
   const label = `--grid ${reference}`;
   let text: string;
   try {
-    text = await readSmallTextFile(reference, label, 'a grid file');
+    text = await readSmallTextFile(reference, label, 'grid file');
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

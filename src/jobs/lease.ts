@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { InfrastructureError, UnavailableError } from '../errors.js';
+import { UnavailableError } from '../errors.js';
 import { formatDuration } from '../text/quantities.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import type { Lease } from '../store/types.js';
@@ -202,7 +202,8 @@ export class LeaseHolder {
   async renewIfDue(): Promise<void> {
     if (this.lostTo === null && this.request.now() - this.renewedAt >= RENEW_EVERY_MS) await this.renew();
     if (this.lostTo !== null) {
-      throw new InfrastructureError(`${describeHolder(this.lostTo)} took over the lease ${this.name}; stopped (run the same command again to finish)`);
+      // Unavailable (exit 75), as a lease held at the start: nothing is wrong with the store.
+      throw new UnavailableError(`${describeHolder(this.lostTo)} took over the lease ${this.name}; stopped (run the same command again to finish)`);
     }
   }
 

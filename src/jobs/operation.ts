@@ -3,7 +3,7 @@ import type { Lease, RunStatus } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import type { JobContext } from './events.js';
 import { describeTakeover, LeaseHolder } from './lease.js';
-import { withLedgerRow } from './operation-ledger.js';
+import { type RecordCounts, withLedgerRow } from './operation-ledger.js';
 import { newRunId } from './task.js';
 
 // A one-shot command (cleanup, delete-user) as a task: it declares its lease, its ledger row and its
@@ -18,6 +18,11 @@ export interface OperationSteps {
   readonly signal: AbortSignal;
   /** The progress line: `done` so far of an unknown total. */
   progress(done: number, unit: string): void;
+  /**
+   * Stores the counts so far in the ledger row (a dry run has none), once per completed batch: after
+   * kill -9 the row says what was done. Rejects when the store does (the batch is then not counted).
+   */
+  record(counts: Record<string, number>): Promise<void>;
 }
 
 export interface Operation<T> {
@@ -58,14 +63,14 @@ export async function runOperation<T>(operation: Operation<T>, options: Operatio
     if (acquired.tookOver) context.emit({ kind: 'notice', message: describeTakeover(operation.leaseName, acquired.tookOver) });
   }
   const signal = context.signal ? AbortSignal.any([context.signal, lost.signal]) : lost.signal;
-  const steps: OperationSteps = { signal, progress: (done, unit) => context.emit({ kind: 'progress', done, total: null, unit }) };
+  const progress = (done: number, unit: string) => context.emit({ kind: 'progress', done, total: null, unit });
   const stoppedBy = (complete: boolean): OperationStop | null => (complete ? null : context.signal?.aborted ? 'interrupted' : lost.signal.aborted ? 'lease-lost' : null);
   const statusOf = (stop: OperationStop | null): RunStatus => (stop === 'interrupted' ? 'interrupted' : stop === 'lease-lost' ? 'partial' : 'succeeded');
   context.emit({ kind: 'started', label: operation.label });
   try {
     const ended: { stop: OperationStop | null } = { stop: null };
-    const work = async () => {
-      const outcome = await operation.run(steps);
+    const work = async (record: RecordCounts = async () => undefined) => {
+      const outcome = await operation.run({ signal, progress, record });
       ended.stop = stoppedBy(outcome.complete);
       return { value: outcome.value, status: statusOf(ended.stop), counts: outcome.counts };
     };

@@ -33,13 +33,17 @@ export function compareUserIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Deterministic sample: the same seed picks the same users (by a hash of seed and id). */
+/**
+ * Deterministic sample: the same seed picks the same users (by a hash of seed and id). A count takes
+ * the users of lowest rank; a share takes each user whose rank is below it, and at least the one of
+ * lowest rank when the store has users, so that a small share of a small store still checks someone
+ * (a sample that checked nobody would report a clean store).
+ */
 export function sampleUsers(users: readonly string[], selection: Extract<Selection, { kind: 'sample' }>): string[] {
-  const ranked = users.map((userId) => ({ userId, rank: parseInt(sha256Hex(`${selection.seed}:${userId}`).slice(0, 12), 16) / 2 ** 48 }));
-  const chosen =
-    selection.count !== null
-      ? [...ranked].sort((a, b) => a.rank - b.rank || compareUserIds(a.userId, b.userId)).slice(0, selection.count)
-      : ranked.filter((entry) => entry.rank < selection.percent! / 100);
+  const ranked = users
+    .map((userId) => ({ userId, rank: parseInt(sha256Hex(`${selection.seed}:${userId}`).slice(0, 12), 16) / 2 ** 48 }))
+    .sort((a, b) => a.rank - b.rank || compareUserIds(a.userId, b.userId));
+  const chosen = selection.count !== null ? ranked.slice(0, selection.count) : ranked.filter((entry, i) => i === 0 || entry.rank < selection.percent! / 100);
   return chosen.map((entry) => entry.userId).sort(compareUserIds);
 }
 

@@ -230,7 +230,9 @@ const CASES: Case[] = [
   c('a production CONVEX_DEPLOYMENT without --prod', (x) => (x.file('.env.local', 'CONVEX_DEPLOYMENT=prod:serious-otter-456\n'), ['--admin-key', 'serious-otter-456|0123456789abcdef', 'cleanup']), /CONVEX_DEPLOYMENT in \.env\.local says serious-otter-456 is the production deployment .*pass --prod to confirm/),
   c('a CONVEX_DEPLOYMENT that is no deployment', (x) => (x.file('.env.local', 'CONVEX_DEPLOYMENT=dev:two words\n'), ['users']), /CONVEX_DEPLOYMENT in \.env\.local "dev:two words" is not a deployment \(expected e\.g\. dev:happy-animal-123\)/),
   // Archives: destinations that cannot take them, chunks and manifests that are damaged
-  c('an archive --out under a file', (x) => ['archive', '--table', 'runs', '--older-than', '1d', '--out', join(x.file('plain.txt', 'x'), 'archive')], /plain\.txt\/archive.*a file is in the way of the archive directory/),
+  c('an archive --out under a file', (x) => ['archive', '--table', 'runs', '--older-than', '1d', '--out', join(x.file('plain.txt', 'x'), 'archive')], /plain\.txt\/archive: cannot create the archive directory: \S*plain\.txt is a file, not a directory \(choose another --out\)$/),
+  c('an archive --out under /dev/null, with nothing to archive', () => ['archive', '--table', 'runs', '--older-than', '1000w', '--out', '/dev/null/x'], /^agg: \/dev\/null\/x: cannot create the archive directory: \/dev\/null is a file, not a directory/),
+  c('an empty archive --out', () => ['archive', '--table', 'runs', '--older-than', '1d', '--out', ''], /--out needs a directory/),
   c('an archive destination that fills up', (x) => ['archive', '--table', 'runs', '--older-than', '1d', '--out', join(x.dir, 'full')], /full\/.*cannot write: no space left on the device/, {
     code: 3,
     before: () => {
@@ -255,8 +257,8 @@ const CASES: Case[] = [
   c('--max-input-size in words', (x) => ['--max-input-size', 'lots', 'import', x.file('r.jsonl', jsonl(RECORD)), '--user', 'u9'], /--max-input-size "lots" must be a size from 1 B to 4 GiB \(e\.g\. 4GiB, 500MB, or a number of bytes\)/),
   c('--max-input-size over 4 GiB', (x) => ['--max-input-size', '5GiB', 'compute', x.file('r.jsonl', jsonl(RECORD))], /--max-input-size "5GiB" must be a size from 1 B to 4 GiB/),
   c('AGG_MAX_INPUT_BYTES that is no size', (x) => ['import', x.file('r.jsonl', jsonl(RECORD)), '--user', 'u9'], /AGG_MAX_INPUT_BYTES "1e9" must be a size from 1 B to 4 GiB/, { env: { AGG_MAX_INPUT_BYTES: '1e9' } }),
-  c('a grid file over 1 MiB', (x) => ['backfill', '--all', '--grid', x.file('grid.json', JSON.stringify([{ timeframe: 'All', topics: Array.from({ length: 100_000 }, (_, i) => `topic ${i}`) }]))], /--grid .*grid\.json: 1\.\d MiB is over the 1 MiB limit for a grid file/),
-  c('a config file over 1 MiB', (x) => (x.file('agg.config.json', `{"$schema": "${'x'.repeat(1_100_000)}"}`), ['users']), /agg\.config\.json: 1\.\d MiB is over the 1 MiB limit for a config file/),
+  c('a grid file over 1 MiB', (x) => ['backfill', '--all', '--grid', x.file('grid.json', JSON.stringify([{ timeframe: 'All', topics: Array.from({ length: 100_000 }, (_, i) => `topic ${i}`) }]))], /--grid .*grid\.json: 1\.\d MiB is over the 1 MiB limit for a grid file \(no grid file needs more\)$/),
+  c('a config file over 1 MiB', (x) => (x.file('agg.config.json', `{"$schema": "${'x'.repeat(1_100_000)}"}`), ['users']), /agg\.config\.json: 1\.\d MiB is over the 1 MiB limit for a config file \(no config file needs more\)$/),
   c('a grid of 201 filter sets', (x) => ['validate', '--grid', x.file('grid.json', JSON.stringify(Array.from({ length: 201 }, (_, i) => ({ topics: [`t${i}`] }))))], /--grid .*grid\.json: 201 filter sets, over the limit of 200 per grid/),
   // JSON nested deeper than 64 levels: refused with one line, never a stack overflow
   c('a grid file nested 65 deep', (x) => ['backfill', '--all', '--grid', x.file('grid.json', `[{"topics": ${'['.repeat(64)}${']'.repeat(64)}}]`)], /--grid .*grid\.json: nested deeper than 64 levels of arrays and objects/),

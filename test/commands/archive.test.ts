@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runArchive, selectionOf } from '../../src/archive/archiver.js';
@@ -335,13 +335,13 @@ describe.each(HARNESSES)('agg archive on the %s', (_name, make) => {
     await expectSafe(harness, original);
   });
 
-  it('cleans up after an export that fails on the destination, deleting nothing', async () => {
+  it('refuses a destination it cannot write before any work, deleting nothing', async () => {
     await seed(harness);
     const original = await snapshot(harness.open());
     writeFileSync(join(harness.cwd, 'not-a-dir'), 'a file in the way');
     const failed = await harness.run(['archive', '--yes', '--out', 'not-a-dir']);
     expect(failed.code).toBe(2);
-    expect(failed.stderr).toMatch(/agg: \S+not-a-dir\/arc-\S+: cannot create the archive directory: a file is in the way/);
+    expect(failed.stderr).toMatch(/agg: \S+\/not-a-dir: cannot create the archive directory: a file is in the way \(choose another --out\)\n$/);
     const store = harness.open();
     expect(await store.maintenance.listArchiveManifests()).toEqual([]);
     expect(await snapshot(store)).toEqual(original);
@@ -350,6 +350,46 @@ describe.each(HARNESSES)('agg archive on the %s', (_name, make) => {
     expect((await harness.run(['archive', '--yes'])).code).toBe(0);
     await expectSafe(harness, original);
   });
+
+  it('refuses a bad --out with one line naming it, even with nothing to archive, and leaves a good one as it was', async () => {
+    await seed(harness);
+    const original = await snapshot(harness.open());
+    writeFileSync(join(harness.cwd, 'file'), 'x');
+    // No run finished before a 1000-week cutoff: nothing is eligible.
+    for (const [out, message] of [
+      ['file/x', `${join(harness.cwd, 'file/x')}: cannot create the archive directory: ${join(harness.cwd, 'file')} is a file, not a directory (choose another --out)`],
+      ['', '--out needs a directory'],
+      [' ', '--out needs a directory'],
+    ] as const) {
+      for (const extra of [[], ['--dry-run']]) {
+        const result = await harness.run(['archive', '--out', out, '--table', 'runs', '--older-than', '1000w', ...extra]);
+        expect(result.code, `--out "${out}" ${extra.join(' ')}: ${result.stderr}`).toBe(2);
+        expect(result.stderr.split('\n').filter((l) => l.startsWith('agg: ') && !l.startsWith('agg: using'))).toEqual([expect.stringContaining(`agg: ${message}`)]);
+      }
+    }
+    // A good destination that does not exist yet is checked, and not left behind by a dry run or an empty run.
+    for (const extra of [[], ['--dry-run']]) {
+      const result = await harness.run(['archive', '--out', 'deep/er/dir', '--table', 'runs', '--older-than', '1000w', ...extra]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(readdirSync(harness.cwd).sort()).not.toContain('deep');
+    }
+    const store = harness.open();
+    expect(await store.maintenance.listArchiveManifests()).toEqual([]);
+    expect(await snapshot(store)).toEqual(original);
+    await store.close();
+  });
+
+  it.skipIf(process.platform !== 'linux' || !existsSync('/proc/self'))('refuses --out under /proc at once (a recursive mkdir there never returns)', async () => {
+    await seed(harness);
+    for (const olderThan of ['0d', '1000w']) {
+      const result = await harness.run(['archive', '--out', '/proc/agg', '--table', 'runs', '--older-than', olderThan]);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(/^agg: \/proc\/agg: cannot create the archive directory: (\/proc does not allow new directories|permission denied) \(choose another --out\)$/m);
+    }
+    const store = harness.open();
+    expect(await store.maintenance.listArchiveManifests()).toEqual([]);
+    await store.close();
+  }, 20_000);
 
   it('fails --verify on a corrupted chunk and refuses to delete or restore from it', async () => {
     await seed(harness);

@@ -147,6 +147,29 @@ describe.each(ADAPTER_FACTORIES)('leases on the %s', (_name, make) => {
     expect(messages(again.stderr)).toEqual(['agg: run bf-gone is not running (it is interrupted); nothing to clear']);
     expect((await agg(harness, ['runs', '--clear', 'nope'])).code).toBe(2);
   });
+
+  it('agg runs --clear last clears the newest run (of --command), as agg runs show last shows it', async () => {
+    const harness = make();
+    await withOpen(harness, async (store) => {
+      await store.putRun({ ...runningRow('cl-older', 'cleanup', 'expired'), startedAt: iso(NOW - 20 * 60_000), heartbeatAt: iso(NOW - 15 * 60_000) });
+      await store.putRun({ ...runningRow('bf-newest', 'backfill', 'changed'), startedAt: iso(NOW - 10 * 60_000) });
+      await plantLease(store, { name: 'backfill:changed', runId: 'bf-newest', pid: gone });
+    });
+    expect(JSON.parse((await agg(harness, ['runs', 'show', 'last', '--json'])).stdout).runId).toBe('bf-newest');
+    const cleared = await agg(harness, ['runs', '--clear', 'last']);
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(cleared.stdout).toBe(`cleared run bf-newest (dead: process ${gone} on ${HOST} is gone): marked interrupted; resume it with agg backfill --resume bf-newest\n`);
+    const cleanup = await agg(harness, ['runs', '--clear', 'last', '--command', 'cleanup', '--json']);
+    expect(cleanup.code, cleanup.stderr).toBe(0);
+    expect(JSON.parse(cleanup.stdout)).toMatchObject({ runId: 'cl-older', cleared: true });
+    const none = await agg(harness, ['runs', '--clear', 'last', '--command', 'validate']);
+    expect(none.code).toBe(2);
+    expect(messages(none.stderr)).toEqual(['agg: no validate run in the ledger yet (agg runs lists the recent runs)']);
+    await withOpen(harness, async (store) => {
+      expect((await store.getRun('bf-newest'))!.status).toBe('interrupted');
+      expect((await store.getRun('cl-older'))!.status).toBe('interrupted');
+    });
+  });
 });
 
 describe.each(HARNESSES)('cleanup and archive leases on the %s', (_name, make) => {

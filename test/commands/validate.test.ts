@@ -210,6 +210,10 @@ describe('agg validate reports', () => {
     const a = await pick('nightly-1');
     expect(a).toMatchObject({ seed: 'nightly-1', users: 3 });
     expect((await pick('nightly-1')).validated).toEqual(a.validated);
+    // A share too small for six users still validates one of them, not nobody.
+    const tiny = await agg(harness, ['validate', '--sample', '0.0001%', '--seed', 'nightly-1', '--json']);
+    expect(tiny.code, tiny.stderr).toBe(0);
+    expect(JSON.parse(tiny.stdout).users.total).toBe(1);
   });
 
   it.each([

@@ -27,6 +27,16 @@ describe('samples', () => {
     expect(share.length).toBeLessThan(140);
   });
 
+  it('take at least one user for a share too small to pick anyone, the same one for the same seed', () => {
+    const tiny = (seed: string, from = users) => sampleUsers(from, { kind: 'sample', count: null, percent: 0.0001, seed });
+    expect(tiny('nightly')).toHaveLength(1);
+    expect(tiny('nightly', [...users].reverse())).toEqual(tiny('nightly'));
+    // The one taken is the one of lowest rank: the first a count of 1 takes.
+    expect(tiny('nightly')).toEqual(sampleUsers(users, { kind: 'sample', count: 1, percent: null, seed: 'nightly' }));
+    expect(tiny('nightly', ['only'])).toEqual(['only']);
+    expect(tiny('nightly', [])).toEqual([]);
+  });
+
   it('name their target for the lease', () => {
     expect(describeSelection({ kind: 'all' }, { index: 2, count: 8 })).toBe('all#2/8');
     expect(describeSelection({ kind: 'users', users: ['b', 'a'] }, null)).toBe('users:a,b');

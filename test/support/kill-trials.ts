@@ -175,16 +175,31 @@ export async function killTrial(bin: string, command: KillCommand, seed: string)
       case 'cleanup': {
         run(bin, dir, [...local, 'backfill', '--all', ...AS_OF]);
         const total = count(dir, 'precomputed_aggregations')!;
-        const afterDeleted = 1 + random.int(Math.floor(total * 0.8));
-        const cleanup = [...local, 'cleanup', '--expired', '--as-of', '2099-01-01T00:00:00Z', '--batch-size', '5'];
+        const batch = 5;
+        // At least three batches in, so that a row recording nothing cannot pass for one a batch behind.
+        const afterDeleted = 2 * batch + 1 + random.int(Math.floor(total * 0.8));
+        const cleanup = [...local, 'cleanup', '--expired', '--as-of', '2099-01-01T00:00:00Z', '--batch-size', String(batch)];
         await killWhen(bin, dir, cleanup, () => total - (count(dir, 'precomputed_aggregations') ?? total) >= afterDeleted);
         const left = count(dir, 'precomputed_aggregations') ?? 0;
         const mid = left > 0 && left < total;
+        // The dead run's row records what it deleted: every batch it stored, or all but the one batch
+        // whose deletion committed just before the kill, ahead of the row's update.
+        const dead = query<{ run_id: string; status: string; counts: string }>(dir, "SELECT run_id, status, counts FROM agg_runs WHERE command = 'cleanup' ORDER BY started_at DESC LIMIT 1");
+        const recordedOf = (row: { counts: string } | null) => (row ? ((JSON.parse(row.counts) as { deleted?: number }).deleted ?? 0) : null);
+        const recorded = recordedOf(dead);
+        const deleted = total - left;
+        if (mid && (dead === null || dead.status !== 'running')) return outcome(mid, `the killed cleanup's ledger row is ${dead?.status ?? 'missing'}`);
+        if (mid && !(recorded === deleted || recorded === deleted - batch)) return outcome(mid, `the killed cleanup's ledger row records ${recorded} deleted, ${deleted} were`);
         const code = run(bin, dir, cleanup);
         if (code !== 0) return outcome(mid, `recovery exited ${code}`);
         if (count(dir, 'precomputed_aggregations') !== 0) return outcome(mid, 'expired rows left after the recovery');
         const running = query<{ n: number }>(dir, "SELECT COUNT(*) AS n FROM agg_runs WHERE command = 'cleanup' AND status = 'running'")?.n ?? 0;
         if (running !== 0) return outcome(mid, 'a cleanup run still marked running');
+        // The recovery marks the dead row interrupted and leaves its counts as they were.
+        if (mid) {
+          const after = query<{ status: string; counts: string }>(dir, 'SELECT status, counts FROM agg_runs WHERE run_id = ?', dead!.run_id);
+          if (after?.status !== 'interrupted' || recordedOf(after) !== recorded) return outcome(mid, `the killed cleanup's row is ${after?.status} recording ${recordedOf(after)} deleted after the recovery`);
+        }
         return outcome(mid, null);
       }
       case 'archive': {
