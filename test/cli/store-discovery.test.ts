@@ -140,4 +140,12 @@ describe('a deploy key and a URL of different deployments', () => {
     expectOneLineUsageError(flag, /\(from CONVEX_URL in the environment\) is the deployment other-deploy-7/);
     expect(flag.stderr).not.toContain(DEV_KEY.split('|')[1]!);
   });
+
+  it.skipIf(process.platform !== 'linux' || !existsSync('/proc/self'))('refuses an embedded store under /proc at once (a recursive mkdir there never returns)', async () => {
+    const cwd = workdir();
+    writeFileSync(join(cwd, 'one.jsonl'), '{"id":"a","watchedAt":null}\n');
+    const run = await runAgg(['--local', '/proc/agg', 'import', join(cwd, 'one.jsonl'), '--user', 'u'], { cwd });
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/^agg: store error: cannot open the embedded store at \/proc\/agg\/agg\.db: .*mkdir '\/proc\/agg'$/m);
+  }, 20_000);
 });

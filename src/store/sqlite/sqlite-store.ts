@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Filters } from '../../core/filters.js';
 import type { InputRecord } from '../../core/record.js';
 import { StoreError, StoreNotFoundError } from '../errors.js';
@@ -72,6 +72,20 @@ export interface SqliteOpenOptions {
   readonly busyTimeoutMs?: number;
 }
 
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdir loops forever under a parent that refuses new
+ * directories with ENOENT (/proc), where this fails at once.
+ */
+function makeDirectories(dir: string): void {
+  const parent = dirname(dir);
+  if (parent !== dir && !existsSync(parent)) makeDirectories(parent);
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 /** WAL (readers never wait for the writer), the store's durability, and the schema brought up to date. */
 function prepareDatabase(db: Database.Database, path: string | null): void {
   db.pragma('journal_mode = WAL');
@@ -133,7 +147,7 @@ export class SqliteStore implements Store {
     try {
       if (inspectStoreFile(path) === 'missing') {
         if (options.mustExist) throw new StoreNotFoundError(directory);
-        mkdirSync(directory, { recursive: true });
+        makeDirectories(directory);
         createStoreFile(path, (created) => prepareDatabase(created, path));
       }
       // Never created by SQLite itself: a file that vanished since is an error, not a new empty store.
