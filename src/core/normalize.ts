@@ -12,8 +12,13 @@ import type { ZoneClock } from './time/zone.js';
  */
 export interface NormalizedRecord {
   readonly id: string;
-  /** Epoch milliseconds; NaN when undated (its ISO text is formatIsoInstant(t): not kept, 40 bytes a record). */
+  /** Epoch milliseconds; NaN when undated. */
   readonly t: number;
+  /**
+   * formatIsoInstant(t), made when a result first shows it (watchedAtText): a session's or a channel's
+   * first and last watch, a fraction of the records, so most never hold the 40 bytes of text.
+   */
+  isoText: string | null;
   readonly channelTitle: string;
   readonly channelUrl: string | null;
   readonly product: Product;
@@ -39,6 +44,11 @@ export interface NormalizedRecord {
 }
 
 export const UNKNOWN_CHANNEL = 'Unknown Channel';
+
+/** A dated record's watchedAt as canonical ISO text, made once per record however many results show it. */
+export function watchedAtText(record: NormalizedRecord): string {
+  return (record.isoText ??= formatIsoInstant(record.t));
+}
 
 export class DuplicateRecordIdError extends Error {
   constructor(readonly id: string) {
@@ -108,6 +118,7 @@ function normalizeInto(input: readonly InputRecord[], clock: ZoneClock, seen: Se
     records.push({
       id: raw.id,
       t: t ?? NaN,
+      isoText: null,
       channelTitle: channel ? intern(channel) : UNKNOWN_CHANNEL,
       channelUrl: raw.channelUrl ? intern(raw.channelUrl) : null,
       product: raw.product === 'YouTube Music' ? 'YouTube Music' : 'YouTube',

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { NormalizedRecord } from '../normalize.js';
+import { type NormalizedRecord, watchedAtText } from '../normalize.js';
 import { fullDays, fullMonths } from '../time/zone.js';
-import { formatIsoInstant } from '../time/iso.js';
 import type { AggregationDefinition } from './definition.js';
 import { MonthCounts, SECONDS_PER_VIDEO } from './shared.js';
 
@@ -149,8 +148,8 @@ export const enhancedChannelMetrics: AggregationDefinition<EnhancedChannelMetric
         channelTitle: dataset.channels[state.channel]!,
         ...(newest!.channelUrl ? { channelUrl: newest!.channelUrl } : {}),
         discoveryMetrics: { isNew: first.t > thirtyDaysAgo, retentionRate: state.recent / Math.max(count, 1), sessionFrequency: 0 },
-        firstWatched: formatIsoInstant(first.t),
-        lastWatched: formatIsoInstant(last.t),
+        firstWatched: watchedAtText(first),
+        lastWatched: watchedAtText(last),
         loyaltyScore: Math.round((consistency + frequency + recency) / 3),
         relatedChannels: [],
         topicsSpread: [...state.topics].map((topic) => dataset.topics[topic]!),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { watchedAtText } from '../normalize.js';
 import type { AggregationDefinition } from './definition.js';
-import { formatIsoInstant } from '../time/iso.js';
 
 /** A new session starts when more than 30 whole minutes separate two records (spec §3.6 A). */
 export const SESSION_GAP_MINUTES = 30;
@@ -58,10 +58,10 @@ export const sessionAnalysis: AggregationDefinition<SessionAnalysis> = {
       sessions.push({
         avgGapMinutes: recordIds.length > 1 ? gapSum / (recordIds.length - 1) : 0,
         duration,
-        endTime: formatIsoInstant(last.t),
+        endTime: watchedAtText(last),
         id: `session-${sessions.length + 1}`,
         recordIds,
-        startTime: formatIsoInstant(first.t),
+        startTime: watchedAtText(first),
       });
     }
     const totalSessions = sessions.length;
