@@ -83,7 +83,7 @@ function* outputChunks(
   // The document's shape is agg.compute/v1 (src/cli/json-schemas/compute.ts); its id comes first.
   if (format === 'json') yield `{"schema":"agg.compute/v1","asOf":${JSON.stringify(summary.asOf)},"timeZone":${JSON.stringify(summary.timeZone)},"results":[`;
   let first = true;
-  for (const result of collectingBetweenFilterSets(iterateAggregations(dataset, types, sets))) {
+  for (const result of collectingBetweenFilterSets(iterateAggregations(dataset, types, sets), dataset.recordCount)) {
     if (signal?.aborted) throw new Stopped();
     yield format === 'json' && !first ? `,${envelopeHead(result)}` : envelopeHead(result);
     yield result.json;
@@ -174,7 +174,7 @@ export async function runCompute(file: string, options: ComputeOptions, io: CliI
   // dropped once its lines are made. --json has the data.
   const rows: string[][] = [];
   const summaries: string[] = [];
-  for (const result of collectingBetweenFilterSets(iterateAggregations(dataset, types, sets))) {
+  for (const result of collectingBetweenFilterSets(iterateAggregations(dataset, types, sets), dataset.recordCount)) {
     rows.push([`${result.type} v${result.version}`, truncate(describeFilters(result.filters), 40), formatBytes(result.shape.bytes)]);
     summaries.push(`  ${truncate(summarizeResult(result.type, result.data), 78)}`);
   }

@@ -195,7 +195,7 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
   const toCompute = filterSets.reduce((n, set) => n + typesOf(set.filterHash).length, 0);
   let computed = 0;
   computing: for (const { filters, filterHash: hash } of filterSets) {
-    collectGarbageIfGrown();
+    collectGarbageIfGrown(dataset.recordCount);
     let started = performance.now();
     for (const result of iterateAggregations(dataset, typesOf(hash), [filters])) {
       const computeMs = Math.round((performance.now() - started) * 1000) / 1000;

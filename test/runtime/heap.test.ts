@@ -6,7 +6,7 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 describe('collecting garbage between filter sets', () => {
   it('passes every result through, in order', () => {
     const results = [{ filterHash: 'a', n: 1 }, { filterHash: 'a', n: 2 }, { filterHash: 'b', n: 3 }, { filterHash: 'c', n: 4 }];
-    expect([...collectingBetweenFilterSets(results)]).toEqual(results);
+    expect([...collectingBetweenFilterSets(results, 100_000)]).toEqual(results);
   });
 
   it('collects garbage the heap still holds once it has grown past the floor, without node --expose-gc', async () => {
@@ -15,7 +15,7 @@ describe('collecting garbage between filter sets', () => {
     const watched = new WeakRef(garbage);
     await turn(); // a WeakRef keeps its target alive until the job that made it ends
     garbage = null;
-    collectGarbageIfGrown();
+    collectGarbageIfGrown(100_000);
     await turn();
     expect(watched.deref()).toBeUndefined();
   });
