@@ -152,11 +152,11 @@ export async function backfillUser(userId: string, spec: BackfillSpec, env: Back
   };
   const [{ dataset, revision, recordCount }, digests, allFilterSets] = await Promise.all([readDataset(store, userId, spec, stopRequested), store.listDigests(userId), userFilterSets(store, userId, spec.grid)]);
   const only = spec.only;
-  // A repair computes the filter sets it rewrites, nothing else.
-  const filterSets = only ? allFilterSets.filter((set) => spec.types.some((type) => only.keys.has(`${type}|${set.filterHash}`))) : allFilterSets;
-  const markable = only === undefined || (only.revision !== undefined && only.revision === revision);
   // Of each filter set, the types to compute: all of them, or those of the chosen results.
   const typesOf = (hash: string): readonly AggregationType[] => (only ? spec.types.filter((type) => only.keys.has(`${type}|${hash}`)) : spec.types);
+  // A repair (or an age recomputation) computes the filter sets of its chosen results, nothing else.
+  const filterSets = only ? allFilterSets.filter((set) => typesOf(set.filterHash).length > 0) : allFilterSets;
+  const markable = only === undefined || (only.revision !== undefined && only.revision === revision);
   const stored = new Map(digests.map((digest) => [aggregationKeyString(digest), digest]));
   const computedAtMs = env.now();
   const limit = pLimit(Math.max(1, env.writeConcurrency));
