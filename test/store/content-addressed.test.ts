@@ -343,8 +343,11 @@ describe('the embedded store migrates old-layout results (data inline in every r
 describe('the component: shared content, the old layout, and writers meeting deleters', () => {
   const FLAG = { flag: 'precomputed_aggregations', basisPoints: 10_000, salt: 's', rolledBack: false, updatedAt: '2026-01-01T00:00:00.000Z', updatedBy: 'test' };
   const input = records(240);
-  /** Fresh by the wall clock, as the serving path checks. */
-  const fresh = (writes: AggregationWrite[]) => writes.map((w) => ({ ...w, expiresAt: new Date(Date.now() + 3_600_000).toISOString() }));
+  /** Fresh by the wall clock, as the serving path checks; one instant for the whole batch, so sharers compare equal. */
+  const fresh = (writes: AggregationWrite[]) => {
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    return writes.map((w) => ({ ...w, expiresAt }));
+  };
   const heads = (t: TestConvex) => t.run((ctx) => ctx.db.query('aggregation_contents').collect());
   const pieces = (t: TestConvex) => t.run((ctx) => ctx.db.query('aggregation_content_chunks').collect());
 
