@@ -3,10 +3,9 @@ import type { Command } from 'commander';
 import type { AggregationType } from '../core/aggregations/definition.js';
 import { type AggregationResult, iterateAggregations, summarizeDataset } from '../core/compute.js';
 import { collectingBetweenFilterSets } from '../runtime/heap.js';
-import { type Dataset, prepareDataset } from '../core/dataset.js';
+import { type Dataset, DatasetBuilder } from '../core/dataset.js';
 import { DEFAULT_FILTERS, DEFAULT_GRID, type Filters, canonicalFilters } from '../core/filters.js';
 import { canonicalJson } from '../core/json.js';
-import { newestWatchedAt } from '../core/newest-watch.js';
 import { UsageError } from '../cli/errors.js';
 import { maxInputBytes } from '../cli/input-limit.js';
 import { interruptedExitCode } from '../cli/interruption.js';
@@ -17,7 +16,7 @@ import { describeFilters, formatBytes } from '../cli/format.js';
 import { plainTable, truncate } from '../cli/plain-table.js';
 import { summarizeResult } from '../cli/summaries.js';
 import { writeFileAtomically } from '../runtime/write-file-atomically.js';
-import { loadRecordsFile } from '../input/load-records.js';
+import { streamRecordsFile } from '../input/load-records.js';
 import type { TakeoutReport } from '../takeout/index.js';
 
 interface ComputeOptions {
@@ -110,16 +109,18 @@ interface Loaded {
 }
 
 /**
- * Reads the input and prepares the dataset. The input records are local to this function: once the
- * dataset holds their normalized form they are garbage, and the computation runs without them.
+ * Reads the input and prepares the dataset, batch by batch: the input records are garbage once their
+ * normalized form is in the dataset, and the computation runs without them.
  */
 async function loadDataset(file: string, options: ComputeOptions, timeZone: string, maxBytes: number | undefined): Promise<Loaded> {
   const explicitAsOf = options.asOf === undefined ? null : parseInstant('--as-of', options.asOf);
   const sourceTimeZone = options.sourceTz === undefined ? undefined : parseTimeZone('--source-tz', options.sourceTz);
-  const { records, report } = await loadRecordsFile(file, { ...(maxBytes === undefined ? {} : { maxBytes }), ...(sourceTimeZone === undefined ? {} : { sourceTimeZone }) });
-  const asOf = explicitAsOf ?? newestWatchedAt(records);
+  // Each batch is normalized as it is parsed: the input records die young, and memory never holds them all.
+  const builder = new DatasetBuilder(timeZone);
+  const { report } = await streamRecordsFile(file, { ...(maxBytes === undefined ? {} : { maxBytes }), ...(sourceTimeZone === undefined ? {} : { sourceTimeZone }) }, (batch) => builder.add(batch));
+  const asOf = explicitAsOf ?? builder.newestWatchedAt();
   if (asOf === null) throw new UsageError(`${file}: no watch (other than ads) has a watchedAt, so --as-of has no default; pass --as-of ISO`);
-  return { dataset: prepareDataset(records, { asOf, timeZone }), report };
+  return { dataset: builder.build(asOf), report };
 }
 
 export async function runCompute(file: string, options: ComputeOptions, io: CliIo, maxBytes?: number): Promise<number> {

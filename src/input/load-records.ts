@@ -3,7 +3,7 @@ import { InvalidTimeZoneError } from '../core/time/zone.js';
 import { UsageError } from '../errors.js';
 import { type TakeoutFormat, TakeoutFormatError, type TakeoutReport, detectTakeoutFormat, parseTakeout } from '../takeout/index.js';
 import { FileChangedError } from './file-window.js';
-import { InputError, parseRecordsDocument } from './records-document.js';
+import { InputError, parseRecordsDocument, readRecordsDocument } from './records-document.js';
 import { decodeText, isUtf16, looksLikeBomlessUtf16, openFileWindow, readFileBytes } from './read-text.js';
 
 export type InputFormat = 'records' | TakeoutFormat;
@@ -69,23 +69,37 @@ function asUsageError(error: unknown, source: string): unknown {
  * Takeout formats and anything that is not a regular file are read whole.
  */
 export async function loadRecordsFile(path: string, options: LoadOptions = {}): Promise<LoadedRecords> {
+  const records: InputRecord[] = [];
+  const { format, report } = await streamRecordsFile(path, options, (batch) => {
+    for (const record of batch) records.push(record);
+  });
+  return report === undefined ? { records, format } : { records, format, report };
+}
+
+/**
+ * loadRecordsFile's work, handing the records to `sink` in batches as they are parsed (a records file;
+ * a Takeout export's records come in one batch once it is parsed whole). When it throws, batches
+ * already handed over are to be discarded: the file was bad, or changed while it was read.
+ */
+export async function streamRecordsFile(path: string, options: LoadOptions, sink: (batch: readonly InputRecord[]) => void): Promise<Omit<LoadedRecords, 'records'>> {
   const opened = options.takeoutOnly ? null : openFileWindow(path, options.maxBytes);
   if (opened !== null) {
     const { source, head, unchanged } = opened;
     try {
       if (!isUtf16(head) && !looksLikeBomlessUtf16(head) && detectTakeoutFormat(head) === null) {
-        let records: InputRecord[];
         try {
-          records = parseRecordsDocument(source, path);
+          readRecordsDocument(source, path, sink);
         } catch (error) {
           throw asUsageError(error, path);
         }
         if (!unchanged()) throw asUsageError(new FileChangedError(path), path);
-        return { records, format: 'records' };
+        return { format: 'records' };
       }
     } finally {
       source.close();
     }
   }
-  return parseInput(await readFileBytes(path, options.maxBytes), path, options);
+  const { records, ...rest } = parseInput(await readFileBytes(path, options.maxBytes), path, options);
+  sink(records);
+  return rest;
 }

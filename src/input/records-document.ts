@@ -116,6 +116,9 @@ function asRecordsProblem(message: string): string {
 /** Texts larger than this are never decoded as one string: V8 strings stop at about 512 MiB. */
 const MAX_DOCUMENT_TEXT = 256 * 1024 * 1024;
 
+/** Records handed to a sink at a time: small enough that each batch dies young once the sink is done. */
+export const RECORD_BATCH = 1024;
+
 /**
  * Parses a records file: a JSON array of input records, or JSON Lines with one record per line, from a
  * string or from UTF-8 bytes. Bytes are never decoded as one string: each line or array element is
@@ -123,11 +126,24 @@ const MAX_DOCUMENT_TEXT = 256 * 1024 * 1024;
  * validated; ids must be unique. Errors name the line or index and the field.
  */
 export function parseRecordsDocument(input: string | Uint8Array | TextSource, file: string): InputRecord[] {
+  const records: InputRecord[] = [];
+  readRecordsDocument(input, file, (batch) => {
+    for (const record of batch) records.push(record);
+  });
+  return records;
+}
+
+/**
+ * parseRecordsDocument's work, handing the records to `sink` in batches of RECORD_BATCH as they are
+ * parsed, so a caller that keeps only a digest of them (a normalized dataset) never holds them all.
+ * A problem further on throws after earlier batches were handed over: the sink's caller discards what it built.
+ */
+export function readRecordsDocument(input: string | Uint8Array | TextSource, file: string, sink: (batch: readonly InputRecord[]) => void): void {
   const source = typeof input === 'string' || input instanceof Uint8Array ? sourceOf(input) : input;
   let first = source.start;
   while (first < source.length && isJsonSpace(source.code(first))) first++;
   if (first >= source.length) throw new InputError(file, '', 'the file is empty (expected a JSON array of records or JSON Lines)');
-  const records: InputRecord[] = [];
+  let batch: InputRecord[] = [];
   // Each id's line or element number, named the way `where` says (only when a duplicate is found).
   const ids = new Map<string, number>();
   const shared = new SharedStrings();
@@ -135,7 +151,15 @@ export function parseRecordsDocument(input: string | Uint8Array | TextSource, fi
     const previous = ids.get(record.id);
     if (previous !== undefined) throw new InputError(file, where(at), `duplicate record id ${JSON.stringify(record.id)} (first at ${where(previous)})`);
     ids.set(record.id, at);
-    records.push(record);
+    batch.push(record);
+    if (batch.length === RECORD_BATCH) {
+      sink(batch);
+      batch = [];
+    }
+  };
+  const flush = (): void => {
+    if (batch.length > 0) sink(batch);
+    batch = [];
   };
   if (looksLikeJsonLines(source, first, file)) {
     const where = (line: number): string => String(line);
@@ -148,7 +172,7 @@ export function parseRecordsDocument(input: string | Uint8Array | TextSource, fi
       start = end + 1;
       source.release?.(start);
     }
-    return records;
+    return flush();
   }
   if (source.code(first) === 0x5b) {
     const where = (index: number): string => `record ${index}`;
@@ -160,7 +184,7 @@ export function parseRecordsDocument(input: string | Uint8Array | TextSource, fi
       if (error instanceof TakeoutFormatError) throw new InputError(file, '', asRecordsProblem(error.message));
       throw error;
     }
-    return records;
+    return flush();
   }
   // Neither: one JSON value, or not JSON at all; parsed whole only to say which.
   if (source.length - first > MAX_DOCUMENT_TEXT) throw new InputError(file, '', 'not valid JSON or JSON Lines (expected a JSON array of records or JSON Lines)');

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
-import { loadRecordsFile } from '../../src/input/load-records.js';
+import { loadRecordsFile, streamRecordsFile } from '../../src/input/load-records.js';
+import { RECORD_BATCH } from '../../src/input/records-document.js';
 import { htmlEntry, htmlExport, jsonExport, watchedLine } from '../takeout/snippets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agg-load-'));
@@ -51,5 +52,37 @@ describe('loadRecordsFile: formats detected by content', () => {
   it('refuses an unknown source zone as a usage error', async () => {
     const path = file('ok.html', htmlExport([]));
     await expect(loadRecordsFile(path, { sourceTimeZone: 'Nowhere/Land' })).rejects.toThrow('source time zone "Nowhere/Land" is not an IANA time zone');
+  });
+});
+
+describe('streamRecordsFile: records in batches as they are parsed', () => {
+  const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `r${from + i}`, watchedAt: '2024-01-01T00:00:00.000Z' }));
+
+  it('hands a records file over in order, in batches of at most RECORD_BATCH, the same records loadRecordsFile returns', async () => {
+    const path = file('batches.jsonl', `${lines(RECORD_BATCH * 2 + 7).join('\n')}\n`);
+    const batches: number[] = [];
+    const seen: string[] = [];
+    const outcome = await streamRecordsFile(path, {}, (batch) => {
+      batches.push(batch.length);
+      for (const record of batch) seen.push(record.id);
+    });
+    expect(outcome).toEqual({ format: 'records' });
+    expect(batches).toEqual([RECORD_BATCH, RECORD_BATCH, 7]);
+    expect(seen).toEqual((await loadRecordsFile(path)).records.map((record) => record.id));
+  });
+
+  it('throws the usage error of a bad record after the batches before it, and hands nothing of the batch it is in', async () => {
+    const path = file('bad-later.jsonl', `${[...lines(RECORD_BATCH + 3), '{"id":"x","watchedAt":"yesterday"}'].join('\n')}\n`);
+    const batches: number[] = [];
+    await expect(streamRecordsFile(path, {}, (batch) => batches.push(batch.length))).rejects.toThrow(UsageError);
+    await expect(streamRecordsFile(path, {}, () => undefined)).rejects.toThrow(`${path}:${RECORD_BATCH + 4}: invalid record: watchedAt`);
+    expect(batches).toEqual([RECORD_BATCH]);
+  });
+
+  it('hands a Takeout export over in one batch, with its report', async () => {
+    const batches: number[] = [];
+    const outcome = await streamRecordsFile(file('stream-export.json', jsonExport([TAKEOUT_ENTRY])), {}, (batch) => batches.push(batch.length));
+    expect(outcome).toMatchObject({ format: 'takeout-json', report: { entries: 1, watches: 1 } });
+    expect(batches).toEqual([1]);
   });
 });
