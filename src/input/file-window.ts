@@ -131,6 +131,7 @@ export function fileWindowSource(fd: number, size: number, path: string, chunkBy
     release: (offset) => {
       if (offset > released) released = offset;
     },
+    chunkBytes,
     close: () => {
       if (open) closeSync(fd);
       open = false;

@@ -28,6 +28,8 @@ export interface TextSource {
    * through a window may let those bytes go. Sources holding their whole input ignore it.
    */
   release?(offset: number): void;
+  /** Bytes a source reading through a window reads at a time: a caller reading in blocks keeps below it. */
+  readonly chunkBytes?: number;
 }
 
 export function stringSource(text: string): TextSource {

@@ -85,4 +85,17 @@ describe('parseRecordsDocument, from a string, from bytes or through a file wind
     }
     expect(() => parseRecordsDocument(new Uint8Array([0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe]), 'f.gz')).toThrow('f.gz: not UTF-8 text (save the file as UTF-8)');
   });
+
+  it('reads JSON Lines in blocks, yet names the first bad line of a block whatever is wrong with it', () => {
+    // Thousands of lines: several blocks; the bad bytes far into one, an invalid record before them.
+    const line = (i: number) => utf8(`${JSON.stringify({ ...A, id: `r${i}` })}\n`);
+    const lines = Array.from({ length: 30_000 }, (_, i) => line(i));
+    const latin1 = new Uint8Array([...utf8('{"id": "'), 0xe9, ...utf8('"}\n')]);
+    const withBadBytes = Buffer.concat([...lines.slice(0, 20_000), latin1, ...lines.slice(20_000)]);
+    expect(withBadBytes.length).toBeGreaterThan(4 * 256 * 1024);
+    expect(() => parseRecordsDocument(withBadBytes, 'f.jsonl')).toThrow('f.jsonl:20001: not UTF-8 text (save the file as UTF-8)');
+    const invalidFirst = Buffer.concat([...lines.slice(0, 19_990), utf8('{"id": 7}\n'), ...lines.slice(19_990, 20_000), latin1]);
+    expect(() => parseRecordsDocument(invalidFirst, 'f.jsonl')).toThrow(/^f\.jsonl:19991: invalid record: id/);
+    expect(parseRecordsDocument(Buffer.concat(lines), 'f.jsonl').map((r) => r.id)).toEqual(lines.map((_, i) => `r${i}`));
+  });
 });
