@@ -69,6 +69,12 @@ export class ZoneClock {
   private readonly hourOffsets = new Map<number, number>();
 
   constructor(timeZone: string) {
+    // The default zone needs no offsets, and creating the first Intl formatter loads ICU's zone data (~25 ms of a run).
+    if (timeZone === 'UTC') {
+      this.timeZone = 'UTC';
+      this.format = null;
+      return;
+    }
     let format: Intl.DateTimeFormat;
     try {
       format = formatterFor(timeZone);
