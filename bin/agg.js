@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI lives in dist/ (built from src/ by `npm run build`, which `npm ci` runs).
-import('../dist/src/cli/main.js').then(
+// Thin launcher: the CLI lives in dist/cli/ (src/ compiled and bundled by `npm run build`, which `npm ci` runs).
+import('../dist/cli/main.js').then(
   (cli) => cli.main(),
   (error) => {
     if (error && error.code === 'ERR_MODULE_NOT_FOUND') {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import type { CommandIo } from '../../src/cli/io.js';
-import { buildProgram } from '../../src/cli/program.js';
+import { VERSION, buildProgram } from '../../src/cli/program.js';
 import { Redactor } from '../../src/cli/redact.js';
 import { runAgg } from '../support/cli.js';
 
@@ -104,6 +104,15 @@ describe('agg <command> --help', () => {
     expect(commandLines.length, help).toBeLessThanOrEqual(4);
     // Each runs agg (or sources what agg prints) with this command.
     for (const line of commandLines) expect(line).toContain(`agg ${path.join(' ')}`);
+  });
+
+  it('agg --version prints the version alone, having loaded no command', async () => {
+    for (const args of [['--version'], ['-V'], ['--quiet', '--version']]) {
+      const run = await runAgg(args);
+      expect(run, args.join(' ')).toMatchObject({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    }
+    expect((await buildProgram(quietIo(), () => undefined, ['--version'])).commands).toEqual([]);
+    expect((await buildProgram(quietIo(), () => undefined, ['backfill', '--version'])).commands.map((c) => c.name())).toEqual(['backfill']);
   });
 
   it('agg --help ends with examples and says every command has its own', async () => {

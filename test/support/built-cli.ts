@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SOURCES = ['src', 'bench', 'fixtures', 'test/support'];
+const SOURCES = ['src', 'bench', 'fixtures', 'test/support', 'scripts'];
 
 /** The newest modification time of a source or build file under dir. */
 function newest(dir: string): number {
@@ -58,6 +58,7 @@ export function builtCli(): string {
     const sources = Math.max(...SOURCES.map((dir) => newest(join(ROOT, dir))), statSync(join(ROOT, 'tsconfig.build.json')).mtimeMs);
     if (built < sources) {
       execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'ignore' });
+      execFileSync(process.execPath, [join(ROOT, 'scripts/bundle-cli.mjs')], { cwd: ROOT, stdio: 'ignore' });
     }
   } finally {
     rmdirSync(lock);
