@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { closeSync, readSync } from 'node:fs';
 import { type TextSource, decodeEntry, findAscii } from '../takeout/text-source.js';
 
@@ -109,6 +110,14 @@ export function fileWindowSource(fd: number, size: number, path: string, chunkBy
     text: (start, end) => {
       ensure(end);
       return decodeEntry(strict, window.subarray(at(start), at(end)), start, source);
+    },
+    isUtf8: (start, end) => {
+      ensure(end);
+      return isUtf8(window.subarray(at(start), at(end)));
+    },
+    trustedText: (start, end) => {
+      ensure(end);
+      return window.toString('utf8', at(start), at(end));
     },
     // Messages only: read the file again from its start, a chunk at a time, counting lines.
     position: (offset) => {

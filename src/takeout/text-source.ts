@@ -30,6 +30,10 @@ export interface TextSource {
   release?(offset: number): void;
   /** Bytes a source reading through a window reads at a time: a caller reading in blocks keeps below it. */
   readonly chunkBytes?: number;
+  /** Whether the bytes of [start, end) are well-formed UTF-8 (a byte source may offer it, with trustedText). */
+  isUtf8?(start: number, end: number): boolean;
+  /** The text of [start, end), which isUtf8 said is UTF-8 (of a range holding it): decoded with no second check. */
+  trustedText?(start: number, end: number): string;
 }
 
 export function stringSource(text: string): TextSource {
