@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type Command, Option } from 'commander';
+import { type Command, type CommandUnknownOpts, Option } from '@commander-js/extra-typings';
 import type { AggregationType } from '../core/aggregations/definition.js';
 import { type AggregationResult, iterateAggregations, summarizeDataset } from '../core/compute.js';
 import { collectingBetweenFilterSets } from '../runtime/heap.js';
@@ -199,5 +199,5 @@ export function registerCompute(program: Command, io: CliIo, setExit: (code: num
     .option('--json', 'print exactly one JSON document on stdout, written result by result as computed')
     .addOption(new Option('--jsonl', 'print JSON Lines instead: one result per line, the same envelope as in the JSON document').conflicts('json'))
     .option('--out <file>', 'write the output (JSON, or JSON Lines with --jsonl) to this file instead: whole, or not at all')
-    .action(async (file: string, options: ComputeOptions, command: Command) => setExit(await runCompute(file, options, io, maxInputBytes(command, io.env))));
+    .action(async (file: string, options: ComputeOptions, command: CommandUnknownOpts) => setExit(await runCompute(file, options, io, maxInputBytes(command, io.env))));
 }

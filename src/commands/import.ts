@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { withStore } from '../cli/context.js';
 import { globalOptions } from '../cli/global-options.js';
@@ -43,7 +43,7 @@ interface ImportSummary {
   ms: number;
 }
 
-export async function runImport(command: Command, file: string, options: ImportOptions, io: CommandIo): Promise<number> {
+export async function runImport(command: CommandUnknownOpts, file: string, options: ImportOptions, io: CommandIo): Promise<number> {
   // One FILE for one --user per run: `--user a b` must not leave "b" to be read as anything else.
   const extra = command.args.slice(1);
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}: import reads one FILE for one --user ID per run (agg import FILE --user ID)`);
@@ -92,7 +92,7 @@ export async function runImport(command: Command, file: string, options: ImportO
   });
 }
 
-function globalQuiet(command: Command): boolean {
+function globalQuiet(command: CommandUnknownOpts): boolean {
   return globalOptions(command).quiet === true;
 }
 
@@ -127,7 +127,7 @@ export function registerImport(program: Command, io: CommandIo, setExit: (code: 
     .option('--json', 'print one JSON document on stdout')
     // Extra arguments get import's own message (runImport) rather than commander's count.
     .allowExcessArguments(true)
-    .action(async (file: string, options: ImportOptions, command: Command) => setExit(await runImport(command, file, options, io)));
+    .action(async (file: string, options: ImportOptions, command: CommandUnknownOpts) => setExit(await runImport(command, file, options, io)));
   helpFooter(command, [
     ['agg import watch-history.json --user alice', 'a Takeout export'],
     ['agg import records.jsonl --user alice --dry-run', 'what would change; writes nothing'],

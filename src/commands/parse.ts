@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { InputRecord } from '../core/record.js';
 import { UsageError } from '../cli/errors.js';
 import { makeTable } from '../cli/format.js';
@@ -88,7 +88,7 @@ export function registerParse(program: Command, io: CliIo, setExit: (code: numbe
     .option('--source-tz <zone>', 'IANA zone for HTML timestamps with no zone or an unknown abbreviation')
     .option('--json', 'print the report as one JSON document on stdout')
     .option('--out <file>', 'also write the records as JSON Lines (written whole, or not at all)')
-    .action(async (file: string, options: ParseOptions, command: Command) => setExit(await runParse(file, options, io, maxInputBytes(command, io.env))));
+    .action(async (file: string, options: ParseOptions, command: CommandUnknownOpts) => setExit(await runParse(file, options, io, maxInputBytes(command, io.env))));
   helpFooter(command, [
     ['agg parse watch-history.html', 'entries, watches, ads, skipped by kind'],
     ['agg parse watch-history.json --json', 'the same report as JSON'],

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { withStore } from '../cli/context.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
@@ -18,7 +18,7 @@ interface StatusOptions {
 
 const FORMATS = ['table', 'json', 'markdown', 'prometheus'] as const;
 
-export async function runStatus(command: Command, options: StatusOptions, io: CommandIo): Promise<number> {
+export async function runStatus(command: CommandUnknownOpts, options: StatusOptions, io: CommandIo): Promise<number> {
   if (options.format !== undefined && !(FORMATS as readonly string[]).includes(options.format)) {
     throw new UsageError(`--format "${options.format}" is not valid (expected one of: ${FORMATS.join(', ')})`);
   }
@@ -49,7 +49,7 @@ export function registerStatus(program: Command, io: CommandIo, setExit: (code: 
     .description('the health of the store at a glance: freshness, backlog, rollout, runs, consistency, archives; exit 1 on a crossed threshold')
     .option('--json', 'same as --format json')
     .addOption(option('--format <format>', 'table, json, markdown (CI job summary: also appended to $GITHUB_STEP_SUMMARY) or prometheus (textfile collector)', { shown: 'table', words: FORMATS }))
-    .action(async (options: StatusOptions, command: Command) => setExit(await runStatus(command, options, io)));
+    .action(async (options: StatusOptions, command: CommandUnknownOpts) => setExit(await runStatus(command, options, io)));
   helpFooter(
     command,
     [
