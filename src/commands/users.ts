@@ -51,7 +51,7 @@ export function registerUsers(program: Command, io: CommandIo, setExit: (code: n
     .command('users')
     .description('list users in the store with record counts, last change and pending change-log entries')
     .option('--json', 'print one JSON document on stdout')
-    .action(async (options: { json?: boolean }, command: CommandUnknownOpts) => setExit(await runUsers(command, options, io)));
+    .action(async (options, command) => setExit(await runUsers(command, options, io)));
   helpFooter(command, [
     ['agg users', 'a table of 80 columns'],
     ['agg users --json', 'with the exact instants'],
