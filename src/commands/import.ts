@@ -17,13 +17,8 @@ import { helpFooter } from '../cli/help.js';
 import { jsonLine } from '../cli/json-schemas/common.js';
 import { importDocument } from '../cli/json-schemas/import.js';
 
-interface ImportOptions {
-  user: string;
-  sourceTz?: string;
-  dryRun?: boolean;
-  json?: boolean;
-  replace?: boolean;
-}
+/** Options as commander infers them from the declarations below. */
+type ImportOptions = ReturnType<ReturnType<typeof declareImport>['opts']>;
 
 interface ImportSummary {
   file: string;
@@ -114,8 +109,8 @@ function readable(summary: ImportSummary): string {
   return `${verb} ${summary.file} (${summary.format}) for user ${summary.userId} (${took})\n${table.toString()}\n${change}\n${lacking}`;
 }
 
-export function registerImport(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  const command = program
+function declareImport(program: Command) {
+  return program
     .command('import')
     .description('load a Takeout export or records file into the store for one user (idempotent)')
     .usage('<file> --user <id> [options]')
@@ -126,8 +121,11 @@ export function registerImport(program: Command, io: CommandIo, setExit: (code: 
     .option('--dry-run', 'report what would be inserted, updated, deleted or left unchanged; write nothing')
     .option('--json', 'print one JSON document on stdout')
     // Extra arguments get import's own message (runImport) rather than commander's count.
-    .allowExcessArguments(true)
-    .action(async (file: string, options: ImportOptions, command: CommandUnknownOpts) => setExit(await runImport(command, file, options, io)));
+    .allowExcessArguments(true);
+}
+
+export function registerImport(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  const command = declareImport(program).action(async (file, options, command) => setExit(await runImport(command, file, options, io)));
   helpFooter(command, [
     ['agg import watch-history.json --user alice', 'a Takeout export'],
     ['agg import records.jsonl --user alice --dry-run', 'what would change; writes nothing'],
