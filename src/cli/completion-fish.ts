@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { commandSpecs, fishQuote, hasValues, header, names, type CommandSpec } from './completion-model.js';
 
 // The fish completion script of `agg completion fish`.

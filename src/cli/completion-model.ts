@@ -1,4 +1,4 @@
-import type { Argument, Command, Option } from 'commander';
+import type { Argument, CommandUnknownOpts as Command, Option } from '@commander-js/extra-typings';
 import { completionWords } from './help.js';
 
 // The model behind `agg completion bash|zsh|fish`: a completion script generated from the commander program itself

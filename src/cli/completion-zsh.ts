@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { commandSpecs, header, names, operandArms, optionValueArms, quote, type CommandSpec } from './completion-model.js';
 
 // The zsh completion script of `agg completion zsh`.

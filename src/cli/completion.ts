@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { bashScript } from './completion-bash.js';
 import { fishScript } from './completion-fish.js';
 import type { Shell } from './completion-model.js';

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { type AggConfig, loadConfig } from '../config/config.js';
 import { describeTarget, resolveStoreTarget } from '../config/target.js';
 import { DEFAULT_COMPONENT, openStore } from '../store/open.js';

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 
 /** Options every command accepts (declared on the program, read with optsWithGlobals). */
 export interface GlobalOptions {
@@ -18,5 +18,5 @@ export interface GlobalOptions {
 
 /** The global options as commander parsed them (the program declares each, with its default). */
 export function globalOptions(command: Command): GlobalOptions {
-  return command.optsWithGlobals() as GlobalOptions;
+  return command.optsWithGlobals() as unknown as GlobalOptions;
 }

@@ -1,4 +1,4 @@
-import { type Argument, type Command, type HelpConfiguration, Option, type OutputConfiguration } from 'commander';
+import { type Argument, type CommandUnknownOpts as Command, type HelpConfiguration, Option, type OutputConfiguration } from '@commander-js/extra-typings';
 import type { CliIo, OutputStream } from './io.js';
 
 // How agg's --help reads: at most 80 columns, every default shown once and plainly (`(default: 4)`,
@@ -66,9 +66,9 @@ export function suggests<T extends Option | Argument>(item: T, words: readonly s
   return item;
 }
 
-export interface OptionSettings {
+export interface OptionSettings<V = undefined> {
   /** The value commander gives the option when it is not given (kept as the command expects it). */
-  readonly value?: unknown;
+  readonly value?: V;
   /** How help shows the default; '' shows none. Without it: the value, as typed. */
   readonly shown?: string;
   /** Words the completion scripts offer for the value. */
@@ -76,15 +76,17 @@ export interface OptionSettings {
 }
 
 /** An option with its default as help should show it (`.default(value, shown)`), and completion words. */
-export function option(flags: string, description: string, settings: OptionSettings = {}): Option {
+export function option<Flags extends string, V = undefined>(flags: Flags, description: string, settings: OptionSettings<V> = {}): Option<Flags, undefined, V> {
   const option = new Option(flags, description);
   if (settings.value !== undefined || settings.shown !== undefined) option.default(settings.value, settings.shown);
-  return settings.words ? suggests(option, settings.words) : option;
+  // The default set above is the option's value type's default: extra-typings cannot see through the branch.
+  const typed = option as unknown as Option<Flags, undefined, V>;
+  return settings.words ? suggests(typed, settings.words) : typed;
 }
 
 /** A repeatable option (`--type a --type b`): a list, [] when not given; help shows `shown`, or no default. */
-export function repeatable(flags: string, description: string, settings: { readonly shown?: string; readonly words?: readonly string[] } = {}): Option {
-  return option(flags, description, { value: [], shown: settings.shown ?? '', ...(settings.words ? { words: settings.words } : {}) }).argParser(
+export function repeatable<Flags extends string>(flags: Flags, description: string, settings: { readonly shown?: string; readonly words?: readonly string[] } = {}) {
+  return option(flags, description, { value: [] as string[], shown: settings.shown ?? '', ...(settings.words ? { words: settings.words } : {}) }).argParser(
     (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
   );
 }

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { UsageError } from './errors.js';
 
 // Commander gives an option that needs a value whatever argument follows it, so `agg backfill --user

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from '@commander-js/extra-typings';
 import { DEFAULT_RETRIES } from '../store/retry.js';
 import { HELP_CONFIGURATION, environmentDefault, helpFooter, helpWidths, option } from './help.js';
 import type { CommandIo } from './io.js';

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { runArchive } from '../archive/archiver.js';
 import { LocalDirectoryDestination } from '../archive/destination.js';
 import { countEligible } from '../archive/eligible.js';
@@ -32,7 +32,7 @@ function environment(store: Store, io: CommandIo, quiet: boolean, total: number 
   return { store, context: jobContextFor(io, { quiet }), open: (location) => LocalDirectoryDestination.fromLocation(location), total };
 }
 
-export async function runArchiveCommand(command: Command, options: ArchiveOptions, io: CommandIo): Promise<number> {
+export async function runArchiveCommand(command: CommandUnknownOpts, options: ArchiveOptions, io: CommandIo): Promise<number> {
   const mode = archiveMode(options);
   const quiet = globalOptions(command).quiet === true || options.json === true;
   const out = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -149,7 +149,7 @@ export function registerArchive(program: Command, io: CommandIo, setExit: (code:
     .option('--restore <manifest>', 'put an archive\'s rows back (idempotent) and mark it restored')
     .option('--skip-if-running', 'exit 0 instead of 75 when another archive or restore holds the lease')
     .option('--json', 'print one JSON document on stdout')
-    .action(async (options: ArchiveOptions, command: Command) => setExit(await runArchiveCommand(command, options, io)));
+    .action(async (options: ArchiveOptions, command: CommandUnknownOpts) => setExit(await runArchiveCommand(command, options, io)));
   helpFooter(command, [
     ['agg archive --dry-run', 'what would be archived, table by table'],
     ['agg archive --table aggregations --older-than 60d --out /srv/agg-archive', ''],

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { z } from 'zod';
 import { AGGREGATION_TYPES } from '../core/aggregations/definition.js';
 import { filtersSchema, canonicalFilters } from '../core/filters.js';
@@ -202,7 +202,7 @@ function readable(summary: BackfillSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runBackfill(command: Command, options: BackfillOptions, io: CommandIo): Promise<number> {
+export async function runBackfill(command: CommandUnknownOpts, options: BackfillOptions, io: CommandIo): Promise<number> {
   const concurrency = parseConcurrency(options.concurrency);
   const maxRuntimeMs = parseMaxRuntime(options.maxRuntime);
   if (options.resume !== undefined) refuseDefiningFlags(command, DEFINING_OPTIONS);
@@ -300,7 +300,7 @@ export function registerBackfill(program: Command, io: CommandIo, setExit: (code
     .option('--force-lease', 'run even if another run of the same target holds the lease')
     .option('--skip-if-running', 'exit 0 instead of 75 when a live run holds the lease (for cron jobs that overlap on purpose)')
     .option('--json', 'print one JSON document on stdout')
-    .action(async (options: BackfillOptions, command: Command) => setExit(await runBackfill(command, options, io)));
+    .action(async (options: BackfillOptions, command: CommandUnknownOpts) => setExit(await runBackfill(command, options, io)));
   helpFooter(
     command,
     [

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { CATEGORY_LABELS, type CategoryResult, type CleanupCategory, type CleanupRequest, type CleanupSample, runCleanup } from '../cleanup/cleanup.js';
 import { withStore } from '../cli/context.js';
 import { globalOptions } from '../cli/global-options.js';
@@ -53,7 +53,7 @@ function parseBatchSize(text: string | undefined, fallback: number): number {
   return parseInteger(text, { option: '--batch-size', min: 1, max: 1000, hint: '(rows per deleting call)' });
 }
 
-export async function runCleanupCommand(command: Command, options: CleanupOptions, io: CommandIo): Promise<number> {
+export async function runCleanupCommand(command: CommandUnknownOpts, options: CleanupOptions, io: CommandIo): Promise<number> {
   const asOfMs = options.asOf === undefined ? io.now() : Date.parse(parseInstant('--as-of', options.asOf));
   const asOf = formatIsoInstant(asOfMs);
   const quiet = globalOptions(command).quiet === true || options.json === true;
@@ -246,7 +246,7 @@ export function registerCleanup(program: Command, io: CommandIo, setExit: (code:
     .option('--dry-run', 'delete nothing: print counts by category and a sample')
     .option('--skip-if-running', 'exit 0 instead of 75 when a live cleanup of the same categories holds the lease')
     .option('--json', 'print one JSON document on stdout')
-    .action(async (options: CleanupOptions, command: Command) => setExit(await runCleanupCommand(command, options, io)));
+    .action(async (options: CleanupOptions, command: CommandUnknownOpts) => setExit(await runCleanupCommand(command, options, io)));
   helpFooter(
     command,
     [

@@ -1,4 +1,4 @@
-import { Argument, type Command } from 'commander';
+import { Argument, type Command } from '@commander-js/extra-typings';
 import { SHELLS, type Shell, completionScript } from '../cli/completion.js';
 import { ExitCode } from '../cli/errors.js';
 import { helpFooter } from '../cli/help.js';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, type CommandUnknownOpts, Option } from '@commander-js/extra-typings';
 import type { AggregationType } from '../core/aggregations/definition.js';
 import { type AggregationResult, iterateAggregations, summarizeDataset } from '../core/compute.js';
 import { collectingBetweenFilterSets } from '../runtime/heap.js';
@@ -127,7 +127,6 @@ export async function runCompute(file: string, options: ComputeOptions, io: CliI
   const types = parseTypes(options.type);
   const sets = filterSets(options);
   const timeZone = parseTimeZone('--tz', options.tz);
-  if (options.json && options.jsonl) throw new UsageError('--json and --jsonl are two output formats; choose one');
   const out = options.out === undefined ? null : resolve(io.cwd, options.out);
   if (out !== null && out === resolve(io.cwd, file)) throw new UsageError('--out names the input file; choose another path so the input is kept');
   const format: OutputFormat | null = options.jsonl ? 'jsonl' : options.json || out !== null ? 'json' : null;
@@ -199,7 +198,7 @@ export function registerCompute(program: Command, io: CliIo, setExit: (code: num
     .option('--tz <zone>', 'IANA time zone for calendar fields', 'UTC')
     .option('--source-tz <zone>', 'Takeout HTML: IANA zone for timestamps with no zone or an unknown abbreviation')
     .option('--json', 'print exactly one JSON document on stdout, written result by result as computed')
-    .option('--jsonl', 'print JSON Lines instead: one result per line, the same envelope as in the JSON document')
+    .addOption(new Option('--jsonl', 'print JSON Lines instead: one result per line, the same envelope as in the JSON document').conflicts('json'))
     .option('--out <file>', 'write the output (JSON, or JSON Lines with --jsonl) to this file instead: whole, or not at all')
-    .action(async (file: string, options: ComputeOptions, command: Command) => setExit(await runCompute(file, options, io, maxInputBytes(command, io.env))));
+    .action(async (file: string, options: ComputeOptions, command: CommandUnknownOpts) => setExit(await runCompute(file, options, io, maxInputBytes(command, io.env))));
 }

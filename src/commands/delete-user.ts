@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { withStore } from '../cli/context.js';
 import { globalOptions } from '../cli/global-options.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
@@ -59,7 +59,7 @@ async function neverKnown(store: Store, userId: string, held: Holdings): Promise
   return !deletions.some((run) => run.target === userId);
 }
 
-export async function runDeleteUser(command: Command, rawUserId: string, options: DeleteUserOptions, io: CommandIo): Promise<number> {
+export async function runDeleteUser(command: CommandUnknownOpts, rawUserId: string, options: DeleteUserOptions, io: CommandIo): Promise<number> {
   const userId = parseUserId('USER', rawUserId);
   if (options.dryRun !== true && options.yes !== true) {
     throw new UsageError(`delete-user removes everything agg holds for ${userId} (records, results, filter sets, change log, overrides, validations); pass --yes, or --dry-run to see what it holds`);
@@ -147,7 +147,7 @@ export function registerDeleteUser(program: Command, io: CommandIo, setExit: (co
     .option('--skip-if-running', 'exit 0 (not 75) when another delete-user of this user holds the lease')
     .option('--allow-unknown', 'a user agg never held anything for (and never deleted) is no error: nothing to delete, exit 0')
     .option('--json', 'print one JSON document on stdout')
-    .action(async (userId: string, options: DeleteUserOptions, command: Command) => setExit(await runDeleteUser(command, userId, options, io)));
+    .action(async (userId: string, options: DeleteUserOptions, command: CommandUnknownOpts) => setExit(await runDeleteUser(command, userId, options, io)));
   helpFooter(
     command,
     [

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { withStore } from '../cli/context.js';
 import { globalOptions } from '../cli/global-options.js';
@@ -17,13 +17,8 @@ import { helpFooter } from '../cli/help.js';
 import { jsonLine } from '../cli/json-schemas/common.js';
 import { importDocument } from '../cli/json-schemas/import.js';
 
-interface ImportOptions {
-  user: string;
-  sourceTz?: string;
-  dryRun?: boolean;
-  json?: boolean;
-  replace?: boolean;
-}
+/** Options as commander infers them from the declarations below. */
+type ImportOptions = ReturnType<ReturnType<typeof declareImport>['opts']>;
 
 interface ImportSummary {
   file: string;
@@ -43,7 +38,7 @@ interface ImportSummary {
   ms: number;
 }
 
-export async function runImport(command: Command, file: string, options: ImportOptions, io: CommandIo): Promise<number> {
+export async function runImport(command: CommandUnknownOpts, file: string, options: ImportOptions, io: CommandIo): Promise<number> {
   // One FILE for one --user per run: `--user a b` must not leave "b" to be read as anything else.
   const extra = command.args.slice(1);
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}: import reads one FILE for one --user ID per run (agg import FILE --user ID)`);
@@ -92,7 +87,7 @@ export async function runImport(command: Command, file: string, options: ImportO
   });
 }
 
-function globalQuiet(command: Command): boolean {
+function globalQuiet(command: CommandUnknownOpts): boolean {
   return globalOptions(command).quiet === true;
 }
 
@@ -114,8 +109,8 @@ function readable(summary: ImportSummary): string {
   return `${verb} ${summary.file} (${summary.format}) for user ${summary.userId} (${took})\n${table.toString()}\n${change}\n${lacking}`;
 }
 
-export function registerImport(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  const command = program
+function declareImport(program: Command) {
+  return program
     .command('import')
     .description('load a Takeout export or records file into the store for one user (idempotent)')
     .usage('<file> --user <id> [options]')
@@ -126,8 +121,11 @@ export function registerImport(program: Command, io: CommandIo, setExit: (code: 
     .option('--dry-run', 'report what would be inserted, updated, deleted or left unchanged; write nothing')
     .option('--json', 'print one JSON document on stdout')
     // Extra arguments get import's own message (runImport) rather than commander's count.
-    .allowExcessArguments(true)
-    .action(async (file: string, options: ImportOptions, command: Command) => setExit(await runImport(command, file, options, io)));
+    .allowExcessArguments(true);
+}
+
+export function registerImport(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  const command = declareImport(program).action(async (file, options, command) => setExit(await runImport(command, file, options, io)));
   helpFooter(command, [
     ['agg import watch-history.json --user alice', 'a Takeout export'],
     ['agg import records.jsonl --user alice --dry-run', 'what would change; writes nothing'],

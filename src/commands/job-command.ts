@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts, CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { ExitCode, InfrastructureError, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
 import { interruptedExitCode } from '../cli/interruption.js';
@@ -58,7 +58,7 @@ export async function runSpec<S extends { readonly selection: { readonly kind: s
 }
 
 /** Refuses flags that would change a resumed run (it continues exactly as it was started). */
-export function refuseDefiningFlags(command: Command, names: readonly string[]): void {
+export function refuseDefiningFlags(command: CommandUnknownOpts, names: readonly string[]): void {
   const given = names.filter((name) => command.getOptionValueSource(name) === 'cli');
   if (given.length > 0) {
     const flags = given.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
@@ -90,7 +90,7 @@ export function finishCode(commandName: string, result: Extract<TaskResult<unkno
 }
 
 /** The command line as typed (after `agg`), for the ledger (redacted by the caller). */
-export function commandLine(command: Command): string[] {
+export function commandLine(command: CommandUnknownOpts): string[] {
   const parent = command.parent as (Command & { rawArgs?: string[] }) | null;
   const raw = parent?.rawArgs ?? [];
   return raw.length > 0 ? raw : [command.name(), ...command.args];
@@ -101,7 +101,7 @@ export function commandLine(command: Command): string[] {
  * code 75 (0 with --skip-if-running), otherwise the run's result.
  */
 export async function runCommandTask<T>(
-  command: Command,
+  command: CommandUnknownOpts,
   task: Task<T>,
   options: Omit<TaskOptions, 'args' | 'context'> & { readonly io: CommandIo; readonly quiet: boolean; readonly skipIfRunning: boolean },
 ): Promise<Extract<TaskResult<T>, { kind: 'ran' }> | number> {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { InputRecord } from '../core/record.js';
 import { UsageError } from '../cli/errors.js';
 import { makeTable } from '../cli/format.js';
@@ -14,11 +14,8 @@ import { helpFooter } from '../cli/help.js';
 import { jsonLine } from '../cli/json-schemas/common.js';
 import { parseDocument } from '../cli/json-schemas/parse.js';
 
-interface ParseOptions {
-  sourceTz?: string;
-  json?: boolean;
-  out?: string;
-}
+/** Options as commander infers them from the declarations below. */
+type ParseOptions = ReturnType<ReturnType<typeof declareParse>['opts']>;
 
 const FORMAT_NAMES = { 'takeout-json': 'Takeout JSON export', 'takeout-html': 'Takeout HTML export' } as const;
 
@@ -80,15 +77,18 @@ export async function runParse(file: string, options: ParseOptions, io: CliIo, m
   return 0;
 }
 
-export function registerParse(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  const command = program
+function declareParse(program: Command) {
+  return program
     .command('parse')
     .description('read a Google Takeout watch-history export (JSON or HTML) and report what it holds')
     .argument('<file>', 'watch-history.json or watch-history.html (detected by content)')
     .option('--source-tz <zone>', 'IANA zone for HTML timestamps with no zone or an unknown abbreviation')
     .option('--json', 'print the report as one JSON document on stdout')
-    .option('--out <file>', 'also write the records as JSON Lines (written whole, or not at all)')
-    .action(async (file: string, options: ParseOptions, command: Command) => setExit(await runParse(file, options, io, maxInputBytes(command, io.env))));
+    .option('--out <file>', 'also write the records as JSON Lines (written whole, or not at all)');
+}
+
+export function registerParse(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const command = declareParse(program).action(async (file, options, command) => setExit(await runParse(file, options, io, maxInputBytes(command, io.env))));
   helpFooter(command, [
     ['agg parse watch-history.html', 'entries, watches, ads, skipped by kind'],
     ['agg parse watch-history.json --json', 'the same report as JSON'],

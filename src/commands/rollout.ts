@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { withStore } from '../cli/context.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
@@ -106,7 +106,7 @@ function parseAction(options: RolloutOptions): Action {
   }
 }
 
-export async function runRollout(command: Command, options: RolloutOptions, io: CommandIo): Promise<number> {
+export async function runRollout(command: CommandUnknownOpts, options: RolloutOptions, io: CommandIo): Promise<number> {
   const flag = parseFlagName(options.flag);
   const action = parseAction(options);
   const reason = parseReason(options.reason);
@@ -195,7 +195,7 @@ export function registerRollout(program: Command, io: CommandIo, setExit: (code:
     .addOption(option('--actor <name>', 'who, for the audit log', { shown: 'the OS user, else the CI environment' }))
     .option('--json', 'print one JSON document on stdout (same as --format json)')
     .addOption(option('--format <format>', 'table, json, or with --history markdown (CI job summary: also appended to $GITHUB_STEP_SUMMARY)', { shown: 'table', words: FORMATS }))
-    .action(async (options: RolloutOptions, command: Command) => setExit(await runRollout(command, options, io)));
+    .action(async (options: RolloutOptions, command: CommandUnknownOpts) => setExit(await runRollout(command, options, io)));
   helpFooter(command, [
     ['agg rollout', 'status: percent, overrides, last changes'],
     ['agg rollout --percent 25 --plan', 'who would enter; changes nothing'],

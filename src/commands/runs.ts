@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { withStore } from '../cli/context.js';
 import { didYouMean, suggest } from '../text/did-you-mean.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
@@ -11,7 +11,7 @@ import { parseInteger, quoted } from '../text/numbers.js';
 import { LeaseHolder, describeHolder, describeLeaseTimes, describeProcess } from '../jobs/lease.js';
 import type { Lease, RunRecord } from '../store/types.js';
 import type { Store } from '../store/store.js';
-import { Argument } from 'commander';
+import { Argument } from '@commander-js/extra-typings';
 import { helpFooter, option, suggests } from '../cli/help.js';
 import { jsonLine } from '../cli/json-schemas/common.js';
 import { runsClearDocument, runsDocument } from '../cli/json-schemas/runs.js';
@@ -64,7 +64,7 @@ async function clearRun(store: Store, reference: string, command: string | null,
   return ExitCode.ok;
 }
 
-export async function runRuns(command: Command, options: RunsOptions, io: CommandIo): Promise<number> {
+export async function runRuns(command: CommandUnknownOpts, options: RunsOptions, io: CommandIo): Promise<number> {
   const limit = parseInteger(options.limit, { option: '--limit', min: 1, max: 1000 });
   return withStore(command, io, async ({ store }) => {
     if (options.clear !== undefined) return clearRun(store, options.clear, options.command === undefined ? null : parseLedgerCommand(options.command), io, options.json === true);
@@ -132,7 +132,7 @@ async function findRun(store: Store, reference: string, command: string | null):
   throw new UsageError(`no run ${reference} in the ledger${hint === null ? '' : `; ${hint}`} (agg runs lists the recent runs)`);
 }
 
-export async function runShowRun(command: Command, reference: string, io: CommandIo): Promise<number> {
+export async function runShowRun(command: CommandUnknownOpts, reference: string, io: CommandIo): Promise<number> {
   // `--json` and `--command` are the runs command's own: commander gives them to it wherever they stand.
   const options = command.optsWithGlobals() as RunsShowOptions;
   const parent = command.parent;
@@ -165,7 +165,7 @@ export function registerRuns(program: Command, io: CommandIo, setExit: (code: nu
     .addOption(option('--command <name>', 'only runs of this command (backfill, validate, cleanup or delete-user)', { words: LEDGER_COMMANDS }))
     .option('--clear <run-id>', 'mark a dead run (still shown as running) interrupted, or last for the newest run (of --command); a live one is refused')
     .helpCommand(false)
-    .action(async (options: RunsOptions, command: Command) => setExit(await runRuns(command, options, io)));
+    .action(async (options: RunsOptions, command: CommandUnknownOpts) => setExit(await runRuns(command, options, io)));
   helpFooter(runs, [
     ['agg runs', 'the newest 20 runs'],
     ['agg runs --command validate --limit 5 --json', 'the newest validate runs, as JSON'],
@@ -178,7 +178,7 @@ export function registerRuns(program: Command, io: CommandIo, setExit: (code: nu
     .addArgument(suggests(new Argument('<run-id>', 'a run id (see agg runs), or last for the newest run'), ['last']))
     .option('--json', 'print one JSON document on stdout')
     .addOption(option('--command <name>', 'with last: the newest run of this command (backfill, validate, cleanup or delete-user)', { words: LEDGER_COMMANDS }))
-    .action(async (reference: string, _options: RunsShowOptions, command: Command) => setExit(await runShowRun(command, reference, io)));
+    .action(async (reference: string, _options: RunsShowOptions, command: CommandUnknownOpts) => setExit(await runShowRun(command, reference, io)));
   helpFooter(
     show,
     [

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
 import { DEFAULT_GRID, type Filters, filterHash } from '../core/filters.js';
 import { canonicalJson } from '../core/json.js';
@@ -15,7 +15,7 @@ import { parseUserId } from '../cli/user-id.js';
 import type { AggregationDigest, StoredAggregation, UserSummary } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import { requireKnownUsers } from '../users/known-users.js';
-import { Argument } from 'commander';
+import { Argument } from '@commander-js/extra-typings';
 import { PRODUCT_FILTERS, TIMEFRAMES } from '../core/filters.js';
 import { helpFooter, option, repeatable, suggests } from '../cli/help.js';
 import { type DocumentOf, jsonText } from '../cli/json-schemas/common.js';
@@ -217,7 +217,7 @@ async function listResults(store: Store, userId: string, only: Filters | null, i
   return ExitCode.ok;
 }
 
-export async function runShow(command: Command, userArg: string, typeArg: string | undefined, options: ShowOptions, io: CommandIo): Promise<number> {
+export async function runShow(command: CommandUnknownOpts, userArg: string, typeArg: string | undefined, options: ShowOptions, io: CommandIo): Promise<number> {
   const userId = parseUserId('USER', userArg);
   const type = typeArg === undefined ? null : parseAggregationType('TYPE', typeArg);
   const filters = parseFilterOptions(options);
@@ -245,7 +245,7 @@ export function registerShow(program: Command, io: CommandIo, setExit: (code: nu
     .addOption(repeatable('--topic <topic>', "the filter set's topics; repeatable", { shown: 'none' }))
     .addOption(repeatable('--channel <channel>', "the filter set's channels; repeatable", { shown: 'none' }))
     .option('--json', 'print one JSON document on stdout')
-    .action(async (user: string, type: string | undefined, options: ShowOptions, command: Command) => setExit(await runShow(command, user, type, options, io)));
+    .action(async (user: string, type: string | undefined, options: ShowOptions, command: CommandUnknownOpts) => setExit(await runShow(command, user, type, options, io)));
   helpFooter(
     command,
     [

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { withStore } from '../cli/context.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import type { CommandIo } from '../cli/io.js';
@@ -11,14 +11,12 @@ import { jsonLine } from '../cli/json-schemas/common.js';
 import { statusDocument } from '../cli/json-schemas/status.js';
 import { readableCounts } from '../cli/run-counts.js';
 
-interface StatusOptions {
-  json?: boolean;
-  format?: string;
-}
+/** Options as commander infers them from the declarations below. */
+type StatusOptions = ReturnType<ReturnType<typeof declareStatus>['opts']>;
 
 const FORMATS = ['table', 'json', 'markdown', 'prometheus'] as const;
 
-export async function runStatus(command: Command, options: StatusOptions, io: CommandIo): Promise<number> {
+export async function runStatus(command: CommandUnknownOpts, options: StatusOptions, io: CommandIo): Promise<number> {
   if (options.format !== undefined && !(FORMATS as readonly string[]).includes(options.format)) {
     throw new UsageError(`--format "${options.format}" is not valid (expected one of: ${FORMATS.join(', ')})`);
   }
@@ -43,13 +41,16 @@ export async function runStatus(command: Command, options: StatusOptions, io: Co
   }, { mustExist: true });
 }
 
-export function registerStatus(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  const command = program
+function declareStatus(program: Command) {
+  return program
     .command('status')
     .description('the health of the store at a glance: freshness, backlog, rollout, runs, consistency, archives; exit 1 on a crossed threshold')
     .option('--json', 'same as --format json')
-    .addOption(option('--format <format>', 'table, json, markdown (CI job summary: also appended to $GITHUB_STEP_SUMMARY) or prometheus (textfile collector)', { shown: 'table', words: FORMATS }))
-    .action(async (options: StatusOptions, command: Command) => setExit(await runStatus(command, options, io)));
+    .addOption(option('--format <format>', 'table, json, markdown (CI job summary: also appended to $GITHUB_STEP_SUMMARY) or prometheus (textfile collector)', { shown: 'table', words: FORMATS }));
+}
+
+export function registerStatus(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  const command = declareStatus(program).action(async (options, command) => setExit(await runStatus(command, options, io)));
   helpFooter(
     command,
     [

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { withStore } from '../cli/context.js';
 import type { CommandIo } from '../cli/io.js';
 import { compactSpan, plainTable } from '../cli/plain-table.js';
@@ -7,7 +7,7 @@ import { helpFooter } from '../cli/help.js';
 import { jsonLine } from '../cli/json-schemas/common.js';
 import { usersDocument } from '../cli/json-schemas/users.js';
 
-export async function runUsers(command: Command, options: { json?: boolean }, io: CommandIo): Promise<number> {
+export async function runUsers(command: CommandUnknownOpts, options: { json?: boolean }, io: CommandIo): Promise<number> {
   return withStore(command, io, async ({ store }) => {
     const pending = new Map<string, number>();
     for await (const user of store.pendingUsers()) pending.set(user.userId, user.changes.length);
@@ -51,7 +51,7 @@ export function registerUsers(program: Command, io: CommandIo, setExit: (code: n
     .command('users')
     .description('list users in the store with record counts, last change and pending change-log entries')
     .option('--json', 'print one JSON document on stdout')
-    .action(async (options: { json?: boolean }, command: Command) => setExit(await runUsers(command, options, io)));
+    .action(async (options, command) => setExit(await runUsers(command, options, io)));
   helpFooter(command, [
     ['agg users', 'a table of 80 columns'],
     ['agg users --json', 'with the exact instants'],

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Command } from 'commander';
+import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { z } from 'zod';
 import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
 import { canonicalFilters, filtersSchema } from '../core/filters.js';
@@ -143,7 +143,7 @@ function failsOn(failOn: FailOn, totals: Record<ValidationStatus, number>): bool
 }
 
 /** What --repair will do for one user. */
-export async function runValidate(command: Command, options: ValidateOptions, io: CommandIo): Promise<number> {
+export async function runValidate(command: CommandUnknownOpts, options: ValidateOptions, io: CommandIo): Promise<number> {
   const format = formatOf(options);
   // Display only (the JSON lists every finding up to its cap): checked before any work.
   const maxFindings = options.maxFindings === undefined ? DEFAULT_MAX_FINDINGS : parseInteger(options.maxFindings, { option: '--max-findings', min: 0, max: MAX_REPORTED_FINDINGS, hint: '(findings listed one by one; the rest fold into one line per user)' });
@@ -290,7 +290,7 @@ export function registerValidate(program: Command, io: CommandIo, setExit: (code
     .option('--rollback-on-drift <p%>', 'roll the flag back when more than this share of served users drifted (e.g. 0.5%)')
     .option('--flag <name>', 'the flag the guardrail protects', DEFAULT_FLAG)
     .addOption(option('--actor <name>', "who the guardrail's rollback is attributed to", { shown: 'the OS user, else the CI environment' }))
-    .action(async (options: ValidateOptions, command: Command) => setExit(await runValidate(command, options, io)));
+    .action(async (options: ValidateOptions, command: CommandUnknownOpts) => setExit(await runValidate(command, options, io)));
   helpFooter(
     command,
     [

@@ -76,7 +76,14 @@ describe('agg compute --jsonl', () => {
   it('refuses --json and --jsonl together', async () => {
     const { code, stdout, stderr } = await runAgg(['compute', jsonl, '--json', '--jsonl']);
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
-    expect(stderr).toMatch(/^agg: --json and --jsonl are two output formats; choose one\n$/);
+    expect(stderr).toMatch(/^agg: option '--jsonl' cannot be used with option '--json' \(see agg --help\)\n$/);
+  });
+
+  it('refuses them together in either order', async () => {
+    const { code, stdout, stderr } = await runAgg(['compute', jsonl, '--jsonl', '--json']);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr.split('\n')).toHaveLength(2);
+    expect(stderr).toMatch(/^agg: option '--json' cannot be used with option '--jsonl' \(see agg --help\)\n$|^agg: option '--jsonl' cannot be used with option '--json' \(see agg --help\)\n$/);
   });
 });
 
