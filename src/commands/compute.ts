@@ -117,7 +117,7 @@ async function loadDataset(file: string, options: ComputeOptions, timeZone: stri
   const sourceTimeZone = options.sourceTz === undefined ? undefined : parseTimeZone('--source-tz', options.sourceTz);
   // Each batch is normalized as it is parsed: the input records die young, and memory never holds them all.
   const builder = new DatasetBuilder(timeZone);
-  const { report } = await streamRecordsFile(file, { ...(maxBytes === undefined ? {} : { maxBytes }), ...(sourceTimeZone === undefined ? {} : { sourceTimeZone }) }, (batch) => builder.add(batch));
+  const { report } = await streamRecordsFile(file, { ...(maxBytes === undefined ? {} : { maxBytes }), ...(sourceTimeZone === undefined ? {} : { sourceTimeZone }) }, (batch) => builder.add(batch), { sinkNormalizes: true });
   const asOf = explicitAsOf ?? builder.newestWatchedAt();
   if (asOf === null) throw new UsageError(`${file}: no watch (other than ads) has a watchedAt, so --as-of has no default; pass --as-of ISO`);
   return { dataset: builder.build(asOf), report };

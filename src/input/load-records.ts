@@ -1,9 +1,10 @@
+import { DuplicateRecordIdError } from '../core/normalize.js';
 import type { InputRecord } from '../core/record.js';
 import { InvalidTimeZoneError } from '../core/time/zone.js';
 import { UsageError } from '../errors.js';
 import { type TakeoutFormat, TakeoutFormatError, type TakeoutReport, detectTakeoutFormat, parseTakeout } from '../takeout/index.js';
 import { FileChangedError } from './file-window.js';
-import { InputError, parseRecordsDocument, readRecordsDocument } from './records-document.js';
+import { InputError, type ReadOptions, parseRecordsDocument, readRecordsDocument } from './records-document.js';
 import { decodeText, isUtf16, looksLikeBomlessUtf16, openFileWindow, readFileBytes } from './read-text.js';
 
 export type InputFormat = 'records' | TakeoutFormat;
@@ -81,15 +82,21 @@ export async function loadRecordsFile(path: string, options: LoadOptions = {}): 
  * a Takeout export's records come in one batch once it is parsed whole). When it throws, batches
  * already handed over are to be discarded: the file was bad, or changed while it was read.
  */
-export async function streamRecordsFile(path: string, options: LoadOptions, sink: (batch: readonly InputRecord[]) => void): Promise<Omit<LoadedRecords, 'records'>> {
+export async function streamRecordsFile(
+  path: string,
+  options: LoadOptions,
+  sink: (batch: readonly InputRecord[]) => void,
+  read: ReadOptions = {},
+): Promise<Omit<LoadedRecords, 'records'>> {
   const opened = options.takeoutOnly ? null : openFileWindow(path, options.maxBytes);
   if (opened !== null) {
     const { source, head, unchanged } = opened;
     try {
       if (!isUtf16(head) && !looksLikeBomlessUtf16(head) && detectTakeoutFormat(head) === null) {
         try {
-          readRecordsDocument(source, path, sink);
+          readRecordsDocument(source, path, sink, read);
         } catch (error) {
+          if (error instanceof DuplicateRecordIdError && read.sinkNormalizes === true) throw await locatedDuplicate(path, options);
           throw asUsageError(error, path);
         }
         if (!unchanged()) throw asUsageError(new FileChangedError(path), path);
@@ -102,4 +109,17 @@ export async function streamRecordsFile(path: string, options: LoadOptions, sink
   const { records, ...rest } = parseInput(await readFileBytes(path, options.maxBytes), path, options);
   sink(records);
   return rest;
+}
+
+/**
+ * The duplicate a normalizing sink found, named by its lines: the file read again with the reader's
+ * own id check, which stops at the same record. Should the file have changed meanwhile, that is said.
+ */
+async function locatedDuplicate(path: string, options: LoadOptions): Promise<unknown> {
+  try {
+    await streamRecordsFile(path, options, () => undefined);
+  } catch (error) {
+    return error;
+  }
+  return asUsageError(new FileChangedError(path), path);
 }

@@ -73,7 +73,7 @@ function parseJson(text: string, file: string, location: string, what: () => str
  * its text needs no depth check. Anything else is checked for depth first, as parseJson does, so a
  * text both too deep and invalid is still refused as too deep. `location` is computed only on failure.
  */
-function parseRecord(text: string, file: string, location: () => string, what: () => string, shared: SharedStrings): InputRecord {
+function parseRecord(text: string, file: string, location: () => string, what: () => string, shared: SharedStrings | undefined): InputRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -136,24 +136,36 @@ export function parseRecordsDocument(input: string | Uint8Array | TextSource, fi
   return records;
 }
 
+/** What the sink of readRecordsDocument does itself, so that the reader need not do it again. */
+export interface ReadOptions {
+  /**
+   * The sink is a RecordNormalizer: it refuses a repeated id (DuplicateRecordIdError, which names no
+   * line) and keeps one copy of each channel string. The reader then does neither (a tenth of a large
+   * file's parse); a caller that wants the line named reads the file again without this.
+   */
+  readonly sinkNormalizes?: boolean;
+}
+
 /**
  * parseRecordsDocument's work, handing the records to `sink` in batches of RECORD_BATCH as they are
  * parsed, so a caller that keeps only a digest of them (a normalized dataset) never holds them all.
  * A problem further on throws after earlier batches were handed over: the sink's caller discards what it built.
  */
-export function readRecordsDocument(input: string | Uint8Array | TextSource, file: string, sink: (batch: readonly InputRecord[]) => void): void {
+export function readRecordsDocument(input: string | Uint8Array | TextSource, file: string, sink: (batch: readonly InputRecord[]) => void, options: ReadOptions = {}): void {
   const source = typeof input === 'string' || input instanceof Uint8Array ? sourceOf(input) : input;
   let first = source.start;
   while (first < source.length && isJsonSpace(source.code(first))) first++;
   if (first >= source.length) throw new InputError(file, '', 'the file is empty (expected a JSON array of records or JSON Lines)');
   let batch: InputRecord[] = [];
   // Each id's line or element number, named the way `where` says (only when a duplicate is found).
-  const ids = new Map<string, number>();
-  const shared = new SharedStrings();
+  const ids = options.sinkNormalizes === true ? null : new Map<string, number>();
+  const shared = options.sinkNormalizes === true ? undefined : new SharedStrings();
   const add = (record: InputRecord, at: number, where: (at: number) => string): void => {
-    const previous = ids.get(record.id);
-    if (previous !== undefined) throw new InputError(file, where(at), `duplicate record id ${JSON.stringify(record.id)} (first at ${where(previous)})`);
-    ids.set(record.id, at);
+    if (ids !== null) {
+      const previous = ids.get(record.id);
+      if (previous !== undefined) throw new InputError(file, where(at), `duplicate record id ${JSON.stringify(record.id)} (first at ${where(previous)})`);
+      ids.set(record.id, at);
+    }
     batch.push(record);
     if (batch.length === RECORD_BATCH) {
       sink(batch);

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
+import { DatasetBuilder } from '../../src/core/dataset.js';
+import type { InputRecord } from '../../src/core/record.js';
 import { loadRecordsFile, streamRecordsFile } from '../../src/input/load-records.js';
 import { RECORD_BATCH } from '../../src/input/records-document.js';
 import { htmlEntry, htmlExport, jsonExport, watchedLine } from '../takeout/snippets.js';
@@ -77,6 +79,24 @@ describe('streamRecordsFile: records in batches as they are parsed', () => {
     await expect(streamRecordsFile(path, {}, (batch) => batches.push(batch.length))).rejects.toThrow(UsageError);
     await expect(streamRecordsFile(path, {}, () => undefined)).rejects.toThrow(`${path}:${RECORD_BATCH + 4}: invalid record: watchedAt`);
     expect(batches).toEqual([RECORD_BATCH]);
+  });
+
+  it('with a normalizing sink, leaves the id check to it and still names both lines of a duplicate', async () => {
+    const duplicate = JSON.stringify({ id: 'r5', watchedAt: null, isAd: true });
+    const path = file('dup-later.jsonl', `${[...lines(RECORD_BATCH + 3), duplicate].join('\n')}\n`);
+    const builder = new DatasetBuilder('UTC');
+    const batches: number[] = [];
+    const sink = (batch: readonly InputRecord[]) => {
+      batches.push(batch.length);
+      builder.add(batch);
+    };
+    await expect(streamRecordsFile(path, {}, sink, { sinkNormalizes: true })).rejects.toThrow(`${path}:${RECORD_BATCH + 4}: duplicate record id "r5" (first at 6)`);
+    // The reader handed the duplicate's batch over: the sink found it, and the file was read again to name the lines.
+    expect(batches).toEqual([RECORD_BATCH, 4]);
+    // Without the flag the reader finds it itself, before handing that batch over.
+    const unchecked: number[] = [];
+    await expect(streamRecordsFile(path, {}, (batch) => unchecked.push(batch.length))).rejects.toThrow(`${path}:${RECORD_BATCH + 4}: duplicate record id "r5" (first at 6)`);
+    expect(unchecked).toEqual([RECORD_BATCH]);
   });
 
   it('hands a Takeout export over in one batch, with its report', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_INSTANT_MS, MIN_INSTANT_MS, canonicalIsoInstant, checkIsoInstant, parseIsoInstant } from '../../../src/core/time/iso.js';
+import { Random } from '../../../fixtures/random.js';
+import { MAX_INSTANT_MS, MIN_INSTANT_MS, canonicalIsoInstant, checkIsoInstant, formatIsoInstant, parseIsoInstant } from '../../../src/core/time/iso.js';
 
 describe('parseIsoInstant', () => {
   it('reads ISO-8601 instants with an explicit offset, to the millisecond', () => {
@@ -40,5 +41,26 @@ describe('instants are bounded to years 1–9999 (UTC)', () => {
       expect(checkIsoInstant(text), text).toEqual({ problem: 'range' });
     }
     for (const text of ['tomorrow', '2025-02-30T00:00:00Z', '2025-01-31', '0000-02-30T00:00:00Z']) expect(checkIsoInstant(text), text).toEqual({ problem: 'syntax' });
+  });
+});
+
+describe('formatIsoInstant writes what toISOString writes', () => {
+  it('for 20,000 instants spread over years 0–9999, whole milliseconds', () => {
+    const random = new Random(16);
+    const low = new Date('0000-01-01T00:00:00.000Z').getTime();
+    const high = new Date('9999-12-31T23:59:59.999Z').getTime();
+    for (let i = 0; i < 20_000; i++) {
+      const ms = Math.floor(low + random.next() * (high - low));
+      expect(formatIsoInstant(ms)).toBe(new Date(ms).toISOString());
+    }
+  });
+
+  it('at the edges: the epoch, day and year boundaries, leap days, years 0 and 9999, and beyond', () => {
+    const edges = [
+      '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '2024-02-29T12:34:56.789Z', '2000-02-29T00:00:00.000Z',
+      '1900-03-01T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', '0001-01-01T00:00:00.000Z',
+    ].map((text) => new Date(text).getTime());
+    for (const ms of [...edges, edges[5]! - 1, edges[6]! + 1, 8.64e15, -8.64e15]) expect(formatIsoInstant(ms)).toBe(new Date(ms).toISOString());
+    expect(() => formatIsoInstant(NaN)).toThrow(RangeError);
   });
 });
