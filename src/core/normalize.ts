@@ -1,7 +1,7 @@
 import type { ResolvedContext } from './context.js';
 import type { InputRecord, Product } from './record.js';
 import { formatIsoInstant, parseIsoInstant } from './time/iso.js';
-import { deriveTopicMask, topicsOfMask } from './topics.js';
+import { TopicDeriver, topicsOfMask } from './topics.js';
 import type { ZoneClock } from './time/zone.js';
 
 /**
@@ -80,17 +80,18 @@ export class RecordNormalizer implements NormalizedInput {
   // One copy of each channel title and URL: parsed input gives every record its own, and a heavy user
   // repeats a few hundred channels over 100,000 records (10 MiB of duplicate strings).
   readonly #strings = new Map<string, string>();
+  readonly #topics = new TopicDeriver();
 
   constructor(readonly clock: ZoneClock) {}
 
   add(input: readonly InputRecord[]): void {
-    const ads = normalizeInto(input, this.clock, this.#seen, this.#strings, this.records);
+    const ads = normalizeInto(input, this.clock, this.#seen, this.#strings, this.#topics, this.records);
     this.adCount += ads;
   }
 }
 
 /** Appends the normalized form of each record that is not an ad to `records`; answers how many were ads. */
-function normalizeInto(input: readonly InputRecord[], clock: ZoneClock, seen: Set<string>, strings: Map<string, string>, records: NormalizedRecord[]): number {
+function normalizeInto(input: readonly InputRecord[], clock: ZoneClock, seen: Set<string>, strings: Map<string, string>, topicDeriver: TopicDeriver, records: NormalizedRecord[]): number {
   const intern = (text: string): string => {
     const known = strings.get(text);
     if (known !== undefined) return known;
@@ -108,7 +109,7 @@ function normalizeInto(input: readonly InputRecord[], clock: ZoneClock, seen: Se
     const t = raw.watchedAt == null ? null : parseIsoInstant(raw.watchedAt);
     const title = raw.videoTitle || '';
     const channel = raw.channelTitle || '';
-    const topics = raw.topics && raw.topics.length > 0 ? raw.topics : topicsOfMask(deriveTopicMask(title, channel));
+    const topics = raw.topics && raw.topics.length > 0 ? raw.topics : topicsOfMask(topicDeriver.mask(title, channel));
     let year = -1, month = -1, day = -1, dayOfWeek = -1, hour = -1, monthIndex = -1, dayNumber = -1, msOfDay = -1;
     if (t !== null) {
       const local = clock.local(t);

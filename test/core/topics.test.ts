@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeAggregations } from '../../src/core/compute.js';
-import { deriveTopics } from '../../src/core/topics.js';
+import { TopicDeriver, deriveTopics, topicsOfMask } from '../../src/core/topics.js';
 import { Random } from '../../fixtures/random.js';
 import { rec } from './support/records.js';
 
@@ -108,6 +108,63 @@ describe('deriveTopics (spec §2.1)', () => {
     // The generator must exercise both outcomes.
     expect(matched).toBeGreaterThan(1000);
     expect(matched).toBeLessThan(4900);
+  });
+});
+
+describe('TopicDeriver: each channel searched once', () => {
+  const keywords = SPEC_TABLE.flatMap(([, list]) => list.split(', '));
+  const twoWord = keywords.filter((keyword) => keyword.includes(' ')).map((keyword) => keyword.split(' ') as [string, string]);
+
+  it('holds the keyword table to what searching title and channel apart relies on', () => {
+    expect(twoWord.length).toBeGreaterThan(0);
+    for (const [first, second] of twoWord) {
+      // A first word that was a keyword could be found in the title alone where the joined text
+      // finds the two-word keyword instead; one that opens a second word could hide in the channel.
+      expect(keywords.filter((keyword) => keyword === first || second.startsWith(keyword) && !/^\w/.test(second.slice(keyword.length)))).toEqual([]);
+    }
+  });
+
+  it('finds a two-word keyword across the title and the channel, and only between whole words', () => {
+    const deriver = new TopicDeriver();
+    const topics = (title: string, channel: string) => topicsOfMask(deriver.mask(title, channel));
+    expect(topics('intro to machine', 'Learning Lab')).toEqual(['Technology']);
+    expect(topics('hip', 'hop')).toEqual(['Music']);
+    expect(topics('Current', 'Events daily')).toEqual(['News']);
+    expect(topics('xhip', 'hop')).toEqual(['Other']);
+    expect(topics('hip', 'hops')).toEqual(['Other']);
+    expect(topics('hip ', 'hop')).toEqual(['Other']);
+    expect(topics('', 'hip hop')).toEqual(['Music']);
+  });
+
+  it('agrees with deriveTopics on random pairs, one deriver for all of them, channels repeating', () => {
+    const random = new Random('topic-deriver');
+    const halves = [...twoWord.flat(), ...twoWord.flat().map((word) => word.toUpperCase())];
+    const pieces = [...keywords, 'xyz', 'the', 'ing', '42', '_', 'İ', 'ß', 'é', '日本', '😀'];
+    const separators = [' ', ' ', '  ', '', '.', '_', '-', '0', 'é', '\u00a0', "'"];
+    const build = (): string => {
+      let text = '';
+      const n = random.int(5);
+      // Half the texts open or end with a word, so that the join is often between two words.
+      for (let i = 0; i < n; i++) {
+        const piece = random.chance(0.5) ? random.pick(halves) : random.pick(pieces);
+        text += (i === 0 && random.chance(0.5) ? '' : random.pick(separators)) + piece;
+      }
+      return text + (random.chance(0.3) ? random.pick(separators) : '');
+    };
+    const channels = Array.from({ length: 100 }, build);
+    const spans = twoWord.map(([first, second]) => new RegExp(`\\b${first} ${second}\\b`));
+    const deriver = new TopicDeriver();
+    let spanning = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const title = build();
+      const channel = random.pick(channels);
+      const expected = deriveTopics(title, channel);
+      expect(topicsOfMask(deriver.mask(title, channel)), JSON.stringify([title, channel])).toEqual(expected);
+      const joined = `${title} ${channel}`.toLowerCase();
+      if (spans.some((pattern) => pattern.test(joined) && !pattern.test(title.toLowerCase()) && !pattern.test(channel.toLowerCase()))) spanning++;
+    }
+    // The generator must produce keywords that span the join.
+    expect(spanning).toBeGreaterThan(10);
   });
 });
 
