@@ -158,3 +158,24 @@ export function header(shell: Shell, version: string, install: readonly string[]
     '',
   ].join('\n');
 }
+
+/**
+ * The shell functions bash and zsh share (the same POSIX `case` text): what an option's value and an
+ * operand complete to, as REPLY=KIND:WORDS (KIND f files, d directories, - neither).
+ */
+export function valueFunctions(specs: readonly CommandSpec[]): string {
+  return `# What a value completes to, as KIND:WORDS (KIND f files, d directories, - neither).
+_agg_option_values() {
+  REPLY='-:'
+  case "$1 $2" in
+${optionValueArms(specs).join('\n')}
+  esac
+}
+
+_agg_operand_values() {
+  REPLY='-:'
+  case "$1:$2" in
+${operandArms(specs).join('\n')}
+  esac
+}`;
+}

@@ -1,5 +1,5 @@
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
-import { commandSpecs, header, names, operandArms, optionValueArms, quote, type CommandSpec } from './completion-model.js';
+import { commandSpecs, header, names, quote, valueFunctions, type CommandSpec } from './completion-model.js';
 
 // The zsh completion script of `agg completion zsh`.
 
@@ -32,20 +32,7 @@ ${specs.filter((spec) => spec.valueOptions.length > 0).map((spec) => listArm(spe
   esac
 }
 
-# What a value completes to, as KIND:WORDS (KIND f files, d directories, - neither).
-_agg_option_values() {
-  REPLY='-:'
-  case "$1 $2" in
-${optionValueArms(specs).join('\n')}
-  esac
-}
-
-_agg_operand_values() {
-  REPLY='-:'
-  case "$1:$2" in
-${operandArms(specs).join('\n')}
-  esac
-}
+${valueFunctions(specs)}
 
 _agg_reply() {
   local kind=\${1%%:*} list=\${1#*:}
