@@ -3,6 +3,7 @@ import { jsonTooDeepAt, tooDeepProblem } from '../core/json-depth.js';
 import { type InputRecord, inputRecordSchema } from '../core/record.js';
 import { TakeoutFormatError } from '../takeout/errors.js';
 import { jsonArrayElements } from '../takeout/json-array-scanner.js';
+import { withBlockChecks } from '../takeout/block-checked.js';
 import { type TextSource, sourceOf } from '../takeout/text-source.js';
 import { SharedStrings, plainRecord } from './plain-record.js';
 
@@ -113,9 +114,6 @@ function asRecordsProblem(message: string): string {
   return message.startsWith('the JSON') ? `not valid JSON: ${message}` : message;
 }
 
-/** JSON Lines are checked to be UTF-8 this many bytes (and the rest of a line) at a time. */
-const BLOCK_BYTES = 256 * 1024;
-
 /** Texts larger than this are never decoded as one string: V8 strings stop at about 512 MiB. */
 const MAX_DOCUMENT_TEXT = 256 * 1024 * 1024;
 
@@ -183,24 +181,15 @@ export function readRecordsDocument(input: string | Uint8Array | TextSource, fil
       const at = ++line;
       if (text.trim() !== '') add(parseRecord(text, file, () => where(at), () => 'not valid JSON', shared), at, where);
     };
-    // Half the source's chunk at most, so that a block and the line it ends in stay within its window.
-    const blockBytes = Math.max(1, Math.min(BLOCK_BYTES, Math.floor((source.chunkBytes ?? Infinity) / 2)));
-    for (let start = source.start; start < source.length; ) {
-      // Whole lines, about blockBytes of them, checked to be UTF-8 at once and then decoded line by line
-      // with no second check (a strict decoder call per line cost a tenth of the parse; decoding the
-      // block as one string made every line two-byte text, slower to parse). A block that is not
-      // UTF-8 is decoded strictly, line by line, to name the line.
-      const newline = source.find(0x0a, start + blockBytes);
-      const blockEnd = newline < 0 ? source.length : newline + 1;
-      const checked = source.trustedText !== undefined && source.isUtf8?.(start, blockEnd) === true;
-      for (let at = start; at < blockEnd; ) {
-        const end = Math.min(lineEnd(source, at), blockEnd);
-        const number = line + 1;
-        addLine(checked ? source.trustedText!(at, end) : textOf(source, at, end, file, () => where(number)));
-        at = end + 1;
-      }
-      start = blockEnd;
-      source.release?.(start);
+    // Lines are decoded under one UTF-8 check per block (decoding a block as one string instead made
+    // every line two-byte text, slower to parse).
+    const lines = withBlockChecks(source);
+    for (let at = source.start; at < source.length; ) {
+      const end = lineEnd(source, at);
+      const number = line + 1;
+      addLine(textOf(lines, at, end, file, () => where(number)));
+      at = end + 1;
+      source.release?.(at);
     }
     return flush();
   }

@@ -1,4 +1,5 @@
 import { MAX_JSON_DEPTH } from '../core/json-depth.js';
+import { withBlockChecks } from './block-checked.js';
 import { TakeoutFormatError } from './errors.js';
 import type { TextSource } from './text-source.js';
 
@@ -85,6 +86,7 @@ const TRUNCATED = 'the file looks truncated (export or download it again)';
  * names an element in messages; no element may nest deeper than MAX_JSON_DEPTH with the array counted.
  */
 export function* jsonArrayElements(source: TextSource, what: string, item = 'entry'): Generator<JsonArrayElement> {
+  const elements = withBlockChecks(source);
   let i = skipSpace(source, source.start);
   if (i >= source.length) throw new TakeoutFormatError('the file is empty');
   if (source.code(i) !== 0x5b) throw new TakeoutFormatError(`not ${what}: expected a JSON array of activities`);
@@ -98,7 +100,7 @@ export function* jsonArrayElements(source: TextSource, what: string, item = 'ent
       if (end === TOO_DEEP) throw new TakeoutFormatError(`${item} ${index} (${source.position(i)}) is nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
       if (end < 0) throw new TakeoutFormatError(`the JSON ends inside ${item} ${index}: ${TRUNCATED}`);
       if (end === i) throw new TakeoutFormatError(`invalid JSON at ${source.position(i)}: expected ${item} ${index}`);
-      yield { index, start: i, json: source.text(i, end) };
+      yield { index, start: i, json: elements.text(i, end) };
       source.release?.(end);
       i = skipSpace(source, end);
       if (i >= source.length) throw new TakeoutFormatError(`the JSON ends after ${item} ${index} without closing its array: ${TRUNCATED}`);
