@@ -99,7 +99,7 @@ export async function runRuns(command: CommandUnknownOpts, options: RunsOptions,
 // agg runs show RUN_ID | last
 
 /** The commands the ledger records. */
-export const LEDGER_COMMANDS = ['backfill', 'validate', 'cleanup', 'delete-user'] as const;
+export const LEDGER_COMMANDS = ['backfill', 'validate', 'cleanup', 'delete-user', 'import', 'archive'] as const;
 
 /** Recent runs whose ids "did you mean" looks through. */
 const SUGGESTION_RUNS = 200;
@@ -153,10 +153,10 @@ export async function runShowRun(command: CommandUnknownOpts, reference: string,
 function declareRuns(program: Command) {
   return program
     .command('runs')
-    .description('list recent backfill, validate and cleanup runs from the run ledger')
+    .description('list recent runs from the run ledger: backfill, validate, cleanup, delete-user, import and archive')
     .option('--json', 'print one JSON document on stdout')
     .option('--limit <n>', 'how many runs', '20')
-    .addOption(option('--command <name>', 'only runs of this command (backfill, validate, cleanup or delete-user)', { words: LEDGER_COMMANDS }))
+    .addOption(option('--command <name>', 'only runs of this command (backfill, validate, cleanup, delete-user, import or archive)', { words: LEDGER_COMMANDS }))
     .option('--clear <run-id>', 'mark a dead run (still shown as running) interrupted, or last for the newest run (of --command); a live one is refused')
     .helpCommand(false);
 }
@@ -167,7 +167,7 @@ function declareRunsShow(runs: ReturnType<typeof declareRuns>) {
     .description('print one run of the ledger: status, arguments, times, holder, counts, checkpoint and how to resume it')
     .addArgument(suggests(new Argument('<run-id>', 'a run id (see agg runs), or last for the newest run'), ['last']))
     .option('--json', 'print one JSON document on stdout')
-    .addOption(option('--command <name>', 'with last: the newest run of this command (backfill, validate, cleanup or delete-user)', { words: LEDGER_COMMANDS }));
+    .addOption(option('--command <name>', 'with last: the newest run of this command (backfill, validate, cleanup, delete-user, import or archive)', { words: LEDGER_COMMANDS }));
 }
 
 export function registerRuns(program: Command, io: CommandIo, setExit: (code: number) => void): void {
