@@ -1,3 +1,4 @@
+import type { Command } from '@commander-js/extra-typings';
 import { selectionOf } from '../archive/eligible.js';
 import type { AggConfig } from '../config/config.js';
 import { AGGREGATION_TYPES, type AggregationType } from '../core/aggregations/definition.js';
@@ -5,21 +6,33 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import { UsageError } from '../errors.js';
 import { ARCHIVE_TABLES, type ArchiveTable } from '../store/maintenance.js';
 import { parseDurationOption } from './durations.js';
+import { configDefault, option } from './help.js';
 
 // The options of `agg archive`: which mode a run is, and which tables and cutoffs it archives.
 
-export interface ArchiveOptions {
-  table?: string[];
-  olderThan?: string;
-  out?: string;
-  dryRun?: boolean;
-  yes?: boolean;
-  json?: boolean;
-  list?: boolean;
-  verify?: string;
-  restore?: string;
-  skipIfRunning?: boolean;
+/** The options of `agg archive`: the command as commander builds it (the action is the command's). */
+export function declareArchive(program: Command) {
+  return program
+    .command('archive')
+    .description('move rows past their retention to cold storage (verified gzip JSON Lines chunks), and list, verify or restore archives')
+    .addOption(
+      option('--table <table>', 'archive this table; repeatable', { shown: configDefault('every table with a retention', 'archive.retention'), words: ARCHIVE_TABLES }).argParser(
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+      ),
+    )
+    .addOption(option('--older-than <duration>', 'archive rows older than this (e.g. 90d)', { shown: configDefault("each table's retention", 'archive.retention') }))
+    .addOption(option('--out <dir>', 'destination directory', { shown: configDefault('./archive', 'archive.out') }))
+    .option('--dry-run', 'write and delete nothing: count what would be archived (with --restore: what would be put back)')
+    .option('--yes', 'confirm archiving watch records (their users\' aggregations are then recomputed without them)')
+    .option('--list', 'list archives')
+    .option('--verify <manifest>', 're-check an archive\'s checksums (manifest.json path, archive directory or id)')
+    .option('--restore <manifest>', 'put an archive\'s rows back (idempotent) and mark it restored')
+    .option('--skip-if-running', 'exit 0 instead of 75 when another archive or restore holds the lease')
+    .option('--json', 'print one JSON document on stdout');
 }
+
+/** Options as commander infers them from declareArchive. */
+export type ArchiveOptions = ReturnType<ReturnType<typeof declareArchive>['opts']>;
 
 const TABLE_ALIASES: Readonly<Record<string, ArchiveTable>> = {
   watch_records: 'watch_records',

@@ -9,6 +9,9 @@ import type { RunRecord } from '../store/types.js';
 /** Ledger keys that are figures of their own, shown under the same name. */
 export const PLAIN_COUNT_KEYS = [
   'records',
+  'inserted',
+  'updated',
+  'storedNotInFile',
   'written',
   'created',
   'changed',

@@ -52,6 +52,8 @@ export function outcomeOf(run: RunRecord): string {
     case 'cleanup':
     case 'delete-user':
       return `${n('deleted')} deleted`;
+    case 'import':
+      return `${n('inserted')} inserted, ${n('updated')} updated${(run.counts.deleted ?? 0) > 0 ? `, ${n('deleted')} deleted` : ''}`;
     default:
       return '-';
   }
@@ -114,6 +116,7 @@ const COUNT_LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> =
   },
   cleanup: { matched: 'rows found', deleted: 'rows deleted', kept: 'rows kept (changed since found)', bytes: 'bytes freed' },
   'delete-user': { deleted: 'rows deleted' },
+  import: { records: 'records in the file', inserted: 'records inserted', updated: 'records updated', unchanged: 'records unchanged', deleted: 'records deleted (--replace)', storedNotInFile: 'stored records not in the file (kept)' },
 };
 
 const STATUS_WORDS: Readonly<Record<string, string>> = { match: 'match', drift: 'drift', stale: 'stale', missing: 'missing', orphan: 'orphan', outdated: 'outdated', expired: 'expired' };

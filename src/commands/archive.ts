@@ -6,7 +6,7 @@ import { type ArchiveEnvironment, withProgress } from '../archive/environment.js
 import { locate } from '../archive/locate.js';
 import { restoreArchive } from '../archive/restore.js';
 import { checkChunks } from '../archive/verify.js';
-import { type ArchiveOptions, archiveMode, archiveOut, planArchive } from '../cli/archive-options.js';
+import { type ArchiveOptions, archiveMode, archiveOut, declareArchive, planArchive } from '../cli/archive-options.js';
 import { archiveListDocument, renderArchiveList, renderArchiveRun, renderDryRun, renderRestore, renderVerify, watchRecordsWarning } from '../cli/archive-render.js';
 import { archivePlanMarkdown, archiveRestoreMarkdown, archiveRunMarkdown, archiveVerifyMarkdown } from '../cli/archive-markdown.js';
 import { appendToStepSummary } from '../cli/step-summary.js';
@@ -20,8 +20,7 @@ import { formatIsoInstant } from '../core/time/iso.js';
 import { LeaseHeldError } from '../jobs/lease.js';
 import type { Store } from '../store/store.js';
 import { reportLeaseHeld } from './lease-held.js';
-import { ARCHIVE_TABLES } from '../store/maintenance.js';
-import { configDefault, helpFooter, option } from '../cli/help.js';
+import { helpFooter } from '../cli/help.js';
 import { jsonLine } from '../cli/json-schemas/common.js';
 import { archiveDocument, archiveListDocument as archiveListSchema, archivePlanDocument, archiveRestoreDocument, archiveVerifyDocument } from '../cli/json-schemas/archive.js';
 
@@ -132,24 +131,7 @@ async function restore(store: Store, argument: string, io: CommandIo, dryRun: bo
 }
 
 export function registerArchive(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  const command = program
-    .command('archive')
-    .description('move rows past their retention to cold storage (verified gzip JSON Lines chunks), and list, verify or restore archives')
-    .addOption(
-      option('--table <table>', 'archive this table; repeatable', { shown: configDefault('every table with a retention', 'archive.retention'), words: ARCHIVE_TABLES }).argParser(
-        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
-      ),
-    )
-    .addOption(option('--older-than <duration>', 'archive rows older than this (e.g. 90d)', { shown: configDefault("each table's retention", 'archive.retention') }))
-    .addOption(option('--out <dir>', 'destination directory', { shown: configDefault('./archive', 'archive.out') }))
-    .option('--dry-run', 'write and delete nothing: count what would be archived (with --restore: what would be put back)')
-    .option('--yes', 'confirm archiving watch records (their users\' aggregations are then recomputed without them)')
-    .option('--list', 'list archives')
-    .option('--verify <manifest>', 're-check an archive\'s checksums (manifest.json path, archive directory or id)')
-    .option('--restore <manifest>', 'put an archive\'s rows back (idempotent) and mark it restored')
-    .option('--skip-if-running', 'exit 0 instead of 75 when another archive or restore holds the lease')
-    .option('--json', 'print one JSON document on stdout')
-    .action(async (options: ArchiveOptions, command: CommandUnknownOpts) => setExit(await runArchiveCommand(command, options, io)));
+  const command = declareArchive(program).action(async (options, command) => setExit(await runArchiveCommand(command, options, io)));
   helpFooter(command, [
     ['agg archive --dry-run', 'what would be archived, table by table'],
     ['agg archive --table aggregations --older-than 60d --out /srv/agg-archive', ''],

@@ -23,27 +23,8 @@ import { helpFooter, option, repeatable } from '../cli/help.js';
 import { jsonLine } from '../cli/json-schemas/common.js';
 import { backfillDocument } from '../cli/json-schemas/backfill.js';
 
-interface BackfillOptions {
-  user: string[];
-  all?: boolean;
-  changed?: boolean;
-  expiring?: boolean;
-  /** Commander's --no-renew: false when given. */
-  renew: boolean;
-  type: string[];
-  grid?: string;
-  asOf?: string;
-  tz: string;
-  concurrency: string;
-  shard?: string;
-  dryRun?: boolean;
-  force?: boolean;
-  resume?: string;
-  maxRuntime?: string;
-  forceLease?: boolean;
-  skipIfRunning?: boolean;
-  json?: boolean;
-}
+/** Options as commander infers them from the declarations in declareBackfill. */
+type BackfillOptions = ReturnType<ReturnType<typeof declareBackfill>['opts']>;
 
 const selectionSchema = z.union([
   z.object({ kind: z.literal('users'), users: z.array(z.string()) }),
@@ -278,8 +259,8 @@ export async function runBackfill(command: CommandUnknownOpts, options: Backfill
   });
 }
 
-export function registerBackfill(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  const command = program
+function declareBackfill(program: Command) {
+  return program
     .command('backfill')
     .description('compute and store aggregations for users: one or a list, all, or those whose data changed')
     .addOption(repeatable('--user <id...>', 'users to backfill: --user a b c, or --user a --user b'))
@@ -299,8 +280,11 @@ export function registerBackfill(program: Command, io: CommandIo, setExit: (code
     .option('--max-runtime <duration>', 'stop at a checkpoint when the time is up (partial, resumable)')
     .option('--force-lease', 'run even if another run of the same target holds the lease')
     .option('--skip-if-running', 'exit 0 instead of 75 when a live run holds the lease (for cron jobs that overlap on purpose)')
-    .option('--json', 'print one JSON document on stdout')
-    .action(async (options: BackfillOptions, command: CommandUnknownOpts) => setExit(await runBackfill(command, options, io)));
+    .option('--json', 'print one JSON document on stdout');
+}
+
+export function registerBackfill(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  const command = declareBackfill(program).action(async (options, command) => setExit(await runBackfill(command, options, io)));
   helpFooter(
     command,
     [

@@ -21,18 +21,8 @@ import { cleanupDocument } from '../cli/json-schemas/cleanup.js';
 import { escapeCell } from '../cli/markdown-cell.js';
 import { appendToStepSummary } from '../cli/step-summary.js';
 
-interface CleanupOptions {
-  expired?: boolean;
-  orphans?: boolean;
-  staleFilters?: string;
-  changeLog?: string;
-  runs?: string;
-  asOf?: string;
-  batchSize?: string;
-  dryRun?: boolean;
-  json?: boolean;
-  skipIfRunning?: boolean;
-}
+/** Options as commander infers them from the declarations in declareCleanup. */
+type CleanupOptions = ReturnType<ReturnType<typeof declareCleanup>['opts']>;
 
 const DAY_MS = 86_400_000;
 
@@ -232,8 +222,8 @@ interface CleanupSummary {
   readonly ms: number;
 }
 
-export function registerCleanup(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  const command = program
+function declareCleanup(program: Command) {
+  return program
     .command('cleanup')
     .description('remove expired or orphaned aggregations, unused filter combinations, old change-log entries and runs (no category: all)')
     .option('--expired', 'aggregations whose expiresAt is before now (with their chunk documents)')
@@ -245,8 +235,11 @@ export function registerCleanup(program: Command, io: CommandIo, setExit: (code:
     .addOption(option('--batch-size <n>', 'rows per deleting call, 1–1000', { shown: configDefault('200', 'cleanup.batchSize') }))
     .option('--dry-run', 'delete nothing: print counts by category and a sample')
     .option('--skip-if-running', 'exit 0 instead of 75 when a live cleanup of the same categories holds the lease')
-    .option('--json', 'print one JSON document on stdout')
-    .action(async (options: CleanupOptions, command: CommandUnknownOpts) => setExit(await runCleanupCommand(command, options, io)));
+    .option('--json', 'print one JSON document on stdout');
+}
+
+export function registerCleanup(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  const command = declareCleanup(program).action(async (options, command) => setExit(await runCleanupCommand(command, options, io)));
   helpFooter(
     command,
     [

@@ -1,5 +1,5 @@
 import { Argument, type Command } from '@commander-js/extra-typings';
-import { SHELLS, type Shell, completionScript } from '../cli/completion.js';
+import { SHELLS, completionScript } from '../cli/completion.js';
 import { ExitCode } from '../cli/errors.js';
 import { helpFooter } from '../cli/help.js';
 import type { CliIo } from '../cli/io.js';
@@ -11,7 +11,7 @@ export function registerCompletion(program: Command, io: CliIo, setExit: (code: 
     .command('completion')
     .description("print a shell completion script for agg's commands and options (bash, zsh or fish)")
     .addArgument(new Argument('<shell>', 'the shell the script is for').choices(SHELLS))
-    .action((shell: Shell) => {
+    .action((shell) => {
       io.stdout.write(completionScript(program, shell));
       setExit(ExitCode.ok);
     });

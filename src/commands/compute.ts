@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type Command, type CommandUnknownOpts, Option } from '@commander-js/extra-typings';
+import { type Command, Option } from '@commander-js/extra-typings';
 import type { AggregationType } from '../core/aggregations/definition.js';
 import { type AggregationResult, iterateAggregations, summarizeDataset } from '../core/compute.js';
 import { collectingBetweenFilterSets } from '../runtime/heap.js';
@@ -19,20 +19,8 @@ import { writeFileAtomically } from '../runtime/write-file-atomically.js';
 import { streamRecordsFile } from '../input/load-records.js';
 import type { TakeoutReport } from '../takeout/index.js';
 
-interface ComputeOptions {
-  type: string[];
-  timeframe?: string;
-  product?: string;
-  topic: string[];
-  channel: string[];
-  grid?: boolean;
-  asOf?: string;
-  tz: string;
-  sourceTz?: string;
-  json?: boolean;
-  jsonl?: boolean;
-  out?: string;
-}
+/** Options as commander infers them from the declarations in declareCompute. */
+type ComputeOptions = ReturnType<ReturnType<typeof declareCompute>['opts']>;
 
 type OutputFormat = 'json' | 'jsonl';
 
@@ -183,8 +171,8 @@ export async function runCompute(file: string, options: ComputeOptions, io: CliI
   return 0;
 }
 
-export function registerCompute(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
+function declareCompute(program: Command) {
+  return program
     .command('compute')
     .description('compute aggregations from a records file or a Takeout export, with no store (prints a summary, or JSON)')
     .argument('<file>', 'records file (JSON array or JSON Lines of input records) or Takeout watch-history.json/.html')
@@ -199,6 +187,9 @@ export function registerCompute(program: Command, io: CliIo, setExit: (code: num
     .option('--source-tz <zone>', 'Takeout HTML: IANA zone for timestamps with no zone or an unknown abbreviation')
     .option('--json', 'print exactly one JSON document on stdout, written result by result as computed')
     .addOption(new Option('--jsonl', 'print JSON Lines instead: one result per line, the same envelope as in the JSON document').conflicts('json'))
-    .option('--out <file>', 'write the output (JSON, or JSON Lines with --jsonl) to this file instead: whole, or not at all')
-    .action(async (file: string, options: ComputeOptions, command: CommandUnknownOpts) => setExit(await runCompute(file, options, io, maxInputBytes(command, io.env))));
+    .option('--out <file>', 'write the output (JSON, or JSON Lines with --jsonl) to this file instead: whole, or not at all');
+}
+
+export function registerCompute(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  declareCompute(program).action(async (file, options, command) => setExit(await runCompute(file, options, io, maxInputBytes(command, io.env))));
 }

@@ -20,13 +20,8 @@ import { deleteUserDocument, deleteUserPlanDocument } from '../cli/json-schemas/
 // bounded steps, each its own transaction; a run that is stopped (Ctrl-C, kill -9) leaves what it had
 // not reached yet, and the same command again finishes it (deleting is idempotent).
 
-interface DeleteUserOptions {
-  dryRun?: boolean;
-  yes?: boolean;
-  json?: boolean;
-  skipIfRunning?: boolean;
-  allowUnknown?: boolean;
-}
+/** Options as commander infers them from the declarations in declareDeleteUser. */
+type DeleteUserOptions = ReturnType<ReturnType<typeof declareDeleteUser>['opts']>;
 
 interface Holdings {
   records: number;
@@ -136,8 +131,8 @@ export async function runDeleteUser(command: CommandUnknownOpts, rawUserId: stri
   });
 }
 
-export function registerDeleteUser(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  const command = program
+function declareDeleteUser(program: Command) {
+  return program
     .command('delete-user')
     .description('remove everything agg holds for one user (a deletion request): bounded steps, idempotent, recorded in the run ledger')
     .usage('<user> (--yes | --dry-run) [options]')
@@ -146,8 +141,11 @@ export function registerDeleteUser(program: Command, io: CommandIo, setExit: (co
     .option('--yes', 'confirm the deletion')
     .option('--skip-if-running', 'exit 0 (not 75) when another delete-user of this user holds the lease')
     .option('--allow-unknown', 'a user agg never held anything for (and never deleted) is no error: nothing to delete, exit 0')
-    .option('--json', 'print one JSON document on stdout')
-    .action(async (userId: string, options: DeleteUserOptions, command: CommandUnknownOpts) => setExit(await runDeleteUser(command, userId, options, io)));
+    .option('--json', 'print one JSON document on stdout');
+}
+
+export function registerDeleteUser(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  const command = declareDeleteUser(program).action(async (userId, options, command) => setExit(await runDeleteUser(command, userId, options, io)));
   helpFooter(
     command,
     [

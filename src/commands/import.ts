@@ -3,7 +3,7 @@ import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
 import { formatIsoInstant } from '../core/time/iso.js';
 import { withStore } from '../cli/context.js';
 import { globalOptions } from '../cli/global-options.js';
-import { UsageError } from '../cli/errors.js';
+import { ExitCode, UsageError } from '../cli/errors.js';
 import { maxInputBytes } from '../cli/input-limit.js';
 import type { CommandIo } from '../cli/io.js';
 import { interruptedExitCode } from '../cli/interruption.js';
@@ -12,7 +12,10 @@ import { jobContextFor } from '../cli/job-events.js';
 import { parseUserId } from '../cli/user-id.js';
 import { formatDuration, makeTable } from '../cli/format.js';
 import { type InputFormat, loadRecordsFile } from '../input/load-records.js';
-import { importRecords, planImport } from '../jobs/import-records.js';
+import { type ImportCounts, importLedgerCounts, importRecords, planImport } from '../jobs/import-records.js';
+import { runOperation } from '../jobs/operation.js';
+import { commandLine } from './job-command.js';
+import { reportLeaseHeld } from './lease-held.js';
 import { helpFooter } from '../cli/help.js';
 import { jsonLine } from '../cli/json-schemas/common.js';
 import { importDocument } from '../cli/json-schemas/import.js';
@@ -25,6 +28,8 @@ interface ImportSummary {
   format: InputFormat;
   userId: string;
   dryRun: boolean;
+  /** The run in the ledger (agg runs); null for a dry run. */
+  runId: string | null;
   records: number;
   inserted: number;
   updated: number;
@@ -60,15 +65,43 @@ export async function runImport(command: CommandUnknownOpts, file: string, optio
     // One change-log entry per import run: every batch (and any retry of one) extends the same entry.
     const changeId = `import:${userId}:${formatIsoInstant(started)}:${randomUUID().slice(0, 8)}`;
     const replace = options.replace === true;
-    const { counts, interruptedAt } = options.dryRun
-      ? { counts: await planImport(store, userId, loaded.records, replace), interruptedAt: null }
-      : await importRecords({ store, context: jobContextFor(io, { quiet: quiet || options.json === true }), userId, records: loaded.records, changeId, replace }, `importing into ${userId}`);
+    let runId: string | null = null;
+    let counts: ImportCounts;
+    let interruptedAt: number | null = null;
+    if (options.dryRun) counts = await planImport(store, userId, loaded.records, replace);
+    else {
+      // The lease is the user's: two imports of one user never interleave; other users' are not held up.
+      const ran = await runOperation(
+        {
+          command: 'import',
+          leaseName: `import:${userId}`,
+          target: userId,
+          spec: { userId, file, format: loaded.format, replace },
+          label: `importing into ${userId}`,
+          run: async (steps) => {
+            const outcome = await importRecords({ store, now: io.now, userId, records: loaded.records, changeId, replace }, steps);
+            return { value: outcome, counts: importLedgerCounts(loaded.records.length, outcome.counts), complete: outcome.interruptedAt === null };
+          },
+        },
+        { store, context: jobContextFor(io, { quiet: quiet || options.json === true }), args: io.redactor.args(commandLine(command)), dryRun: false },
+      );
+      if (ran.kind === 'lease-held') {
+        return reportLeaseHeld(io, { command: 'import', leaseName: ran.leaseName, heldBy: ran.heldBy, resuming: null, skipIfRunning: options.skipIfRunning === true, canForce: false });
+      }
+      ({ counts, interruptedAt } = ran.value);
+      runId = ran.runId;
+      if (ran.stoppedBy === 'lease-lost') {
+        io.stderr.write(`agg: another import for ${userId} took over the lease import:${userId}; stopped after ${(interruptedAt ?? 0).toLocaleString('en-US')} records; run the same import again to finish (exit 75)\n`);
+        return ExitCode.tempfail;
+      }
+    }
     const changed = counts.inserted + counts.updated + counts.deleted > 0;
     const summary: ImportSummary = {
       file,
       format: loaded.format,
       userId,
       dryRun: options.dryRun === true,
+      runId,
       records: loaded.records.length,
       ...counts,
       changeId: changed && !options.dryRun ? changeId : null,
@@ -119,6 +152,7 @@ function declareImport(program: Command) {
     .option('--source-tz <zone>', 'IANA zone for Takeout HTML timestamps whose zone is not in the text')
     .option('--replace', "make the user's records equal to the file: also delete stored records the file no longer has")
     .option('--dry-run', 'report what would be inserted, updated, deleted or left unchanged; write nothing')
+    .option('--skip-if-running', 'exit 0 (not 75) when another import for this user holds the lease')
     .option('--json', 'print one JSON document on stdout')
     // Extra arguments get import's own message (runImport) rather than commander's count.
     .allowExcessArguments(true);

@@ -17,25 +17,8 @@ import { helpFooter, option } from '../cli/help.js';
 import { jsonLine } from '../cli/json-schemas/common.js';
 import { rolloutCheckDocument, rolloutHistoryDocument, rolloutOverridesDocument, rolloutPercentDocument, rolloutRollbackDocument, rolloutStatusDocument } from '../cli/json-schemas/rollout.js';
 
-interface RolloutOptions {
-  flag: string;
-  percent?: string;
-  plan?: boolean;
-  allowShrink?: boolean;
-  requireValidated?: boolean;
-  reason?: string;
-  actor?: string;
-  enableUser?: string[];
-  disableUser?: string[];
-  clearUser?: string[];
-  rollback?: boolean;
-  history?: boolean;
-  limit?: string;
-  check?: string;
-  allowUnknown?: boolean;
-  json?: boolean;
-  format?: string;
-}
+/** Options as commander infers them from the declarations in declareRollout. */
+type RolloutOptions = ReturnType<ReturnType<typeof declareRollout>['opts']>;
 
 const FORMATS = ['table', 'json', 'markdown'] as const;
 type Format = (typeof FORMATS)[number];
@@ -173,8 +156,8 @@ export async function runRollout(command: CommandUnknownOpts, options: RolloutOp
   });
 }
 
-export function registerRollout(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  const command = program
+function declareRollout(program: Command) {
+  return program
     .command('rollout')
     .description('control the gradual per-user rollout of pre-computed aggregations (no action: status)')
     .option('--flag <name>', 'the flag', DEFAULT_FLAG)
@@ -194,8 +177,11 @@ export function registerRollout(program: Command, io: CommandIo, setExit: (code:
     .option('--reason <text>', 'why, for the audit log')
     .addOption(option('--actor <name>', 'who, for the audit log', { shown: 'the OS user, else the CI environment' }))
     .option('--json', 'print one JSON document on stdout (same as --format json)')
-    .addOption(option('--format <format>', 'table, json, or with --history markdown (CI job summary: also appended to $GITHUB_STEP_SUMMARY)', { shown: 'table', words: FORMATS }))
-    .action(async (options: RolloutOptions, command: CommandUnknownOpts) => setExit(await runRollout(command, options, io)));
+    .addOption(option('--format <format>', 'table, json, or with --history markdown (CI job summary: also appended to $GITHUB_STEP_SUMMARY)', { shown: 'table', words: FORMATS }));
+}
+
+export function registerRollout(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  const command = declareRollout(program).action(async (options, command) => setExit(await runRollout(command, options, io)));
   helpFooter(command, [
     ['agg rollout', 'status: percent, overrides, last changes'],
     ['agg rollout --percent 25 --plan', 'who would enter; changes nothing'],

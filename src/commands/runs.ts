@@ -16,12 +16,8 @@ import { helpFooter, option, suggests } from '../cli/help.js';
 import { jsonLine } from '../cli/json-schemas/common.js';
 import { runsClearDocument, runsDocument } from '../cli/json-schemas/runs.js';
 
-interface RunsOptions {
-  json?: boolean;
-  limit: string;
-  command?: string;
-  clear?: string;
-}
+/** Options as commander infers them from the declarations in declareRuns. */
+type RunsOptions = ReturnType<ReturnType<typeof declareRuns>['opts']>;
 
 /** The lease held for each run, by run id. */
 async function leasesByRun(store: Store): Promise<Map<string, Lease>> {
@@ -103,15 +99,13 @@ export async function runRuns(command: CommandUnknownOpts, options: RunsOptions,
 // agg runs show RUN_ID | last
 
 /** The commands the ledger records. */
-export const LEDGER_COMMANDS = ['backfill', 'validate', 'cleanup', 'delete-user'] as const;
+export const LEDGER_COMMANDS = ['backfill', 'validate', 'cleanup', 'delete-user', 'import', 'archive'] as const;
 
 /** Recent runs whose ids "did you mean" looks through. */
 const SUGGESTION_RUNS = 200;
 
-interface RunsShowOptions {
-  json?: boolean;
-  command?: string;
-}
+/** `runs show`'s options with those of `runs` (its own --json and --command win), as commander infers them. */
+type RunsShowOptions = ReturnType<ReturnType<typeof declareRunsShow>['optsWithGlobals']>;
 
 function parseLedgerCommand(value: string): string {
   if ((LEDGER_COMMANDS as readonly string[]).includes(value)) return value;
@@ -132,9 +126,9 @@ async function findRun(store: Store, reference: string, command: string | null):
   throw new UsageError(`no run ${reference} in the ledger${hint === null ? '' : `; ${hint}`} (agg runs lists the recent runs)`);
 }
 
-export async function runShowRun(command: CommandUnknownOpts, reference: string, io: CommandIo): Promise<number> {
-  // `--json` and `--command` are the runs command's own: commander gives them to it wherever they stand.
-  const options = command.optsWithGlobals() as RunsShowOptions;
+export async function runShowRun(command: CommandUnknownOpts, reference: string, options: RunsShowOptions, io: CommandIo): Promise<number> {
+  // `--json` and `--command` are the runs command's own too: commander gives them to it wherever they
+  // stand, so the caller passes command.optsWithGlobals().
   const parent = command.parent;
   if (parent) {
     const stray = ['limit', 'clear'].filter((name) => parent.getOptionValueSource(name) === 'cli');
@@ -156,29 +150,36 @@ export async function runShowRun(command: CommandUnknownOpts, reference: string,
   );
 }
 
-export function registerRuns(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  const runs = program
+function declareRuns(program: Command) {
+  return program
     .command('runs')
-    .description('list recent backfill, validate and cleanup runs from the run ledger')
+    .description('list recent runs from the run ledger: backfill, validate, cleanup, delete-user, import and archive')
     .option('--json', 'print one JSON document on stdout')
     .option('--limit <n>', 'how many runs', '20')
-    .addOption(option('--command <name>', 'only runs of this command (backfill, validate, cleanup or delete-user)', { words: LEDGER_COMMANDS }))
+    .addOption(option('--command <name>', 'only runs of this command (backfill, validate, cleanup, delete-user, import or archive)', { words: LEDGER_COMMANDS }))
     .option('--clear <run-id>', 'mark a dead run (still shown as running) interrupted, or last for the newest run (of --command); a live one is refused')
-    .helpCommand(false)
-    .action(async (options: RunsOptions, command: CommandUnknownOpts) => setExit(await runRuns(command, options, io)));
+    .helpCommand(false);
+}
+
+function declareRunsShow(runs: ReturnType<typeof declareRuns>) {
+  return runs
+    .command('show')
+    .description('print one run of the ledger: status, arguments, times, holder, counts, checkpoint and how to resume it')
+    .addArgument(suggests(new Argument('<run-id>', 'a run id (see agg runs), or last for the newest run'), ['last']))
+    .option('--json', 'print one JSON document on stdout')
+    .addOption(option('--command <name>', 'with last: the newest run of this command (backfill, validate, cleanup, delete-user, import or archive)', { words: LEDGER_COMMANDS }));
+}
+
+export function registerRuns(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  const runs = declareRuns(program);
+  runs.action(async (options, command) => setExit(await runRuns(command, options, io)));
   helpFooter(runs, [
     ['agg runs', 'the newest 20 runs'],
     ['agg runs --command validate --limit 5 --json', 'the newest validate runs, as JSON'],
     ['agg runs show last', 'the newest run in full (agg runs show --help)'],
     ['agg runs --clear bf-20250701-020000-1a2b3c', 'a dead run: mark it interrupted'],
   ]);
-  const show = runs
-    .command('show')
-    .description('print one run of the ledger: status, arguments, times, holder, counts, checkpoint and how to resume it')
-    .addArgument(suggests(new Argument('<run-id>', 'a run id (see agg runs), or last for the newest run'), ['last']))
-    .option('--json', 'print one JSON document on stdout')
-    .addOption(option('--command <name>', 'with last: the newest run of this command (backfill, validate, cleanup or delete-user)', { words: LEDGER_COMMANDS }))
-    .action(async (reference: string, _options: RunsShowOptions, command: CommandUnknownOpts) => setExit(await runShowRun(command, reference, io)));
+  const show = declareRunsShow(runs).action(async (reference, _options, command) => setExit(await runShowRun(command, reference, command.optsWithGlobals(), io)));
   helpFooter(
     show,
     [

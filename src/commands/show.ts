@@ -24,13 +24,8 @@ import { showListDocument, showResultDocument } from '../cli/json-schemas/show.j
 // `agg show USER [TYPE]`: what the store holds for one user, as the app would serve it. With TYPE, one
 // stored result (its metadata and its data); without, the list of the user's stored results.
 
-interface ShowOptions {
-  timeframe?: string;
-  product?: string;
-  topic: string[];
-  channel: string[];
-  json?: boolean;
-}
+/** Options as commander infers them from the declarations in declareShow. */
+type ShowOptions = ReturnType<ReturnType<typeof declareShow>['opts']>;
 
 const n = (value: number): string => value.toLocaleString('en-US');
 const plural = (count: number, word: string): string => `${n(count)} ${word}${count === 1 ? '' : 's'}`;
@@ -234,8 +229,8 @@ export async function runShow(command: CommandUnknownOpts, userArg: string, type
   );
 }
 
-export function registerShow(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  const command = program
+function declareShow(program: Command) {
+  return program
     .command('show')
     .description("print one of a user's stored results with its metadata, or (without TYPE) list them all")
     .argument('<user>', 'the user id')
@@ -244,8 +239,11 @@ export function registerShow(program: Command, io: CommandIo, setExit: (code: nu
     .addOption(option('--product <product>', 'YouTube, "YouTube Music" or All', { shown: 'All', words: PRODUCT_FILTERS }))
     .addOption(repeatable('--topic <topic>', "the filter set's topics; repeatable", { shown: 'none' }))
     .addOption(repeatable('--channel <channel>', "the filter set's channels; repeatable", { shown: 'none' }))
-    .option('--json', 'print one JSON document on stdout')
-    .action(async (user: string, type: string | undefined, options: ShowOptions, command: CommandUnknownOpts) => setExit(await runShow(command, user, type, options, io)));
+    .option('--json', 'print one JSON document on stdout');
+}
+
+export function registerShow(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  const command = declareShow(program).action(async (user, type, options, command) => setExit(await runShow(command, user, type, options, io)));
   helpFooter(
     command,
     [

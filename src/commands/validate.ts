@@ -38,31 +38,8 @@ import { VALIDATION_STATUSES, type ValidationStatus } from '../store/types.js';
 import { finishCode, refuseDefiningFlags, runCommandTask, runSpec } from './job-command.js';
 import { helpFooter, option, repeatable } from '../cli/help.js';
 
-interface ValidateOptions {
-  user: string[];
-  all?: boolean;
-  sample?: string;
-  seed?: string;
-  type: string[];
-  grid?: string;
-  tolerance: string;
-  format?: string;
-  maxDiffs: string;
-  maxFindings?: string;
-  failOn: string;
-  repair?: boolean;
-  dryRun?: boolean;
-  json?: boolean;
-  concurrency: string;
-  shard?: string;
-  resume?: string;
-  maxRuntime?: string;
-  forceLease?: boolean;
-  skipIfRunning?: boolean;
-  rollbackOnDrift?: string;
-  flag?: string;
-  actor?: string;
-}
+/** Options as commander infers them from the declarations in declareValidate. */
+type ValidateOptions = ReturnType<ReturnType<typeof declareValidate>['opts']>;
 
 const FAIL_ON = ['drift', 'missing', 'any'] as const;
 type FailOn = (typeof FAIL_ON)[number];
@@ -263,8 +240,8 @@ export async function runValidate(command: CommandUnknownOpts, options: Validate
   });
 }
 
-export function registerValidate(program: Command, io: CommandIo, setExit: (code: number) => void): void {
-  const command = program
+function declareValidate(program: Command) {
+  return program
     .command('validate')
     .description('recompute stored aggregations and report drift, staleness, missing and orphaned rows; CI exit codes')
     .addOption(repeatable('--user <id...>', 'users to validate: --user a b c, or --user a --user b'))
@@ -289,8 +266,11 @@ export function registerValidate(program: Command, io: CommandIo, setExit: (code
     .option('--skip-if-running', 'exit 0 instead of 75 when a live run holds the lease (for cron jobs that overlap on purpose)')
     .option('--rollback-on-drift <p%>', 'roll the flag back when more than this share of served users drifted (e.g. 0.5%)')
     .option('--flag <name>', 'the flag the guardrail protects', DEFAULT_FLAG)
-    .addOption(option('--actor <name>', "who the guardrail's rollback is attributed to", { shown: 'the OS user, else the CI environment' }))
-    .action(async (options: ValidateOptions, command: CommandUnknownOpts) => setExit(await runValidate(command, options, io)));
+    .addOption(option('--actor <name>', "who the guardrail's rollback is attributed to", { shown: 'the OS user, else the CI environment' }));
+}
+
+export function registerValidate(program: Command, io: CommandIo, setExit: (code: number) => void): void {
+  const command = declareValidate(program).action(async (options, command) => setExit(await runValidate(command, options, io)));
   helpFooter(
     command,
     [

@@ -6,7 +6,7 @@ import { describeTakeover, LeaseHolder } from './lease.js';
 import { type RecordCounts, withLedgerRow } from './operation-ledger.js';
 import { newRunId } from './task.js';
 
-// A one-shot command (cleanup, delete-user) as a task: it declares its lease, its ledger row and its
+// A one-shot command (cleanup, delete-user, import, archive and its restore) as a task: it declares its lease, its ledger row and its
 // work in steps; this module owns the lease, the ledger row, the stop signal and the progress events,
 // as runTask does for the commands that go user by user.
 
@@ -16,8 +16,8 @@ export type OperationStop = 'interrupted' | 'lease-lost';
 export interface OperationSteps {
   /** Aborted by Ctrl-C, SIGTERM or a lost lease: stop after the current step. */
   readonly signal: AbortSignal;
-  /** The progress line: `done` so far of an unknown total. */
-  progress(done: number, unit: string): void;
+  /** The progress line: `done` so far, of `total` when it is known. */
+  progress(done: number, unit: string, total?: number | null): void;
   /**
    * Stores the counts so far in the ledger row (a dry run has none), once per completed batch: after
    * kill -9 the row says what was done. Rejects when the store does (the batch is then not counted).
@@ -25,8 +25,11 @@ export interface OperationSteps {
   record(counts: Record<string, number>): Promise<void>;
 }
 
+/** The one-shot commands that run as operations, each with its own run-id prefix (task.ts). */
+export type OperationCommand = 'cleanup' | 'delete-user' | 'import' | 'archive';
+
 export interface Operation<T> {
-  readonly command: 'cleanup' | 'delete-user';
+  readonly command: OperationCommand;
   readonly leaseName: string;
   /** What the ledger row says the run was about (`expired,orphans`, a user id). */
   readonly target: string;
@@ -63,7 +66,7 @@ export async function runOperation<T>(operation: Operation<T>, options: Operatio
     if (acquired.tookOver) context.emit({ kind: 'notice', message: describeTakeover(operation.leaseName, acquired.tookOver) });
   }
   const signal = context.signal ? AbortSignal.any([context.signal, lost.signal]) : lost.signal;
-  const progress = (done: number, unit: string) => context.emit({ kind: 'progress', done, total: null, unit });
+  const progress = (done: number, unit: string, total: number | null = null) => context.emit({ kind: 'progress', done, total, unit });
   const stoppedBy = (complete: boolean): OperationStop | null => (complete ? null : context.signal?.aborted ? 'interrupted' : lost.signal.aborted ? 'lease-lost' : null);
   const statusOf = (stop: OperationStop | null): RunStatus => (stop === 'interrupted' ? 'interrupted' : stop === 'lease-lost' ? 'partial' : 'succeeded');
   context.emit({ kind: 'started', label: operation.label });

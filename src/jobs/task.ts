@@ -68,7 +68,7 @@ export type TaskResult<T> =
       readonly ledgerSaved: boolean;
     };
 
-const RUN_ID_PREFIXES = { backfill: 'bf', validate: 'va', cleanup: 'cl', 'delete-user': 'du' } as const;
+const RUN_ID_PREFIXES = { backfill: 'bf', validate: 'va', cleanup: 'cl', 'delete-user': 'du', import: 'im', archive: 'ar' } as const;
 
 export function newRunId(command: keyof typeof RUN_ID_PREFIXES, now: number): string {
   const stamp = formatIsoInstant(now).replace(/[-:]/g, '').replace('T', '-').slice(0, 15);

@@ -156,7 +156,7 @@ describe.each(HARNESSES)('agg runs show on the %s', (_name, make) => {
     for (const [args, message] of [
       [['runs', 'show', typo], `agg: no run ${typo} in the ledger; did you mean ${run!.runId}? (agg runs lists the recent runs)`],
       [['runs', 'show', 'nope'], 'agg: no run nope in the ledger (agg runs lists the recent runs)'],
-      [['runs', 'show', 'last', '--command', 'bakfill'], 'agg: --command "bakfill" is not a command the ledger records; did you mean backfill? (backfill, validate, cleanup, delete-user)'],
+      [['runs', 'show', 'last', '--command', 'bakfill'], 'agg: --command "bakfill" is not a command the ledger records; did you mean backfill? (backfill, validate, cleanup, delete-user, import, archive)'],
       [['runs', 'show', 'last', '--command', 'validate'], 'agg: no validate run in the ledger yet (agg runs lists the recent runs)'],
       [['runs', 'show', run!.runId, '--command', 'backfill'], 'agg: --command goes with agg runs show last (a run id names one run)'],
       [['runs', '--limit', '5', 'show', 'last'], 'agg: agg runs show takes no --limit'],
@@ -180,7 +180,7 @@ describe.each(HARNESSES)('agg runs show on the %s', (_name, make) => {
     // A command the ledger never records is a typo, not an empty ledger.
     const typo = await agg(['runs', '--command', 'backfil']);
     expect(typo.code).toBe(2);
-    expect(errorLines(typo.stderr)).toEqual(['agg: --command "backfil" is not a command the ledger records; did you mean backfill? (backfill, validate, cleanup, delete-user)']);
+    expect(errorLines(typo.stderr)).toEqual(['agg: --command "backfil" is not a command the ledger records; did you mean backfill? (backfill, validate, cleanup, delete-user, import, archive)']);
     const extra = await agg(['runs', 'bogus']);
     expect(extra.code).toBe(2);
     expect(errorLines(extra.stderr)).toEqual(["agg: too many arguments for 'runs'. Expected 0 arguments but got 1. (see agg --help)"]);

@@ -6,6 +6,7 @@ const fields = {
   format: z.enum(['records', 'takeout-json', 'takeout-html']),
   userId: z.string(),
   dryRun: z.boolean(),
+  runId: z.string().nullable().describe('the run in the ledger (agg runs show RUN_ID); null in a dry run'),
   records: count.describe('records in the file'),
   inserted: count,
   updated: count,
