@@ -107,5 +107,12 @@ describe.each(HARNESSES)('a lease lost mid-run on the %s', (_name, make) => {
     expect(thief.stolen).toEqual(['archive']);
     expect(result.code, result.stderr).toBe(75);
     expect(lines(result.stderr)).toEqual(['agg: run thief (pid 4242 on ci-elsewhere) took over the lease archive; stopped (run the same command again to finish)']);
+    const store = harness.open();
+    try {
+      // Its ledger row says it stopped part way, as cleanup's and delete-user's do.
+      expect((await store.listRuns(1, 'archive'))[0]).toMatchObject({ status: 'partial', target: 'agg_runs' });
+    } finally {
+      await store.close();
+    }
   });
 });
