@@ -45,6 +45,10 @@ describe.each(HARNESSES)('agg archive in the run ledger on the %s', (_name, make
     const runs = await harness.run(['runs', '--command', 'archive'], later);
     expect(runs.code, runs.stderr).toBe(0);
     expect(runs.stdout).toMatch(new RegExp(`^${row!.runId}\\s.*2 archived`, 'm'));
+    // agg status lists the newest archive run with the cron jobs' runs.
+    const status = await harness.run(['status', '--json'], later);
+    expect(JSON.parse(status.stdout).runs.last).toContainEqual(expect.objectContaining({ command: 'archive', runId: row!.runId, status: 'succeeded' }));
+    expect((await harness.run(['status'], later)).stdout).toMatch(new RegExp(`^\\s*${row!.runId}\\s.*2 archived\\s+-`, 'm'));
 
     const dryRestore = await harness.run(['archive', '--restore', manifestId, '--dry-run'], later);
     expect(dryRestore.code, dryRestore.stderr).toBe(0);
