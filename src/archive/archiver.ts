@@ -1,9 +1,8 @@
 import { InfrastructureError } from '../errors.js';
 import type { ArchiveManifestRow, ArchiveTable } from '../store/maintenance.js';
-import type { LeaseHolder } from '../jobs/lease.js';
 import type { ArchiveDestination } from './destination.js';
 import { deleteRows } from './delete.js';
-import { type ArchiveEnvironment, takeLease } from './environment.js';
+import type { ArchiveEnvironment } from './environment.js';
 import { MAX_CHUNKS_PER_ARCHIVE, exportArchive } from './export.js';
 import type { Manifest, Selection } from './format.js';
 import { type Deletion, parseRowManifest } from './manifest-row.js';
@@ -26,7 +25,7 @@ import { type Deletion, parseRowManifest } from './manifest-row.js';
 //
 // The steps live apart: eligible.ts (which rows), export.ts (1-3), delete.ts (4-5), verify.ts
 // (reading an archive back), restore.ts (putting it back), manifest-row.ts (the store's row),
-// environment.ts (the lease and interruption).
+// environment.ts (the stop checks; the lease is runOperation's).
 
 export { selectionOf } from './eligible.js';
 
@@ -64,7 +63,7 @@ export interface Leftovers {
   readonly discarded: { manifestId: string; location: string }[];
 }
 
-export async function finishLeftovers(env: ArchiveEnvironment, lease: LeaseHolder): Promise<Leftovers> {
+export async function finishLeftovers(env: ArchiveEnvironment): Promise<Leftovers> {
   const { store } = env;
   const resumed: ArchiveOutcome[] = [];
   const discarded: { manifestId: string; location: string }[] = [];
@@ -80,14 +79,17 @@ export async function finishLeftovers(env: ArchiveEnvironment, lease: LeaseHolde
       if (!destination) throw new InfrastructureError(`archive ${row.manifestId} is half done (its rows are being deleted) at ${row.destination}, which this agg cannot open; finish it from a machine that can`);
       const manifest = parseRowManifest(row).file;
       if (!manifest) throw new InfrastructureError(`archive ${row.manifestId} is marked verified but its row holds no manifest`);
-      const deletion = await deleteRows(env, destination, lease, row, manifest);
+      const deletion = await deleteRows(env, destination, row, manifest);
       resumed.push(outcomeOf(row, manifest, deletion, destination, true));
     }
   }
   return { resumed, discarded };
 }
 
-/** Archives everything the selection makes eligible, as one or more archives, after finishing leftovers. */
+/**
+ * Archives everything the selection makes eligible, as one or more archives, after finishing leftovers.
+ * The caller holds the archive lease (runOperation, as `agg archive` does) and passes its loss in `env`.
+ */
 export async function runArchive(
   env: ArchiveEnvironment,
   destination: ArchiveDestination,
@@ -96,19 +98,21 @@ export async function runArchive(
   rowsPerChunk: number,
   maxChunks = MAX_CHUNKS_PER_ARCHIVE,
 ): Promise<{ leftovers: Leftovers; archives: ArchiveOutcome[] }> {
-  const lease = await takeLease(env);
-  try {
-    const leftovers = await finishLeftovers(env, lease);
-    const archives: ArchiveOutcome[] = [];
-    while (tables.length > 0) {
-      const exported = await exportArchive(env, destination, lease, selection, tables, rowsPerChunk, maxChunks);
-      if (exported === null) break;
-      const deletion = await deleteRows(env, destination, lease, exported.row, exported.manifest);
-      archives.push(outcomeOf(exported.row, exported.manifest, deletion, destination, false));
-      if (!exported.more) break;
-    }
-    return { leftovers, archives };
-  } finally {
-    await lease.release().catch(() => undefined);
+  const leftovers = await finishLeftovers(env);
+  const archives: ArchiveOutcome[] = [];
+  while (tables.length > 0) {
+    const exported = await exportArchive(env, destination, selection, tables, rowsPerChunk, maxChunks);
+    if (exported === null) break;
+    const deletion = await deleteRows(env, destination, exported.row, exported.manifest);
+    archives.push(outcomeOf(exported.row, exported.manifest, deletion, destination, false));
+    if (!exported.more) break;
   }
+  return { leftovers, archives };
+}
+
+/** The ledger row's counts of an archive run: rows archived (and finished for a crashed run), archives, chunks, bytes. */
+export function archiveLedgerCounts(result: { leftovers: Leftovers; archives: readonly ArchiveOutcome[] }): Record<string, number> {
+  const all = [...result.leftovers.resumed, ...result.archives];
+  const sum = (of: (outcome: ArchiveOutcome) => number) => all.reduce((total, outcome) => total + of(outcome), 0);
+  return { archived: sum((o) => o.rows), archives: all.length, chunks: sum((o) => o.chunks), bytes: sum((o) => o.bytes), resumed: result.leftovers.resumed.length, discarded: result.leftovers.discarded.length };
 }

@@ -2,9 +2,8 @@ import { InfrastructureError } from '../errors.js';
 import type { JsonValue } from '../core/json.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import type { ArchiveManifestRow, ArchiveTable } from '../store/maintenance.js';
-import type { LeaseHolder } from '../jobs/lease.js';
 import type { ArchiveDestination } from './destination.js';
-import { type ArchiveEnvironment, ROWS_PER_CALL, checkSignal, reportProgress } from './environment.js';
+import { type ArchiveEnvironment, ROWS_PER_CALL, checkLease, checkSignal, reportProgress } from './environment.js';
 import { type Manifest, RETAINED_FILE, encodeRetained, rowKey, sha256OfBytes } from './format.js';
 import { type Deletion, parseRowManifest, putRow } from './manifest-row.js';
 import { checkChunks, readRows } from './verify.js';
@@ -15,7 +14,7 @@ import { checkChunks, readRows } from './verify.js';
  * Deletes an archive's rows from the store, chunk by chunk, each only where the store still holds the
  * archived copy; then marks the archive complete. Safe to repeat: rows already gone count as such.
  */
-export async function deleteRows(env: ArchiveEnvironment, destination: ArchiveDestination, lease: LeaseHolder, row: ArchiveManifestRow, manifest: Manifest): Promise<Deletion> {
+export async function deleteRows(env: ArchiveEnvironment, destination: ArchiveDestination, row: ArchiveManifestRow, manifest: Manifest): Promise<Deletion> {
   const { store } = env;
   // Every chunk is checked again first: the files may have changed since the row said `verified`.
   const problems = (await checkChunks(destination, manifest)).filter((c) => c.problem !== null);
@@ -39,7 +38,7 @@ export async function deleteRows(env: ArchiveEnvironment, destination: ArchiveDe
       totals.bytesFreed += outcome.bytesFreed;
       for (const index of outcome.changedRows) retained.push({ table: entry.table, key: rowKey(entry.table, batch[index]!) });
       reportProgress(env, 'deleted', totals.deleted + totals.alreadyGone + retained.length);
-      await lease.renewIfDue();
+      checkLease(env);
     }
   }
   let retainedSha256: string | null = null;

@@ -3,9 +3,8 @@ import { InfrastructureError } from '../errors.js';
 import { type JsonValue, utf8Length } from '../core/json.js';
 import { formatIsoInstant } from '../core/time/iso.js';
 import type { ArchiveManifestRow, ArchiveTable } from '../store/maintenance.js';
-import type { LeaseHolder } from '../jobs/lease.js';
 import type { ArchiveDestination } from './destination.js';
-import { type ArchiveEnvironment, checkSignal, reportProgress } from './environment.js';
+import { type ArchiveEnvironment, checkLease, checkSignal, reportProgress } from './environment.js';
 import { eligibleRows } from './eligible.js';
 import {
   ARCHIVE_FORMAT,
@@ -57,7 +56,6 @@ export async function exportArchive(...args: Parameters<typeof exportUnverified>
 async function exportUnverified(
   env: ArchiveEnvironment,
   destination: ArchiveDestination,
-  lease: LeaseHolder,
   selection: Selection,
   tables: readonly ArchiveTable[],
   rowsPerChunk: number,
@@ -105,7 +103,7 @@ async function exportUnverified(
     keys = null;
     size = 0;
     reportProgress(env, 'exported', exported);
-    await lease.renewIfDue();
+    checkLease(env);
     checkSignal(env, `archive ${manifestId} was being exported (nothing was deleted; the partial export is discarded)`);
   };
   tableLoop: for (const table of tables) {

@@ -1,7 +1,8 @@
 import { FindingsError, UsageError } from '../errors.js';
 import type { JsonValue } from '../core/json.js';
 import { formatIsoInstant } from '../core/time/iso.js';
-import { type ArchiveEnvironment, ROWS_PER_CALL, checkSignal, reportProgress, takeLease } from './environment.js';
+import { type ArchiveEnvironment, ROWS_PER_CALL, checkLease, checkSignal, reportProgress } from './environment.js';
+import type { Manifest } from './format.js';
 import { RETAINED_FILE, decodeRetained, keyText, rowKey, sha256OfBytes } from './format.js';
 import { type RestoreRecord, parseRowManifest, putRow } from './manifest-row.js';
 import { type LoadedArchive, checkChunks, readRows } from './verify.js';
@@ -15,8 +16,15 @@ export interface RestoreTotals {
   skippedRetained: number;
 }
 
-export async function restoreArchive(env: ArchiveEnvironment, archive: LoadedArchive, options: { dryRun: boolean }): Promise<{ totals: RestoreTotals; byTable: Record<string, RestoreTotals> }> {
-  const { store } = env;
+/** An archive found complete and intact, with the keys of the rows whose archived copies are stale. */
+export interface RestorableArchive {
+  readonly archive: LoadedArchive;
+  readonly manifest: Manifest;
+  readonly retained: ReadonlySet<string>;
+}
+
+/** Checks an archive can be restored (complete, every chunk intact), before any lease is taken or row written. */
+export async function prepareRestore(archive: LoadedArchive): Promise<RestorableArchive> {
   const { manifest, row } = archive;
   if (!manifest) throw new FindingsError(`archive ${archive.manifestId} has no readable manifest (${archive.manifestProblems.join('; ')})`);
   if (row && (row.status === 'exporting' || row.status === 'verified')) {
@@ -35,37 +43,39 @@ export async function restoreArchive(env: ArchiveEnvironment, archive: LoadedArc
     }
     for (const { table, key } of decodeRetained(bytes)) retained.add(`${table}\u0000${keyText(key)}`);
   }
+  return { archive, manifest, retained };
+}
 
-  const lease = options.dryRun ? null : await takeLease(env);
-  try {
-    const at = formatIsoInstant(env.context.now());
-    const totals: RestoreTotals = { inserted: 0, identical: 0, conflicting: 0, skippedRetained: 0 };
-    const byTable: Record<string, RestoreTotals> = {};
-    for (const entry of manifest.chunks) {
-      const all = await readRows(archive.destination, archive.manifestId, entry);
-      const rows = all.filter((r) => !retained.has(`${entry.table}\u0000${keyText(rowKey(entry.table, r))}`));
-      const table = (byTable[entry.table] ??= { inserted: 0, identical: 0, conflicting: 0, skippedRetained: 0 });
-      table.skippedRetained += all.length - rows.length;
-      totals.skippedRetained += all.length - rows.length;
-      for (let i = 0; i < rows.length; i += ROWS_PER_CALL) {
-        checkSignal(env, `archive ${archive.manifestId} was being restored (restoring is idempotent)`);
-        const outcome = await store.maintenance.restoreArchivedRows(entry.table, rows.slice(i, i + ROWS_PER_CALL) as never[], { manifestId: archive.manifestId, at }, { dryRun: options.dryRun });
-        for (const target of [table, totals]) {
-          target.inserted += outcome.inserted;
-          target.identical += outcome.identical;
-          target.conflicting += outcome.conflicting;
-        }
-        reportProgress(env, options.dryRun ? 'checked' : 'restored', totals.inserted + totals.identical + totals.conflicting);
-        await lease?.renewIfDue();
+/** Puts a prepared archive's rows back; the caller holds the archive lease (none in a dry run). */
+export async function restoreArchive(env: ArchiveEnvironment, prepared: RestorableArchive, options: { dryRun: boolean }): Promise<{ totals: RestoreTotals; byTable: Record<string, RestoreTotals> }> {
+  const { store } = env;
+  const { archive, manifest, retained } = prepared;
+  const { row } = archive;
+  const at = formatIsoInstant(env.context.now());
+  const totals: RestoreTotals = { inserted: 0, identical: 0, conflicting: 0, skippedRetained: 0 };
+  const byTable: Record<string, RestoreTotals> = {};
+  for (const entry of manifest.chunks) {
+    const all = await readRows(archive.destination, archive.manifestId, entry);
+    const rows = all.filter((r) => !retained.has(`${entry.table}\u0000${keyText(rowKey(entry.table, r))}`));
+    const table = (byTable[entry.table] ??= { inserted: 0, identical: 0, conflicting: 0, skippedRetained: 0 });
+    table.skippedRetained += all.length - rows.length;
+    totals.skippedRetained += all.length - rows.length;
+    for (let i = 0; i < rows.length; i += ROWS_PER_CALL) {
+      checkSignal(env, `archive ${archive.manifestId} was being restored (restoring is idempotent)`);
+      const outcome = await store.maintenance.restoreArchivedRows(entry.table, rows.slice(i, i + ROWS_PER_CALL) as never[], { manifestId: archive.manifestId, at }, { dryRun: options.dryRun });
+      for (const target of [table, totals]) {
+        target.inserted += outcome.inserted;
+        target.identical += outcome.identical;
+        target.conflicting += outcome.conflicting;
       }
+      reportProgress(env, options.dryRun ? 'checked' : 'restored', totals.inserted + totals.identical + totals.conflicting);
+      checkLease(env);
     }
-    if (!options.dryRun && row && !(row.status === 'restored' && totals.inserted === 0)) {
-      const previous = parseRowManifest(row);
-      const record: RestoreRecord = { at, ...totals };
-      await putRow(store, { ...row, status: 'restored', manifest: { ...previous, restores: [...(previous.restores ?? []), record] } as unknown as JsonValue }, row.status);
-    }
-    return { totals, byTable };
-  } finally {
-    await lease?.release().catch(() => undefined);
   }
+  if (!options.dryRun && row && !(row.status === 'restored' && totals.inserted === 0)) {
+    const previous = parseRowManifest(row);
+    const record: RestoreRecord = { at, ...totals };
+    await putRow(store, { ...row, status: 'restored', manifest: { ...previous, restores: [...(previous.restores ?? []), record] } as unknown as JsonValue }, row.status);
+  }
+  return { totals, byTable };
 }

@@ -31,6 +31,14 @@ export const PLAIN_COUNT_KEYS = [
   'deleted',
   'kept',
   'storeCalls',
+  'archived',
+  'archives',
+  'chunks',
+  'resumed',
+  'discarded',
+  'identical',
+  'conflicting',
+  'skippedRetained',
 ] as const;
 
 type PlainKey = (typeof PLAIN_COUNT_KEYS)[number];

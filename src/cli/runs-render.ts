@@ -52,6 +52,9 @@ export function outcomeOf(run: RunRecord): string {
     case 'cleanup':
     case 'delete-user':
       return `${n('deleted')} deleted`;
+    case 'archive':
+      // An archive run, or a restore (its target says which).
+      return run.target.startsWith('restore:') ? `${n('inserted')} restored` : `${n('archived')} archived`;
     case 'import':
       return `${n('inserted')} inserted, ${n('updated')} updated${(run.counts.deleted ?? 0) > 0 ? `, ${n('deleted')} deleted` : ''}`;
     default:
@@ -116,6 +119,18 @@ const COUNT_LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> =
   },
   cleanup: { matched: 'rows found', deleted: 'rows deleted', kept: 'rows kept (changed since found)', bytes: 'bytes freed' },
   'delete-user': { deleted: 'rows deleted' },
+  archive: {
+    archived: 'rows archived',
+    archives: 'archives',
+    chunks: 'chunks',
+    bytes: 'bytes archived',
+    resumed: 'archives finished for an earlier run',
+    discarded: 'half exports discarded',
+    inserted: 'rows restored',
+    identical: 'rows already there',
+    conflicting: 'rows kept (the store has another version)',
+    skippedRetained: 'stale copies skipped',
+  },
   import: { records: 'records in the file', inserted: 'records inserted', updated: 'records updated', unchanged: 'records unchanged', deleted: 'records deleted (--replace)', storedNotInFile: 'stored records not in the file (kept)' },
 };
 

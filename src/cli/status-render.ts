@@ -8,6 +8,11 @@ import { statusCharts } from './report-charts.js';
 import { counted } from '../text/plural.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
+
+/** An archive run's one figure: rows archived, or for a restore (its target says so) rows restored. */
+function archiveOutcome(run: StatusReport['runs']['last'][number]): string {
+  return run.target.startsWith('restore:') ? `${n(run.counts.inserted ?? 0)} restored` : `${n(run.counts.archived ?? 0)} archived`;
+}
 const pct = (part: number, whole: number): string => (whole === 0 ? '-' : `${((part / whole) * 100).toFixed(1)}%`);
 const age = (ms: number | null): string => (ms === null ? '-' : formatDuration(ms));
 
@@ -53,7 +58,7 @@ export function renderStatusTable(report: StatusReport, paint: Paint = PLAIN, no
     lines.push(
       plainTable(
         [{ head: 'run' }, { head: 'status', max: 11 }, { head: 'age', align: right }, { head: 'took', align: right }, { head: 'done', align: right }, { head: 'failed', align: right }],
-        report.runs.last.map((r) => [r.runId, r.status, compactSpan(now - Date.parse(r.startedAt)), age(r.durationMs), ...(r.command === 'cleanup' ? [`${n(r.counts.deleted ?? 0)} deleted`, '-'] : [n(r.counts.usersDone ?? 0), n(r.counts.usersFailed ?? 0)])]),
+        report.runs.last.map((r) => [r.runId, r.status, compactSpan(now - Date.parse(r.startedAt)), age(r.durationMs), ...(r.command === 'cleanup' ? [`${n(r.counts.deleted ?? 0)} deleted`, '-'] : r.command === 'archive' ? [archiveOutcome(r), '-'] : [n(r.counts.usersDone ?? 0), n(r.counts.usersFailed ?? 0)])]),
       ),
     );
   }

@@ -1,10 +1,10 @@
 import type { Command, CommandUnknownOpts } from '@commander-js/extra-typings';
-import { runArchive } from '../archive/archiver.js';
+import { archiveLedgerCounts, runArchive } from '../archive/archiver.js';
 import { LocalDirectoryDestination } from '../archive/destination.js';
 import { countEligible } from '../archive/eligible.js';
-import { type ArchiveEnvironment, withProgress } from '../archive/environment.js';
+import { type ArchiveEnvironment, LEASE_NAME } from '../archive/environment.js';
 import { locate } from '../archive/locate.js';
-import { restoreArchive } from '../archive/restore.js';
+import { prepareRestore, restoreArchive } from '../archive/restore.js';
 import { checkChunks } from '../archive/verify.js';
 import { type ArchiveOptions, archiveMode, archiveOut, declareArchive, planArchive } from '../cli/archive-options.js';
 import { archiveListDocument, renderArchiveList, renderArchiveRun, renderDryRun, renderRestore, renderVerify, watchRecordsWarning } from '../cli/archive-render.js';
@@ -17,7 +17,10 @@ import type { CommandIo } from '../cli/io.js';
 import { jobContextFor } from '../cli/job-events.js';
 import type { AggConfig } from '../config/config.js';
 import { formatIsoInstant } from '../core/time/iso.js';
-import { LeaseHeldError } from '../jobs/lease.js';
+import { runOperation } from '../jobs/operation.js';
+import type { JsonValue } from '../core/json.js';
+import { InterruptedError } from '../errors.js';
+import { commandLine } from './job-command.js';
 import type { Store } from '../store/store.js';
 import { reportLeaseHeld } from './lease-held.js';
 import { helpFooter } from '../cli/help.js';
@@ -27,35 +30,76 @@ import { archiveDocument, archiveListDocument as archiveListSchema, archivePlanD
 // `agg archive`: which mode (src/cli/archive-options.ts), the run (src/archive/), what it prints
 // (src/cli/archive-render.ts).
 
-function environment(store: Store, io: CommandIo, quiet: boolean, total: number | null = null): ArchiveEnvironment {
-  return { store, context: jobContextFor(io, { quiet }), open: (location) => LocalDirectoryDestination.fromLocation(location), total };
-}
-
 export async function runArchiveCommand(command: CommandUnknownOpts, options: ArchiveOptions, io: CommandIo): Promise<number> {
   const mode = archiveMode(options);
   const quiet = globalOptions(command).quiet === true || options.json === true;
   const out = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   return withStore(command, io, async ({ store, config }) => {
-    try {
-      switch (mode) {
-        case '--list':
-          return await list(store, options, out, io.now());
-        case '--verify':
-          return await verify(store, options.verify!, io, options.json === true, out);
-        case '--restore':
-          return await restore(store, options.restore!, io, options.dryRun === true, quiet, options.json === true, out);
-        default:
-          return await archive(store, config, options, io, quiet, out);
-      }
-    } catch (error) {
-      // Another live archive or restore holds the lease: nothing was done (exit 75, or 0 with --skip-if-running).
-      if (!(error instanceof LeaseHeldError)) throw error;
-      return reportLeaseHeld(io, { command: 'archive', leaseName: error.leaseName, heldBy: error.heldBy, resuming: null, skipIfRunning: options.skipIfRunning === true, canForce: false });
+    const run: Leased = { command, io, quiet, skipIfRunning: options.skipIfRunning === true };
+    switch (mode) {
+      case '--list':
+        return list(store, options, out, io.now());
+      case '--verify':
+        return verify(store, options.verify!, io, options.json === true, out);
+      case '--restore':
+        return restore(store, options.restore!, run, options.dryRun === true, options.json === true, out);
+      default:
+        return archive(store, config, options, run, out);
     }
   });
 }
 
-async function archive(store: Store, config: AggConfig, options: ArchiveOptions, io: CommandIo, quiet: boolean, out: (text: string) => void): Promise<number> {
+/** What an archive or restore run needs to run as an operation. */
+interface Leased {
+  readonly command: CommandUnknownOpts;
+  readonly io: CommandIo;
+  readonly quiet: boolean;
+  readonly skipIfRunning: boolean;
+}
+
+/**
+ * Runs an archive or a restore through runOperation: the lease `archive` (one archive or restore at a
+ * time per store, as before), a ledger row (`agg runs --command archive`), the progress line. A stop
+ * (Ctrl-C, the lease taken over) is the step's error, recorded as interrupted or partial, then rethrown
+ * for its exit code; null when another live run holds the lease (reported: exit 75, or 0).
+ */
+async function leased<T>(
+  store: Store,
+  run: Leased,
+  fields: { target: string; spec: JsonValue; label: string; dryRun: boolean; total: number | null },
+  work: (env: ArchiveEnvironment) => Promise<T>,
+  counts: (value: T) => Record<string, number>,
+): Promise<{ value: T; runId: string | null } | number> {
+  const { io } = run;
+  const context = jobContextFor(io, { quiet: run.quiet });
+  const ran = await runOperation<{ value: T } | { stopped: unknown }>(
+    {
+      command: 'archive',
+      leaseName: LEASE_NAME,
+      target: fields.target,
+      spec: fields.spec,
+      label: fields.label,
+      run: async (steps) => {
+        const env: ArchiveEnvironment = { store, context, open: (location) => LocalDirectoryDestination.fromLocation(location), total: fields.total, lostTo: steps.lostTo };
+        try {
+          const value = await work(env);
+          return { value: { value }, counts: counts(value), complete: true };
+        } catch (error) {
+          // Stopped at a safe point: what was done stays, and the same command again finishes it.
+          if (!(error instanceof InterruptedError) && steps.lostTo() === null) throw error;
+          return { value: { stopped: error }, counts: {}, complete: false };
+        }
+      },
+    },
+    { store, context, args: io.redactor.args(commandLine(run.command)), dryRun: fields.dryRun },
+  );
+  if (ran.kind === 'lease-held') return reportLeaseHeld(io, { command: 'archive', leaseName: ran.leaseName, heldBy: ran.heldBy, resuming: null, skipIfRunning: run.skipIfRunning, canForce: false });
+  if ('stopped' in ran.value) throw ran.value.stopped;
+  return { value: ran.value.value, runId: ran.runId };
+}
+
+async function archive(store: Store, config: AggConfig, options: ArchiveOptions, run: Leased, out: (text: string) => void): Promise<number> {
+  const { io } = run;
   const started = io.now();
   const { tables, selection } = planArchive(config, options, started);
   const destination = LocalDirectoryDestination.at(archiveOut(config, options), io.cwd);
@@ -79,8 +123,15 @@ async function archive(store: Store, config: AggConfig, options: ArchiveOptions,
     out(renderDryRun(selection, tables, eligible, unfinished, destination.root));
     return ExitCode.ok;
   }
-  const env = environment(store, io, quiet);
-  const result = await withProgress(env, 'archive', () => runArchive(env, destination, selection, tables, config.archive.rowsPerChunk));
+  const ran = await leased(
+    store,
+    run,
+    { target: tables.join(','), spec: { tables, selection, destination: destination.location } as unknown as JsonValue, label: 'archive', dryRun: false, total: null },
+    (env) => runArchive(env, destination, selection, tables, config.archive.rowsPerChunk),
+    archiveLedgerCounts,
+  );
+  if (typeof ran === 'number') return ran;
+  const result = ran.value;
   await appendToStepSummary(io, archiveRunMarkdown(result, selection, tables, io.now() - started));
   if (options.json) {
     out(jsonLine(archiveDocument, { schema: 'agg.archive/v1', dryRun: false, selection, ...result, ms: io.now() - started }));
@@ -116,11 +167,21 @@ async function verify(store: Store, argument: string, io: CommandIo, json: boole
   return ok ? ExitCode.ok : ExitCode.findings;
 }
 
-async function restore(store: Store, argument: string, io: CommandIo, dryRun: boolean, quiet: boolean, json: boolean, out: (text: string) => void): Promise<number> {
+async function restore(store: Store, argument: string, run: Leased, dryRun: boolean, json: boolean, out: (text: string) => void): Promise<number> {
+  const { io } = run;
   const archive = await locate(store, argument, io.cwd);
   const started = io.now();
-  const env = environment(store, io, quiet, archive.manifest?.rowCount ?? null);
-  const result = await withProgress(env, dryRun ? 'restore (dry run)' : 'restore', () => restoreArchive(env, archive, { dryRun }));
+  // Checked before the lease is taken: an archive that cannot be restored leaves no ledger row.
+  const prepared = await prepareRestore(archive);
+  const ran = await leased(
+    store,
+    run,
+    { target: `restore:${archive.manifestId}`, spec: { restore: archive.manifestId }, label: dryRun ? 'restore (dry run)' : 'restore', dryRun, total: archive.manifest?.rowCount ?? null },
+    (env) => restoreArchive(env, prepared, { dryRun }),
+    (value) => ({ ...value.totals }),
+  );
+  if (typeof ran === 'number') return ran;
+  const result = ran.value;
   await appendToStepSummary(io, archiveRestoreMarkdown(archive.manifestId, result, dryRun, io.now() - started));
   if (json) {
     out(jsonLine(archiveRestoreDocument, { schema: 'agg.archive.restore/v1', manifestId: archive.manifestId, dryRun, ...result, ms: io.now() - started }));

@@ -98,7 +98,7 @@ async function interruptDeadRun(store: Store, runId: string): Promise<void> {
 
 export interface LeaseHolderRequest {
   readonly name: string;
-  /** The run the lease is held for (null: a command without a ledger row, such as archive). */
+  /** The run the lease is held for (null: a lease row written by an older agg, whose archive held it with none). */
   readonly runId: string | null;
   readonly now: () => number;
   /** Take the lease from a live holder too (--force-lease). */

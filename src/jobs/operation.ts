@@ -23,6 +23,8 @@ export interface OperationSteps {
    * kill -9 the row says what was done. Rejects when the store does (the batch is then not counted).
    */
   record(counts: Record<string, number>): Promise<void>;
+  /** Who took the lease over, once another run has (the signal is then aborted too); null before, and in a dry run. */
+  lostTo(): Lease | null;
 }
 
 /** The one-shot commands that run as operations, each with its own run-id prefix (task.ts). */
@@ -58,9 +60,14 @@ export async function runOperation<T>(operation: Operation<T>, options: Operatio
   const started = context.now();
   const runId = newRunId(operation.command, started);
   const lost = new AbortController();
+  let lostTo: Lease | null = null;
   let lease: LeaseHolder | null = null;
   if (!options.dryRun) {
-    const acquired = await LeaseHolder.acquire(store, { name: operation.leaseName, runId, now: context.now, force: false, onLost: () => lost.abort() });
+    const onLost = (by: Lease) => {
+      lostTo = by;
+      lost.abort();
+    };
+    const acquired = await LeaseHolder.acquire(store, { name: operation.leaseName, runId, now: context.now, force: false, onLost });
     if ('heldBy' in acquired) return { kind: 'lease-held', heldBy: acquired.heldBy, leaseName: operation.leaseName };
     lease = acquired.lease;
     if (acquired.tookOver) context.emit({ kind: 'notice', message: describeTakeover(operation.leaseName, acquired.tookOver) });
@@ -73,7 +80,7 @@ export async function runOperation<T>(operation: Operation<T>, options: Operatio
   try {
     const ended: { stop: OperationStop | null } = { stop: null };
     const work = async (record: RecordCounts = async () => undefined) => {
-      const outcome = await operation.run({ signal, progress, record });
+      const outcome = await operation.run({ signal, progress, record, lostTo: () => lostTo });
       ended.stop = stoppedBy(outcome.complete);
       return { value: outcome.value, status: statusOf(ended.stop), counts: outcome.counts };
     };

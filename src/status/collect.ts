@@ -190,7 +190,8 @@ export async function collectStatus(store: Store, thresholds: StatusThresholds, 
   }
 
   const last: RunSummary[] = [];
-  for (const command of ['backfill', 'validate', 'cleanup']) {
+  // The cron jobs' newest runs (import and delete-user run by hand: agg runs lists them).
+  for (const command of ['backfill', 'validate', 'cleanup', 'archive']) {
     const [run] = await store.listRuns(1, command);
     if (run) last.push(summarizeRun(run));
   }

@@ -98,6 +98,24 @@ describe.each(HARNESSES)('a lease lost mid-run on the %s', (_name, make) => {
     expect(lines(result.stderr)).toEqual(['agg: another delete-user of u1 took over the lease; stopped after a complete step; run the same command again to finish (exit 75)']);
   });
 
+  it('import: stops between batches and exits 75, its ledger row partial', async () => {
+    // Two batches: the lease is taken over while the first is written.
+    const file = join(harness.cwd, 'big.jsonl');
+    writeFileSync(file, Array.from({ length: 2001 }, (_, i) => JSON.stringify({ id: `r${i}`, watchedAt: '2025-06-01T00:00:00.000Z' })).join('\n'));
+    const thief = stealing('putRecords', 1);
+    const result = await harness.run(['import', file, '--user', 'u9'], { wrap: thief.wrap });
+    expect(thief.stolen).toEqual(['import:u9']);
+    expect(result.code, result.stderr).toBe(75);
+    expect(lines(result.stderr)).toEqual(['agg: another import for u9 took over the lease import:u9; stopped after 2,000 records; run the same import again to finish (exit 75)']);
+    const store = harness.open();
+    try {
+      expect((await store.listRuns(1, 'import'))[0]).toMatchObject({ status: 'partial', target: 'u9', counts: { records: 2001, inserted: 2000 } });
+      expect((await store.getUser('u9'))!.recordCount).toBe(2000);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
   it('archive: stops at a chunk boundary and exits 75', async () => {
     for (let i = 0; i < 3; i++) expect((await harness.run(['backfill', '--all'])).code).toBe(0);
     writeFileSync(join(harness.cwd, 'agg.config.json'), JSON.stringify({ archive: { rowsPerChunk: 1 } }));
@@ -107,5 +125,12 @@ describe.each(HARNESSES)('a lease lost mid-run on the %s', (_name, make) => {
     expect(thief.stolen).toEqual(['archive']);
     expect(result.code, result.stderr).toBe(75);
     expect(lines(result.stderr)).toEqual(['agg: run thief (pid 4242 on ci-elsewhere) took over the lease archive; stopped (run the same command again to finish)']);
+    const store = harness.open();
+    try {
+      // Its ledger row says it stopped part way, as cleanup's and delete-user's do.
+      expect((await store.listRuns(1, 'archive'))[0]).toMatchObject({ status: 'partial', target: 'agg_runs' });
+    } finally {
+      await store.close();
+    }
   });
 });

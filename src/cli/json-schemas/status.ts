@@ -57,7 +57,7 @@ export const statusDocument = jsonDocument('agg.status/v1', '`agg status --json`
           counts: runCounts,
         }),
       )
-      .describe('the newest backfill, validate and cleanup runs'),
+      .describe('the newest backfill, validate, cleanup and archive runs'),
     leases: z.array(
       z.strictObject({
         name: z.string(),
