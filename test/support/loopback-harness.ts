@@ -122,7 +122,7 @@ export function normalize(doc: Record<string, unknown>, context: { cwd: string; 
   let text = JSON.stringify(rest, (key, value: unknown) => (omit.has(key) ? undefined : value));
   text = text.split(context.cwd).join('<cwd>').split(context.url).join('<url>');
   return text
-    .replace(/\b(bf|va|cl)-\d{8}-\d{6}-[0-9a-f]{6}\b/g, '<$1-run>')
+    .replace(/\b(bf|va|cl|du|im|ar)-\d{8}-\d{6}-[0-9a-f]{6}\b/g, '<$1-run>')
     .replace(/<(bf|va)-run>@[0-9a-f]{8}/g, '<$1-run>@<holder>')
     .replace(/\barc-[0-9TZ]+-[0-9a-f]+\b/g, '<archive>')
     .replace(/\bevt-[0-9a-f-]{36}\b/g, '<event>')
