@@ -45,6 +45,9 @@ export interface NormalizedRecord {
 
 export const UNKNOWN_CHANNEL = 'Unknown Channel';
 
+/** topicIds until the dataset assigns the shared lists: one empty array, not one per record. */
+const NO_TOPIC_IDS: readonly number[] = Object.freeze([]);
+
 /** A dated record's watchedAt as canonical ISO text, made once per record however many results show it. */
 export function watchedAtText(record: NormalizedRecord): string {
   return (record.isoText ??= formatIsoInstant(record.t));
@@ -125,7 +128,7 @@ function normalizeInto(input: readonly InputRecord[], clock: ZoneClock, seen: Se
       product: raw.product === 'YouTube Music' ? 'YouTube Music' : 'YouTube',
       topics,
       channel: -1,
-      topicIds: [],
+      topicIds: NO_TOPIC_IDS,
       year,
       month,
       day,
