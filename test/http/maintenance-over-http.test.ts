@@ -110,8 +110,12 @@ describe('rollout, cleanup and archive over HTTP', () => {
       const tables = await h.snapshot(counts);
       const runs = (tables.agg_runs ?? []).map((row) => {
         const run = JSON.parse(row) as { command: string; counts: Record<string, number> };
-        if (run.command !== 'cleanup') return row;
-        delete run.counts.bytes;
+        if (run.command === 'cleanup') delete run.counts.bytes;
+        else if (run.command === 'archive' && run.counts.inserted !== undefined) {
+          // A restore's ledger row, likewise: rows put back by a batch whose answer was lost count as identical.
+          const { inserted, identical = 0, ...rest } = run.counts;
+          run.counts = { ...rest, restored: inserted + identical };
+        } else return row;
         return JSON.stringify(run);
       });
       return { ...tables, agg_runs: runs };
