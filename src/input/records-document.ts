@@ -6,6 +6,7 @@ import { jsonArrayElements } from '../takeout/json-array-scanner.js';
 import { withBlockChecks } from '../takeout/block-checked.js';
 import { type TextSource, sourceOf } from '../takeout/text-source.js';
 import { SharedStrings, plainRecord } from './plain-record.js';
+import { readRecordGroups } from './record-groups.js';
 
 /** A problem in an input document, located well enough for a one-line message. */
 export class InputError extends Error {
@@ -196,7 +197,8 @@ export function readRecordsDocument(input: string | Uint8Array | TextSource, fil
   if (source.code(first) === 0x5b) {
     const where = (index: number): string => `record ${index}`;
     try {
-      for (const element of jsonArrayElements(source, 'a records file', 'record')) {
+      const resume = readRecordGroups(source, first, shared, (record, index) => add(record, index, where)) ?? undefined;
+      for (const element of jsonArrayElements(source, 'a records file', 'record', resume)) {
         add(parseRecord(element.json, file, () => where(element.index), () => `not valid JSON starting at ${source.position(element.start)}`, shared), element.index, where);
       }
     } catch (error) {

@@ -81,17 +81,30 @@ function valueEnd(source: TextSource, i: number, maxDepth: number): number {
 
 const TRUNCATED = 'the file looks truncated (export or download it again)';
 
+/** An element's place in the array: its first character's offset and how many elements came before it. */
+export interface ArrayPosition {
+  readonly offset: number;
+  readonly index: number;
+}
+
 /**
  * Yields the elements of the JSON array that makes up the source (after any byte-order mark). `item`
  * names an element in messages; no element may nest deeper than MAX_JSON_DEPTH with the array counted.
+ * With `resume`, starts at that element, the ones before it having been read by other means.
  */
-export function* jsonArrayElements(source: TextSource, what: string, item = 'entry'): Generator<JsonArrayElement> {
+export function* jsonArrayElements(source: TextSource, what: string, item = 'entry', resume?: ArrayPosition): Generator<JsonArrayElement> {
   const elements = withBlockChecks(source);
-  let i = skipSpace(source, source.start);
-  if (i >= source.length) throw new TakeoutFormatError('the file is empty');
-  if (source.code(i) !== 0x5b) throw new TakeoutFormatError(`not ${what}: expected a JSON array of activities`);
-  i = skipSpace(source, i + 1);
-  let index = 0;
+  let i: number;
+  let index: number;
+  if (resume === undefined) {
+    i = skipSpace(source, source.start);
+    if (i >= source.length) throw new TakeoutFormatError('the file is empty');
+    if (source.code(i) !== 0x5b) throw new TakeoutFormatError(`not ${what}: expected a JSON array of activities`);
+    i = skipSpace(source, i + 1);
+    index = 0;
+  } else {
+    ({ offset: i, index } = resume);
+  }
   if (source.code(i) !== 0x5d) {
     for (;;) {
       index++;
